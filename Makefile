@@ -1,0 +1,70 @@
+# SIPAS portal. `make demo` and `make test` work on a bare machine with Python >= 3.11.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# vietnam-provinces 2026.9.0 declares Python >= 3.12 but runs on 3.11; it is pure data.
+PROVINCES := vietnam-provinces==2026.9.0
+
+.PHONY: demo test worker beat lint bench venv devenv browser messages serve
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements.txt
+	$(PIP) install -q --no-deps --ignore-requires-python $(PROVINCES)
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+devenv: $(VENV)/.dev-installed
+
+# Debian's Chromium for the Playwright tests (playwright cannot download browsers here).
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "warning: could not install chromium; browser tests will be skipped"; \
+	fi
+
+demo: export DEBUG ?= true
+demo: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_reference_data
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py compute_indices --sync
+	$(PY) manage.py create_demo_users
+	@echo ""
+	@echo "  SIPAS portal: http://$(HOST):$(PORT)/"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: export DEBUG ?= true
+serve: venv
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: devenv browser
+	@$(PY) -c "from django.conf import settings" >/dev/null
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+worker: venv
+	$(VENV)/bin/celery -A sipas worker -l info --concurrency $${CELERY_CONCURRENCY:-2}
+
+beat: venv
+	$(VENV)/bin/celery -A sipas beat -l info --schedule var/celerybeat-schedule
+
+lint: devenv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	SECRET_KEY=lint $(PY) manage.py makemigrations --check --dry-run
+
+messages: devenv
+	$(PY) manage.py makemessages -l en --no-obsolete
+	$(PY) manage.py compilemessages -l en
+
+bench: devenv
+	$(PY) bench/run.py

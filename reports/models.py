@@ -1,0 +1,75 @@
+"""Precomputed index results: what dashboards and exports read.
+
+Rows are written only by the recompute service (reports/services.py); a request
+never computes an index from raw answers.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class IndexResult(models.Model):
+    class Scope(models.TextChoices):
+        OWN = "own", _("Riêng cơ quan")
+        SUBTREE = "subtree", _("Cơ quan và các đơn vị trực thuộc")
+
+    class Kind(models.TextChoices):
+        ITEM = "item", _("Tiêu chí")
+        ELEMENT = "element", _("Yếu tố")
+        ASPECT = "aspect", _("Khía cạnh")
+        SIPAS = "sipas", _("SIPAS")
+        OVERALL = "overall", _("Đánh giá chung")
+        SHARE = "share", _("Tỷ lệ lựa chọn")
+        EXPECTATION = "expectation", _("Mong đợi")
+
+    methodology = models.CharField(max_length=20)
+    period = models.CharField(_("kỳ"), max_length=7)  # 2026, 2026-Q3, 2026-07
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.CASCADE, related_name="index_results"
+    )
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    questionnaire = models.CharField(max_length=20)
+    # Breakdowns for dashboards (channel=truc_tiep, procedure=1.000894, age_group=60+);
+    # both empty for the official headline rows that export_indices publishes.
+    dimension = models.CharField(max_length=20, blank=True, default="")
+    dimension_value = models.CharField(max_length=40, blank=True, default="")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    indicator = models.CharField(max_length=12)
+    value = models.FloatField(null=True)
+    n = models.PositiveIntegerField()
+    ci_low = models.FloatField(null=True)
+    ci_high = models.FloatField(null=True)
+    flag = models.CharField(max_length=20, blank=True, default="")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("kết quả chỉ số")
+        verbose_name_plural = _("kết quả chỉ số")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "methodology",
+                    "period",
+                    "agency",
+                    "scope",
+                    "questionnaire",
+                    "dimension",
+                    "dimension_value",
+                    "indicator",
+                ],
+                name="index_result_unique",
+            )
+        ]
+        indexes = [
+            # Dashboards and rankings: WHERE period = … AND questionnaire = … AND
+            # indicator = … AND scope = … (all agencies of a kind, one number each).
+            models.Index(
+                fields=["period", "questionnaire", "indicator", "scope"],
+                name="index_result_ranking",
+            ),
+            # Agency detail and exports: WHERE agency_id = … AND period = ….
+            models.Index(fields=["agency", "period"], name="index_result_agency"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.agency_id} {self.scope} {self.indicator}={self.value}"

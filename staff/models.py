@@ -1,0 +1,1 @@
+"""Staff roles and the scope of agencies each person may see."""

@@ -1,0 +1,218 @@
+"""The one write path for citizens' responses, whatever the channel.
+
+`store_responses` validates and writes a batch atomically (bulk inserts), and tells
+the index engine which agency-days changed. `submit_response` is the single-response
+form of it used by the web form, the kiosk and invitations; imports and the demo
+seeder call `store_responses` with many drafts at once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from surveys.models import (
+    RESPONDENT_FIELDS,
+    Answer,
+    Channel,
+    Item,
+    QuestionnaireVersion,
+    Response,
+)
+
+MAX_COMMENT_LENGTH = 4000
+
+
+@dataclass
+class ResponseDraft:
+    """A response before it is stored; answers map item code → option number(s)."""
+
+    version: QuestionnaireVersion
+    agency_id: int
+    answers: dict[str, int | list[int]]
+    submitted_at: datetime.datetime | None = None
+    id: uuid.UUID | None = None
+    service_point_id: int | None = None
+    procedure_id: int | None = None
+    channel: str = ""
+    respondent: dict[str, str] = field(default_factory=dict)
+    comment: str = ""
+    source: str = Response.Source.WEB
+    flagged: bool = False
+    flag_reason: str = ""
+    idempotency_key: str | None = None
+
+
+_items_cache: dict[int, dict[str, Item]] = {}
+
+
+def items_of(version: QuestionnaireVersion) -> dict[str, Item]:
+    """Items of a version by code. Published versions are immutable, so cache them."""
+    if version.is_published and version.pk in _items_cache:
+        return _items_cache[version.pk]
+    items = {item.code: item for item in version.items.all()}
+    if version.is_published:
+        _items_cache[version.pk] = items
+    return items
+
+
+def validate_draft(draft: ResponseDraft) -> None:
+    """Raise ValidationError naming the field that is wrong; change nothing."""
+    items = items_of(draft.version)
+    errors: dict[str, str] = {}
+    for code, raw in draft.answers.items():
+        item = items.get(code)
+        if item is None:
+            errors[code] = _("Câu hỏi %(code)s không có trong bộ câu hỏi này.") % {
+                "code": code
+            }
+            continue
+        values = raw if isinstance(raw, list) else [raw]
+        if item.kind != Item.Kind.MULTI and len(values) > 1:
+            errors[code] = _("Câu hỏi %(code)s chỉ nhận một lựa chọn.") % {"code": code}
+            continue
+        allowed = item.option_values
+        for value in values:
+            if not isinstance(value, int) or isinstance(value, bool) or value not in allowed:
+                errors[code] = _(
+                    "Giá trị %(value)s không hợp lệ cho câu hỏi %(code)s."
+                ) % {"value": value, "code": code}
+                break
+    for name, value in draft.respondent.items():
+        choices = RESPONDENT_FIELDS.get(name)
+        if choices is None:
+            errors[name] = _("Trường %(name)s không tồn tại.") % {"name": name}
+        elif value and value not in choices.values:
+            errors[name] = _("Giá trị %(value)s không hợp lệ cho %(name)s.") % {
+                "value": value,
+                "name": name,
+            }
+    if draft.channel and draft.channel not in Channel.values:
+        errors["channel"] = _("Kênh %(value)s không hợp lệ.") % {"value": draft.channel}
+    if len(draft.comment) > MAX_COMMENT_LENGTH:
+        errors["comment"] = _("Ý kiến dài quá %(max)s ký tự.") % {"max": MAX_COMMENT_LENGTH}
+    if not draft.version.is_published:
+        errors["version"] = _("Phiên bản bộ câu hỏi chưa được công bố.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def fingerprint(draft: ResponseDraft) -> str:
+    """sha256 of what the response says, to tell a repeat from a conflicting row."""
+    answers = {
+        code: sorted(v) if isinstance(v, list) else v
+        for code, v in sorted(draft.answers.items())
+    }
+    payload = {
+        "version": draft.version.pk,
+        "agency": draft.agency_id,
+        "submitted_at": draft.submitted_at.isoformat() if draft.submitted_at else None,
+        "service_point": draft.service_point_id,
+        "procedure": draft.procedure_id,
+        "channel": draft.channel,
+        "respondent": {k: v for k, v in sorted(draft.respondent.items()) if v},
+        "answers": answers,
+        "comment": draft.comment,
+    }
+    encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def _answer_rows(response_id: uuid.UUID, answers: dict) -> Iterable[Answer]:
+    for code, raw in answers.items():
+        for value in raw if isinstance(raw, list) else [raw]:
+            yield Answer(response_id=response_id, item_code=code, value=value)
+
+
+@transaction.atomic
+def store_responses(drafts: list[ResponseDraft], *, validate: bool = True) -> list[Response]:
+    """Validate and store drafts in one transaction; all or nothing.
+
+    Every draft gets an id and a submission time if it has none. Answers are
+    bulk-inserted. After commit, the index engine is told which agency-days changed
+    so that one debounced recompute follows (never one task per response).
+    """
+    now = timezone.now()
+    responses: list[Response] = []
+    answers: list[Answer] = []
+    for draft in drafts:
+        if validate:
+            validate_draft(draft)
+        draft.id = draft.id or uuid.uuid4()
+        draft.submitted_at = draft.submitted_at or now
+        response = Response(
+            id=draft.id,
+            version=draft.version,
+            submitted_at=draft.submitted_at,
+            agency_id=draft.agency_id,
+            service_point_id=draft.service_point_id,
+            procedure_id=draft.procedure_id,
+            channel=draft.channel,
+            comment=draft.comment,
+            source=draft.source,
+            flagged=draft.flagged,
+            flag_reason=draft.flag_reason,
+            idempotency_key=draft.idempotency_key,
+            fingerprint=fingerprint(draft),
+            **{name: draft.respondent.get(name, "") for name in RESPONDENT_FIELDS},
+        )
+        responses.append(response)
+        answers.extend(_answer_rows(draft.id, draft.answers))
+    Response.objects.bulk_create(responses, batch_size=2000)
+    Answer.objects.bulk_create(answers, batch_size=5000)
+    _notify_engine(responses)
+    return responses
+
+
+def _notify_engine(responses: list[Response]) -> None:
+    from reports import services as report_services
+
+    touched = {(r.agency_id, r.version_id, r.submitted_at) for r in responses if not r.flagged}
+    if touched:
+        report_services.note_new_responses(touched)
+
+
+def submit_response(
+    *,
+    version: QuestionnaireVersion,
+    agency_id: int,
+    answers: dict[str, int | list[int]],
+    service_point_id: int | None = None,
+    procedure_id: int | None = None,
+    channel: str = "",
+    respondent: dict[str, str] | None = None,
+    comment: str = "",
+    source: str = Response.Source.WEB,
+    flagged: bool = False,
+    flag_reason: str = "",
+    idempotency_key: str | None = None,
+) -> Response:
+    """Store one citizen's response; a repeated idempotency key returns the first one."""
+    if idempotency_key:
+        existing = Response.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    draft = ResponseDraft(
+        version=version,
+        agency_id=agency_id,
+        answers=answers,
+        service_point_id=service_point_id,
+        procedure_id=procedure_id,
+        channel=channel,
+        respondent=respondent or {},
+        comment=comment,
+        source=source,
+        flagged=flagged,
+        flag_reason=flag_reason,
+        idempotency_key=idempotency_key,
+    )
+    return store_responses([draft])[0]

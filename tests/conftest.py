@@ -1,0 +1,1 @@
+"""Named fixtures shared by the suite (people and things, healthchecks style)."""

@@ -1,0 +1,10 @@
+import pytest
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_database_and_the_broker(client):
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["database"]["state"] == "ok"
+    assert body["broker"]["state"] in ("ok", "in-process")
