@@ -13,6 +13,9 @@ urlpatterns = [
     path("", include("surveys.urls")),
 ]
 
+# A lost database outside a view still gets the Vietnamese 503 page, never a trace.
+handler500 = "sipas.middleware.server_error"
+
 admin.site.site_header = "SIPAS"
 admin.site.site_title = "SIPAS"
 if settings.DEBUG:

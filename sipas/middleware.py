@@ -1,0 +1,152 @@
+"""Cross-cutting HTTP middleware: security headers, database outages, staff idle expiry.
+
+- SecurityHeadersMiddleware adds the Content-Security-Policy (no inline script:
+  `script-src 'self'`) and a Permissions-Policy. HSTS, nosniff, Referrer-Policy and
+  X-Frame-Options come from Django's own SecurityMiddleware and
+  XFrameOptionsMiddleware, configured in settings.
+- Kiosk pages may be framed by the portal itself (a kiosk shell page): decorate the
+  view with `kiosk_frame_allowed`, or call `allow_kiosk_framing(response)` when only
+  some requests of a view are kiosk requests (`?kiosk=1`).
+- DatabaseUnavailableMiddleware turns a lost database (OperationalError,
+  InterfaceError) into a plain Vietnamese 503 page with Retry-After; `server_error`
+  is the handler500 that does the same for errors outside views, and otherwise
+  shows the 500 page. Neither touches the database nor shows a stack trace.
+- StaffIdleTimeoutMiddleware logs a signed-in user out after SESSION_IDLE_TIMEOUT
+  seconds without a request (SESSION_COOKIE_AGE stays the absolute limit).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.template import loader
+
+log = logging.getLogger(__name__)
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-src 'self'",
+    ]
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
+def kiosk_frame_allowed(view: Callable) -> Callable:
+    """Let the portal's own pages frame this view (X-Frame-Options SAMEORIGIN)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return allow_kiosk_framing(view(request, *args, **kwargs))
+
+    return wrapper
+
+
+def allow_kiosk_framing(response: HttpResponse) -> HttpResponse:
+    """Mark one response as frameable by the same origin only; others stay DENY."""
+    response.kiosk_frame_allowed = True
+    # XFrameOptionsMiddleware leaves a header that is already set alone.
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        ancestors = (
+            "'self'" if getattr(response, "kiosk_frame_allowed", False) else "'none'"
+        )
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            f"{CONTENT_SECURITY_POLICY}; frame-ancestors {ancestors}",
+        )
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+def database_unavailable_response() -> HttpResponse:
+    """The 503 page, rendered without a request so no context processor hits the DB."""
+    body = loader.render_to_string("503.html")
+    response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponse | None:
+        if isinstance(exception, DATABASE_ERRORS):
+            # The transaction of the request was rolled back by atomic(); say so to
+            # the operator once, and to the citizen in plain words.
+            log.error(
+                "database unavailable: %s %s: %s",
+                request.method,
+                request.path,
+                exception.__class__.__name__,
+            )
+            return database_unavailable_response()
+        return None
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the 503 page for a lost database, else the plain 500 page."""
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DATABASE_ERRORS):
+        return database_unavailable_response()
+    return HttpResponseServerError(loader.render_to_string("500.html"))
+
+
+class StaffIdleTimeoutMiddleware:
+    """Sign out a user who made no request for SESSION_IDLE_TIMEOUT seconds.
+
+    The time of the last request is kept in the session, rewritten at most once a
+    minute so that browsing does not write the session on every page.
+    """
+
+    KEY = "_last_seen"
+    WRITE_EVERY = 60
+
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        timeout = getattr(settings, "SESSION_IDLE_TIMEOUT", 0)
+        user = getattr(request, "user", None)
+        if timeout and user is not None and user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(self.KEY)
+            if isinstance(last_seen, int) and now - last_seen > timeout:
+                request.logout_reason = "idle"
+                logout(request)
+            elif not isinstance(last_seen, int) or now - last_seen >= self.WRITE_EVERY:
+                request.session[self.KEY] = now
+        return self.get_response(request)
