@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "surveys",
     "reports",
     "staff",
+    "invitations",
     "axes",
     "audit",
 ]
@@ -161,6 +162,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.recompute_recent_periods_task",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Every night at 03:30 Vietnam time: delete the reply contacts (phone/e-mail left
+    # with a comment) that staff have handled or that are past their retention time.
+    "nightly-purge-reply-contacts": {
+        "task": "surveys.tasks.purge_reply_contacts_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- Auth
@@ -235,6 +242,20 @@ SESSION_COOKIE_HTTPONLY = True
 # Keyed hashes (dossier codes, client IPs) use this pepper, kept apart from SECRET_KEY
 # so rotating sessions does not orphan invitation tokens.
 HASH_PEPPER = os.environ.get("HASH_PEPPER", SECRET_KEY)
+
+# --- Citizen survey (surveys app). Many citizens of a one-stop centre share its
+# public address (Wi-Fi, NAT) and a kiosk is one client, so the per-client limit is
+# generous: it stops scripts hammering the form, not a busy counter.
+SURVEY_RATE_LIMIT = env_int("SURVEY_RATE_LIMIT", 60)  # submissions per window
+SURVEY_RATE_WINDOW_SECONDS = env_int("SURVEY_RATE_WINDOW_SECONDS", 600)
+# A form sent back faster than this is stored but flagged for staff review.
+SURVEY_MIN_FILL_SECONDS = env_int("SURVEY_MIN_FILL_SECONDS", 15)
+# A rendered form stays valid this long (its signed token carries the time).
+SURVEY_FORM_MAX_AGE_SECONDS = env_int("SURVEY_FORM_MAX_AGE_SECONDS", 24 * 3600)
+# Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
+SURVEY_TRUSTED_PROXIES = env_int("SURVEY_TRUSTED_PROXIES", 0)
+# A phone/e-mail left for a reply is deleted after this many days at the latest.
+REPLY_CONTACT_RETENTION_DAYS = env_int("REPLY_CONTACT_RETENTION_DAYS", 90)
 
 LOGGING = {
     "version": 1,

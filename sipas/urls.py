@@ -10,6 +10,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("dashboard/", include("reports.urls")),
+    # Before the surveys include, so /s/i/<token>/ is an invitation, not a code "i".
+    path("s/i/", include("invitations.urls")),
+    path("posters/", include("invitations.poster_urls")),
     path("", include("surveys.urls")),
 ]
 
