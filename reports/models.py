@@ -72,4 +72,124 @@ class IndexResult(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.period} {self.agency_id} {self.scope} {self.indicator}={self.value}"
+        return (
+            f"{self.period} {self.agency_id} {self.scope} {self.indicator}={self.value}"
+        )
+
+
+class AnswerCount(models.Model):
+    """How many answers chose each option: the aggregate indices are computed from.
+
+    Official rows (dimension "") are per local day (Asia/Ho_Chi_Minh) so that a new
+    response only makes its agency-day be rebuilt. Breakdown rows (dimension
+    "channel", "gender", "age_group", "procedure") keep only the headline items
+    (A_DV items and G) and are per month (``day`` = the 1st), which keeps them small:
+    every period is a whole number of months. Flagged responses are not counted.
+    """
+
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    version = models.ForeignKey(
+        "surveys.QuestionnaireVersion", on_delete=models.CASCADE, related_name="+"
+    )
+    dimension = models.CharField(max_length=20, blank=True, default="")
+    dimension_value = models.CharField(max_length=40, blank=True, default="")
+    item_code = models.CharField(max_length=10)
+    value = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            # Rebuild of one agency-day: DELETE WHERE agency_id = … AND day = ….
+            models.UniqueConstraint(
+                fields=[
+                    "agency",
+                    "day",
+                    "version",
+                    "dimension",
+                    "dimension_value",
+                    "item_code",
+                    "value",
+                ],
+                name="answer_count_unique",
+            )
+        ]
+        indexes = [
+            # Indices of a period: WHERE day BETWEEN … GROUP BY agency, version, ….
+            models.Index(fields=["day"], name="answer_count_day"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.agency_id} {self.day} {self.item_code}={self.value}: {self.count}"
+        )
+
+
+class MaskCount(models.Model):
+    """How many responses answered each combination of elements.
+
+    ``mask`` has one bit per element (reports.indices.Methodology.element_bit); 0 is
+    a response without any satisfaction answer. The number of responses with at
+    least one answer in an element or aspect is then a sum over masks, exact over
+    any set of days and agencies (a response has one day and one agency).
+    Same granularity rules as AnswerCount.
+    """
+
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    version = models.ForeignKey(
+        "surveys.QuestionnaireVersion", on_delete=models.CASCADE, related_name="+"
+    )
+    dimension = models.CharField(max_length=20, blank=True, default="")
+    dimension_value = models.CharField(max_length=40, blank=True, default="")
+    mask = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            # Rebuild of one agency-day: DELETE WHERE agency_id = … AND day = ….
+            models.UniqueConstraint(
+                fields=[
+                    "agency",
+                    "day",
+                    "version",
+                    "dimension",
+                    "dimension_value",
+                    "mask",
+                ],
+                name="mask_count_unique",
+            )
+        ]
+        indexes = [
+            # Indices of a period: WHERE day BETWEEN … GROUP BY agency, version, mask.
+            models.Index(fields=["day"], name="mask_count_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day} mask {self.mask}: {self.count}"
+
+
+class DirtyAgencyDay(models.Model):
+    """An agency-day whose aggregates must be rebuilt (new or accepted responses).
+
+    Written in the same transaction as the responses; ``noted_at`` is bumped on
+    every new note, so a sweep deletes only the rows it has actually processed.
+    """
+
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    noted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "day"], name="dirty_agency_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day}"

@@ -1,9 +1,529 @@
-"""Recompute of the precomputed indices (filled in by the index-engine work)."""
+"""The index engine: keep the aggregates current and turn them into IndexResult rows.
+
+Flow. ``surveys.services.store_responses`` calls :func:`note_new_responses` inside
+its transaction: the touched agency-days are upserted into DirtyAgencyDay and one
+debounced sweep is enqueued after commit. The sweep (:func:`sweep_dirty`) rebuilds
+the AnswerCount/MaskCount rows of those agency-days from raw answers (a few
+hundred rows each) and recomputes the year, quarter and month they fall in for the
+agencies concerned. :func:`recompute_period` rebuilds a whole period (all agencies)
+from raw answers; beat runs it nightly for the current and previous periods.
+
+Indices are computed in Python from the aggregates (reports.indices), never from
+raw answers: a period reads a few thousand aggregate rows per agency at most.
+"""
 
 from __future__ import annotations
 
 import datetime
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+
+from agencies.models import Agency
+from reports import indices
+from reports.models import AnswerCount, DirtyAgencyDay, IndexResult, MaskCount
+from reports.periods import (
+    Period,
+    day_start,
+    local_day,
+    parse_period,
+    periods_of_day,
+)
+from surveys.models import Item, QuestionnaireVersion, Response
+
+log = logging.getLogger(__name__)
+
+# Breakdowns for dashboards: the dimension and the SQL giving its value.
+DIMENSIONS: dict[str, str] = {
+    "channel": "r.channel",
+    "gender": "r.gender",
+    "age_group": "r.age_group",
+    "procedure": "p.code",
+}
+SWEEP_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_SWEEP_DEBOUNCE_SECONDS", 30)
+SWEEP_LOCK_KEY = "reports:sweep-scheduled"
+SWEEP_BATCH = 5000
+
+
+# --- what the questionnaires ask ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything the engine needs to know about questionnaires, loaded once."""
+
+    version_questionnaire: dict[int, str]
+    methodology: dict[str, indices.Methodology]
+    catalogue: dict[str, indices.Catalogue]
+    breakdown_catalogue: dict[str, indices.Catalogue]
+    element_of_item: dict[str, int]  # item code → element bit
+    headline_items: list[str]
+
+
+def load_setup() -> Setup:
+    """Catalogues of every questionnaire (items merged by code over its versions)."""
+    version_questionnaire: dict[int, str] = {}
+    methodology: dict[str, indices.Methodology] = {}
+    per_q: dict[str, dict[str, Item]] = defaultdict(dict)
+    versions = QuestionnaireVersion.objects.select_related("questionnaire").order_by(
+        "questionnaire__code", "number"
+    )
+    for version in versions:
+        code = version.questionnaire.code
+        version_questionnaire[version.pk] = code
+        methodology[code] = indices.get_methodology(version.questionnaire.methodology)
+    items = Item.objects.filter(version__in=list(version_questionnaire)).order_by(
+        "version__number", "position"
+    )
+    for item in items:
+        per_q[version_questionnaire[item.version_id]][item.code] = item
+    catalogue, breakdown, element_bits = {}, {}, {}
+    headline: set[str] = set()
+    for code, items_by_code in per_q.items():
+        method = methodology[code]
+        sat = {
+            c: i.element
+            for c, i in items_by_code.items()
+            if i.kind == Item.Kind.SAT5 and i.element in method.elements
+        }
+        choices = {
+            c: [o["value"] for o in i.options]
+            for c, i in items_by_code.items()
+            if i.kind == Item.Kind.SINGLE
+        }
+        overall = method.overall_item in items_by_code
+        catalogue[code] = indices.Catalogue(sat, overall, choices)
+        headline_sat = {c: e for c, e in sat.items() if method.elements[e] == "A_DV"}
+        breakdown[code] = indices.Catalogue(headline_sat, overall, {})
+        headline.update(headline_sat)
+        if overall:
+            headline.add(method.overall_item)
+        for c, element in sat.items():
+            element_bits[c] = method.element_bit(element)
+    return Setup(
+        version_questionnaire,
+        methodology,
+        catalogue,
+        breakdown,
+        element_bits,
+        sorted(headline),
+    )
+
+
+# --- rebuilding aggregates from raw answers ---------------------------------------
+
+
+def _day_sql(column: str, *, month: bool = False) -> str:
+    """SQL for the local (Asia/Ho_Chi_Minh) day, or its month's 1st, of a timestamp."""
+    if connection.vendor == "postgresql":
+        local = f"({column} AT TIME ZONE 'Asia/Ho_Chi_Minh')"
+        return f"date_trunc('month', {local})::date" if month else f"{local}::date"
+    # SQLite stores UTC text; Vietnam has kept UTC+7 without DST since 1975.
+    modifier = ", 'start of month'" if month else ""
+    return f"date({column}, '+7 hours'{modifier})"
+
+
+def _mask_case(setup: Setup) -> tuple[str, list]:
+    if not setup.element_of_item:
+        return "0", []
+    whens = " ".join("WHEN %s THEN %s" for _ in setup.element_of_item)
+    params: list = []
+    for code, bit in setup.element_of_item.items():
+        params += [code, bit]
+    return f"CASE a.item_code {whens} ELSE 0 END", params
+
+
+def _insert_aggregates(
+    setup: Setup,
+    where: str,
+    params: list,
+    *,
+    breakdowns: bool,
+    official: bool = True,
+) -> None:
+    """INSERT … SELECT the aggregates of the responses matching `where` (on r).
+
+    Official rows per day; breakdown rows per month for the headline items.
+    The caller has deleted the rows being replaced.
+    """
+    false = "false" if connection.vendor == "postgresql" else "0"
+    base = f"r.flagged = {false} AND {where}"
+    mask_case, mask_params = _mask_case(setup)
+    sat_codes = list(setup.element_of_item) or [""]
+    sat_in = ", ".join(["%s"] * len(sat_codes))
+    targets = []
+    if official:
+        targets.append(("''", "''", _day_sql("r.submitted_at"), "", None))
+    if breakdowns and setup.headline_items:
+        month = _day_sql("r.submitted_at", month=True)
+        for name, expr in DIMENSIONS.items():
+            join = (
+                "JOIN agencies_procedure p ON p.id = r.procedure_id"
+                if name == "procedure"
+                else ""
+            )
+            targets.append((f"'{name}'", expr, month, join, expr))
+    headline_in = ", ".join(["%s"] * len(setup.headline_items))
+    with connection.cursor() as cursor:
+        for dim, dim_value, day, join, present in targets:
+            extra, extra_params = "", []
+            if present is not None:
+                extra = f" AND {present} <> '' AND a.item_code IN ({headline_in})"
+                extra_params = list(setup.headline_items)
+            cursor.execute(
+                f"""
+                INSERT INTO reports_answercount
+                    (agency_id, day, version_id, dimension, dimension_value,
+                     item_code, value, count)
+                SELECT r.agency_id, {day}, r.version_id, {dim}, {dim_value},
+                       a.item_code, a.value, COUNT(*)
+                FROM surveys_answer a
+                JOIN surveys_response r ON r.id = a.response_id {join}
+                WHERE {base}{extra}
+                GROUP BY r.agency_id, {day}, r.version_id, {dim_value},
+                         a.item_code, a.value
+                """,
+                params + extra_params,
+            )
+            having_dim = f" AND {present} <> ''" if present is not None else ""
+            cursor.execute(
+                f"""
+                INSERT INTO reports_maskcount
+                    (agency_id, day, version_id, dimension, dimension_value, mask,
+                     count)
+                SELECT r.agency_id, {day}, r.version_id, {dim}, {dim_value},
+                       COALESCE(m.mask, 0), COUNT(*)
+                FROM surveys_response r {join}
+                LEFT JOIN (
+                    SELECT a.response_id, SUM(DISTINCT {mask_case}) AS mask
+                    FROM surveys_answer a
+                    JOIN surveys_response r ON r.id = a.response_id
+                    WHERE {base} AND a.item_code IN ({sat_in})
+                    GROUP BY a.response_id
+                ) m ON m.response_id = r.id
+                WHERE {base}{having_dim}
+                GROUP BY r.agency_id, {day}, r.version_id, {dim_value},
+                         COALESCE(m.mask, 0)
+                """,
+                mask_params + params + sat_codes + params,
+            )
+
+
+def _month_first(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+@transaction.atomic
+def rebuild_agency_days(
+    pairs: Iterable[tuple[int, datetime.date]], setup: Setup
+) -> None:
+    """Rebuild the aggregates of some agency-days (and their agency-months'
+    breakdowns) from raw answers. Idempotent."""
+    pairs = sorted(set(pairs))
+    months = sorted({(agency, _month_first(day)) for agency, day in pairs})
+    for agency_id, day in pairs:
+        for model in (AnswerCount, MaskCount):
+            model.objects.filter(agency_id=agency_id, day=day, dimension="").delete()
+        start, end = day_start(day), day_start(day + datetime.timedelta(days=1))
+        _insert_aggregates(
+            setup,
+            "r.agency_id = %s AND r.submitted_at >= %s AND r.submitted_at < %s",
+            [agency_id, start, end],
+            breakdowns=False,
+        )
+    for agency_id, first in months:
+        for model in (AnswerCount, MaskCount):
+            model.objects.filter(agency_id=agency_id, day=first).exclude(
+                dimension=""
+            ).delete()
+        start, end = day_start(first), day_start(_next_month(first))
+        _insert_aggregates(
+            setup,
+            "r.agency_id = %s AND r.submitted_at >= %s AND r.submitted_at < %s",
+            [agency_id, start, end],
+            breakdowns=True,
+            official=False,
+        )
+
+
+@transaction.atomic
+def rebuild_period_aggregates(period: Period, setup: Setup) -> None:
+    """Rebuild every aggregate row of a period from raw answers (all agencies)."""
+    for model in (AnswerCount, MaskCount):
+        model.objects.filter(day__gte=period.first, day__lte=period.last).delete()
+    start, end = period.bounds()
+    _insert_aggregates(
+        setup,
+        "r.submitted_at >= %s AND r.submitted_at < %s",
+        [start, end],
+        breakdowns=True,
+    )
+
+
+# --- computing indices from aggregates -------------------------------------------
+
+
+GroupKey = tuple[int, str, str, str, str]  # agency, scope, questionnaire, dim, value
+
+
+def _ancestors(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def _collect(period: Period, setup: Setup) -> dict[GroupKey, indices.Counts]:
+    """Sum the aggregates of a period into own and subtree groups."""
+    paths = dict(Agency.objects.values_list("id", "path"))
+    groups: dict[GroupKey, indices.Counts] = defaultdict(indices.Counts)
+    targets_cache: dict[int, list[tuple[int, str]]] = {}
+
+    def targets(agency_id: int) -> list[tuple[int, str]]:
+        if agency_id not in targets_cache:
+            chain = _ancestors(paths.get(agency_id, "")) or [agency_id]
+            targets_cache[agency_id] = [(agency_id, "own")] + [
+                (a, "subtree") for a in chain
+            ]
+        return targets_cache[agency_id]
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT agency_id, version_id, dimension, dimension_value, item_code, value,
+                   SUM(count)
+            FROM reports_answercount WHERE day >= %s AND day <= %s
+            GROUP BY agency_id, version_id, dimension, dimension_value, item_code, value
+            """,
+            [period.first, period.last],
+        )
+        for agency_id, version_id, dim, dv, item, value, count in cursor.fetchall():
+            q = setup.version_questionnaire.get(version_id)
+            if q is None:
+                continue
+            for target, scope in targets(agency_id):
+                groups[(target, scope, q, dim, dv)].add_value(item, value, int(count))
+        cursor.execute(
+            """
+            SELECT agency_id, version_id, dimension, dimension_value, mask, SUM(count)
+            FROM reports_maskcount WHERE day >= %s AND day <= %s
+            GROUP BY agency_id, version_id, dimension, dimension_value, mask
+            """,
+            [period.first, period.last],
+        )
+        for agency_id, version_id, dim, dv, mask, count in cursor.fetchall():
+            q = setup.version_questionnaire.get(version_id)
+            if q is None:
+                continue
+            for target, scope in targets(agency_id):
+                groups[(target, scope, q, dim, dv)].add_mask(mask, int(count))
+    return groups
+
+
+def _result_rows(
+    period: Period,
+    setup: Setup,
+    groups: dict[GroupKey, indices.Counts],
+    only: set[tuple[int, str]] | None,
+) -> list[IndexResult]:
+    results: list[IndexResult] = []
+    for (agency_id, scope, q, dim, dv), counts in groups.items():
+        if only is not None and (agency_id, scope) not in only:
+            continue
+        # A group without any response is not published (CONTRACT: no n = 0 group).
+        if counts.responses == 0:
+            continue
+        method = setup.methodology[q]
+        catalogue = setup.breakdown_catalogue[q] if dim else setup.catalogue[q]
+        for row in indices.compute_rows(method, catalogue, counts):
+            if dim and row.kind == "item":
+                continue
+            ci = row.ci95 or (None, None)
+            results.append(
+                IndexResult(
+                    methodology=method.code,
+                    period=period.code,
+                    agency_id=agency_id,
+                    scope=scope,
+                    questionnaire=q,
+                    dimension=dim,
+                    dimension_value=dv,
+                    kind=row.kind,
+                    indicator=row.indicator,
+                    value=indices.rounded(row.value),
+                    n=row.n,
+                    ci_low=indices.rounded(ci[0]),
+                    ci_high=indices.rounded(ci[1]),
+                    flag=row.flag or "",
+                )
+            )
+    return results
+
+
+@transaction.atomic
+def write_period(
+    period: Period, setup: Setup, only: set[tuple[int, str]] | None = None
+) -> int:
+    """Replace the IndexResult rows of a period (or of some agency-scopes of it)."""
+    results = _result_rows(period, setup, _collect(period, setup), only)
+    methods = {m.code for m in setup.methodology.values()} or {
+        indices.DEFAULT_METHODOLOGY
+    }
+    stale = IndexResult.objects.filter(period=period.code, methodology__in=methods)
+    if only is None:
+        stale.delete()
+    else:
+        by_scope: dict[str, list[int]] = defaultdict(list)
+        for agency_id, scope in only:
+            by_scope[scope].append(agency_id)
+        for scope, agency_ids in by_scope.items():
+            for start in range(0, len(agency_ids), 500):
+                stale.filter(
+                    scope=scope, agency_id__in=agency_ids[start : start + 500]
+                ).delete()
+    IndexResult.objects.bulk_create(results, batch_size=2000)
+    return len(results)
+
+
+def recompute_period(code: str, *, rebuild: bool = True) -> int:
+    """Recompute every index of one period, all agencies, both scopes.
+
+    With ``rebuild`` (the default) the period's aggregates are first rebuilt from
+    raw answers, which also repairs anything a sweep missed; dirty marks inside
+    the period are then cleared. Idempotent: running it twice gives the same rows.
+    Returns the number of IndexResult rows written.
+    """
+    period = parse_period(code)
+    setup = load_setup()
+    noted = list(
+        DirtyAgencyDay.objects.filter(
+            day__gte=period.first, day__lte=period.last
+        ).values_list("id", "noted_at")
+    )
+    if rebuild:
+        rebuild_period_aggregates(period, setup)
+    written = write_period(period, setup)
+    if rebuild:
+        _forget_dirty(noted)
+    return written
+
+
+def _forget_dirty(noted: list[tuple[int, datetime.datetime]]) -> None:
+    """Delete processed dirty marks unless they were noted again meanwhile."""
+    for pk, noted_at in noted:
+        DirtyAgencyDay.objects.filter(pk=pk, noted_at=noted_at).delete()
+
+
+# --- new responses, the debounced sweep, flagged responses -------------------------
 
 
 def note_new_responses(touched: set[tuple[int, int, datetime.datetime]]) -> None:
-    """Mark the agency-days of newly stored responses for recomputation."""
+    """Mark the agency-days of newly stored responses for recomputation.
+
+    Called inside the storing transaction with (agency_id, version_id,
+    submitted_at) tuples. The dirty marks commit or roll back with the responses;
+    one debounced sweep is enqueued after commit. Never raises because the broker
+    is down: the periodic sweep catches up.
+    """
+    _mark_dirty({(agency_id, local_day(at)) for agency_id, _version, at in touched})
+    transaction.on_commit(enqueue_sweep)
+
+
+def _mark_dirty(pairs: set[tuple[int, datetime.date]]) -> None:
+    if not pairs:
+        return
+    now = timezone.now()
+    DirtyAgencyDay.objects.bulk_create(
+        [DirtyAgencyDay(agency_id=a, day=d, noted_at=now) for a, d in sorted(pairs)],
+        update_conflicts=True,
+        update_fields=["noted_at"],
+        unique_fields=["agency", "day"],
+        batch_size=1000,
+    )
+
+
+def enqueue_sweep() -> bool:
+    """Schedule one sweep in SWEEP_DEBOUNCE_SECONDS unless one is already pending.
+
+    Returns whether a task was sent. Broker or cache failures are logged, not
+    raised: the responses are stored and the periodic sweep will process them.
+    """
+    from reports.tasks import sweep_dirty_task
+
+    try:
+        if not cache.add(SWEEP_LOCK_KEY, "1", timeout=SWEEP_DEBOUNCE_SECONDS * 4):
+            return False
+    except Exception:
+        log.warning("cache unavailable; enqueueing a sweep anyway", exc_info=True)
+    try:
+        sweep_dirty_task.apply_async(countdown=SWEEP_DEBOUNCE_SECONDS, retry=False)
+        return True
+    except Exception:
+        log.warning(
+            "could not enqueue the index sweep; the periodic sweep will catch up",
+            exc_info=True,
+        )
+        try:
+            cache.delete(SWEEP_LOCK_KEY)
+        except Exception:
+            pass
+        return False
+
+
+def sweep_dirty(limit: int = SWEEP_BATCH) -> int:
+    """Rebuild the dirty agency-days and recompute the periods they fall in.
+
+    Only the own rows of the dirty agencies and the subtree rows of them and
+    their ancestors are rewritten. Returns the number of agency-days processed.
+    """
+    try:
+        cache.delete(SWEEP_LOCK_KEY)  # later notes schedule a new sweep
+    except Exception:
+        log.warning("cache unavailable while sweeping", exc_info=True)
+    dirty = list(
+        DirtyAgencyDay.objects.order_by("day", "agency_id").values_list(
+            "id", "agency_id", "day", "noted_at"
+        )[:limit]
+    )
+    if not dirty:
+        return 0
+    setup = load_setup()
+    rebuild_agency_days([(a, d) for _pk, a, d, _at in dirty], setup)
+    paths = dict(
+        Agency.objects.filter(id__in={a for _pk, a, _d, _at in dirty}).values_list(
+            "id", "path"
+        )
+    )
+    affected: dict[str, set[tuple[int, str]]] = defaultdict(set)
+    for _pk, agency_id, day, _at in dirty:
+        scopes = {(agency_id, "own")} | {
+            (a, "subtree") for a in _ancestors(paths.get(agency_id, "")) or [agency_id]
+        }
+        for code in periods_of_day(day):
+            affected[code] |= scopes
+    for code, only in sorted(affected.items()):
+        write_period(parse_period(code), setup, only)
+    _forget_dirty([(pk, at) for pk, _a, _d, at in dirty])
+    return len(dirty)
+
+
+@transaction.atomic
+def accept_flagged(response_ids: Iterable) -> int:
+    """Unflag responses a reviewer accepted so that they count; marks them dirty.
+
+    Returns the number of responses that were flagged and are now accepted.
+    """
+    flagged = Response.objects.filter(pk__in=list(response_ids), flagged=True)
+    rows = list(flagged.values_list("agency_id", "submitted_at"))
+    count = flagged.update(flagged=False, flag_reason="")
+    _mark_dirty({(agency_id, local_day(at)) for agency_id, at in rows})
+    if rows:
+        transaction.on_commit(enqueue_sweep)
+    return count

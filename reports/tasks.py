@@ -1,0 +1,44 @@
+"""Celery tasks of the index engine: thin wrappers around reports.services.
+
+Arguments are JSON primitives (period codes); every task is safe to run twice.
+Database hiccups (OperationalError) are retried with exponential back-off.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from reports import services
+from reports.periods import recent_periods
+
+RETRY = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(soft_time_limit=1500, time_limit=1800, **RETRY)
+def recompute_period_task(period: str) -> int:
+    """Rebuild the aggregates and indices of one period; returns rows written."""
+    return services.recompute_period(period)
+
+
+@shared_task(soft_time_limit=3000, time_limit=3600, **RETRY)
+def recompute_recent_periods_task() -> dict[str, int]:
+    """Nightly: rebuild the current and previous year, quarter and month."""
+    today = timezone.localdate()
+    return {code: services.recompute_period(code) for code in recent_periods(today)}
+
+
+@shared_task(soft_time_limit=240, time_limit=300, **RETRY)
+def sweep_dirty_task() -> int:
+    """Process the agency-days marked dirty by new or accepted responses."""
+    processed = services.sweep_dirty()
+    if processed >= services.SWEEP_BATCH:
+        services.enqueue_sweep()  # more left: continue in a fresh task
+    return processed
