@@ -10,4 +10,6 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         # Django's own auth and admin signals are the only hooks that see every
         # login, logout and admin edit; the receivers only call audit.services.
-        from audit import receivers  # noqa: F401
+        from audit import receivers
+
+        receivers.connect_staff_roles()

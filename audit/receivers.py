@@ -172,3 +172,47 @@ for _through in (
         sender=_through,
         dispatch_uid=f"audit_m2m_{_through._meta.label_lower}",
     )
+
+
+def _on_staff_profile_saved(
+    sender: Any, instance: Any, created: bool, **kwargs: Any
+) -> None:
+    record(
+        AuditEvent.Action.ROLE_CHANGE,
+        obj=instance,
+        detail={
+            "created": created,
+            "user": instance.user_id,
+            "role": instance.role,
+            "agency": instance.agency_id,
+            "province_code": instance.province_code,
+        },
+    )
+
+
+def _on_staff_profile_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    record(
+        AuditEvent.Action.ROLE_CHANGE,
+        object_type=instance._meta.label_lower,
+        object_id=instance.pk,
+        object_repr=str(instance.user_id),
+        detail={"deleted": True, "user": instance.user_id, "role": instance.role},
+    )
+
+
+def connect_staff_roles() -> None:
+    """Follow the staff app's role assignments (StaffProfile), if that app is there."""
+    from django.apps import apps
+
+    try:
+        profile = apps.get_model("staff", "StaffProfile")
+    except LookupError:
+        return
+    post_save.connect(
+        _on_staff_profile_saved, sender=profile, dispatch_uid="audit_staff_profile"
+    )
+    post_delete.connect(
+        _on_staff_profile_deleted,
+        sender=profile,
+        dispatch_uid="audit_staff_profile_del",
+    )
