@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency, Procedure, ServicePoint
 from invitations.models import Invitation
-from surveys.models import Questionnaire, Response
+from surveys.models import Response
 from surveys.services import submit_response
 
 DEFAULT_EXPIRES_DAYS = 30
@@ -160,7 +160,8 @@ def create_invitations(
     """
     check_expires_days(expires_days)
     requests = list(requests)
-    expires_at = timezone.now() + datetime.timedelta(days=expires_days)
+    now = timezone.now()
+    expires_at = now + datetime.timedelta(days=expires_days)
     errors: list[str] = []
     seen: dict[tuple[int, str], InvitationRequest] = {}
     prepared: list[tuple[InvitationRequest, str, str]] = []
@@ -216,6 +217,7 @@ def create_invitations(
             procedure=request.procedure,
             questionnaire_code=_questionnaire_code(request),
             expires_at=expires_at,
+            created_at=now,
         )
         rows.append(invitation)
         issued.append(IssuedInvitation(invitation, token, code))
@@ -446,14 +448,19 @@ class InvitationUnavailable(Exception):
         super().__init__(reason)
 
 
-def open_invitation(token: str) -> Invitation:
-    """The invitation of a token that can still be answered, with its agency,
-    service point and procedure loaded; InvitationUnavailable otherwise."""
-    invitation = (
+def find_invitation(token: str) -> Invitation | None:
+    """The invitation of a token in any state, with its places loaded, or None."""
+    return (
         Invitation.objects.select_related("agency", "service_point", "procedure")
         .filter(token_hash=token_hash(token))
         .first()
     )
+
+
+def open_invitation(token: str) -> Invitation:
+    """The invitation of a token that can still be answered, with its agency,
+    service point and procedure loaded; InvitationUnavailable otherwise."""
+    invitation = find_invitation(token)
     if invitation is None:
         raise InvitationUnavailable("unknown")
     if invitation.is_used:
@@ -463,42 +470,48 @@ def open_invitation(token: str) -> Invitation:
     return invitation
 
 
-def questionnaire_of(invitation: Invitation) -> Questionnaire:
-    """The questionnaire the invitation opens (Questionnaire.DoesNotExist if gone)."""
-    return Questionnaire.objects.get(code=invitation.questionnaire_code)
+def claim_invitation(*, token: str, response: Response) -> Invitation:
+    """Mark the token used by `response`; call it in the transaction that stored
+    the response, so that a refusal rolls the response back too.
 
-
-@transaction.atomic
-def answer_invitation(*, token: str, **submission: object) -> Response:
-    """Consume the token and store the response, in one transaction.
-
-    `submission` holds `surveys.services.submit_response` arguments (version,
-    answers, channel, respondent, comment, flags, idempotency_key, procedure_id
-    …); agency, service point and source are taken from the invitation, and so
-    is the procedure when the invitation names one — the citizen cannot change
-    them. The token is claimed with a conditional UPDATE (used_at IS NULL and not
-    expired), so of two simultaneous submissions exactly one stores a response;
-    the other raises InvitationUnavailable("used"). A repeat of the submission
-    that used the token (same idempotency key: a double click, a refresh) returns
-    the stored response instead.
+    The claim is one conditional UPDATE (used_at IS NULL and not expired): of two
+    simultaneous submissions exactly one wins, the other waits for its row lock
+    and then matches nothing. A token already used by this very response (the
+    same form sent twice: a double click, a refresh) is accepted as it is.
+    Raises InvitationUnavailable("unknown" | "used" | "expired") otherwise.
     """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(
+            "claim_invitation must run inside the response's transaction"
+        )
     digest = token_hash(token)
     now = timezone.now()
     claimed = Invitation.objects.filter(
         token_hash=digest, used_at__isnull=True, expires_at__gt=now
-    ).update(used_at=now)
-    invitation = (
-        Invitation.objects.select_related("response").filter(token_hash=digest).first()
-    )
+    ).update(used_at=now, response=response)
+    invitation = Invitation.objects.filter(token_hash=digest).first()
     if invitation is None:
         raise InvitationUnavailable("unknown")
-    if not claimed:
-        key = submission.get("idempotency_key")
-        first = invitation.response
-        if key and first is not None and first.idempotency_key == key:
-            return first
-        reason = "used" if invitation.is_used else "expired"
-        raise InvitationUnavailable(reason, invitation)
+    if claimed or invitation.response_id == response.pk:
+        return invitation
+    raise InvitationUnavailable("used" if invitation.is_used else "expired", invitation)
+
+
+@transaction.atomic
+def answer_invitation(*, token: str, **submission: object) -> Response:
+    """Store a response through an invitation and consume its token, atomically.
+
+    For channels other than the web page (which goes through the survey page and
+    `claim_invitation`). `submission` holds `surveys.services.submit_response`
+    arguments (version, answers, channel, respondent, comment, flags,
+    idempotency_key, procedure_id …); agency, service point and source come from
+    the invitation, and so does the procedure when the invitation names one — the
+    citizen cannot change them. Raises InvitationUnavailable when the token is
+    unknown, used by another submission, or expired; nothing is stored then.
+    """
+    invitation = Invitation.objects.filter(token_hash=token_hash(token)).first()
+    if invitation is None:
+        raise InvitationUnavailable("unknown")
     for fixed in ("agency_id", "service_point_id", "source"):
         submission.pop(fixed, None)
     if invitation.procedure_id:
@@ -509,5 +522,5 @@ def answer_invitation(*, token: str, **submission: object) -> Response:
         service_point_id=invitation.service_point_id,
         source=Response.Source.INVITATION,
     )
-    Invitation.objects.filter(pk=invitation.pk).update(response=response)
+    claim_invitation(token=token, response=response)
     return response

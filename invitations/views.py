@@ -1,17 +1,27 @@
-"""The citizen's invitation page and the staff's poster downloads."""
+"""The citizen's invitation page and the staff's poster downloads.
+
+The invitation page is the survey page of `surveys.views` (`_survey_page`), run
+inside one transaction with the claim of the token, so that a token stores one
+response whatever the clicks; this module adds only what is particular to
+invitations.
+"""
 
 from __future__ import annotations
 
 import tempfile
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies.models import AdministrativeUnit
 from invitations import posters, services
 from staff.scope import visible_agencies
+from surveys import queries as survey_queries
+from surveys import views as survey_views
+from surveys.models import Response
 
 UNAVAILABLE_STATUS = {"unknown": 404, "used": 410, "expired": 410}
 
@@ -26,16 +36,56 @@ def unavailable(request: HttpRequest, reason: str) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def take_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """`/s/i/<token>/`: the survey page of the invitation's place, with its agency
+    and procedure fixed; the token is consumed in the transaction that stores
+    the response (`services.claim_invitation`)."""
     try:
-        services.open_invitation(token)
+        invitation = services.open_invitation(token)
+    except services.InvitationUnavailable as exc:
+        # A POST on a used token may be the same form sent twice; the claim
+        # below tells that apart from a second response.
+        if request.method != "POST" or exc.reason != "used":
+            return unavailable(request, exc.reason)
+        invitation = exc.invitation
+    version = survey_queries.published_version(invitation.questionnaire_code)
+    if version is None:
+        return unavailable(request, "unknown")
+
+    def on_submitted(response: Response | None) -> HttpResponse:
+        if response is not None:  # None: a bot caught by the honeypot, nothing stored
+            services.claim_invitation(token=token, response=response)
+        return redirect("invitations:thanks", token=token)
+
+    try:
+        with transaction.atomic():
+            return survey_views._survey_page(
+                request,
+                point_or_agency=invitation.service_point or invitation.agency,
+                version=version,
+                prefill=None,
+                procedure=invitation.procedure,
+                source=Response.Source.INVITATION,
+                on_submitted=on_submitted,
+            )
     except services.InvitationUnavailable as exc:
         return unavailable(request, exc.reason)
-    raise Http404  # the survey form lands with surveys.views (H2a)
 
 
+@require_GET
 def thanks(request: HttpRequest, token: str) -> HttpResponse:
-    return render(request, "invitations/thanks.html", {})
+    invitation = services.find_invitation(token)
+    if invitation is None:
+        return unavailable(request, "unknown")
+    place = survey_queries.Place.of(invitation.service_point or invitation.agency)
+    context = {
+        "place": place,
+        "agency_name": survey_queries.agency_name(place.agency),
+        "kiosk": False,
+        "pakn_url": survey_views.PAKN_URL,
+    }
+    return render(request, "surveys/thanks.html", context)
 
 
 # --- Posters (staff only) ----------------------------------------------------

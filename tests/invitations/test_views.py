@@ -1,0 +1,161 @@
+"""The citizen's side of an invitation: `/s/i/<token>/` answered once."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from urllib.parse import urlencode
+
+import pytest
+import time_machine
+from django.core.cache import cache
+
+from invitations import services
+from invitations.models import Invitation
+from surveys.models import Response
+
+DOSSIER = "000.00.53.H48-220921-0099"
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limit():
+    """Each test starts with an empty rate-limit counter."""
+    cache.clear()
+
+
+@pytest.fixture
+def invitation(exit_questionnaire, province_centre, counter, marriage):
+    """An invitation for a marriage registration at the provincial centre's counter."""
+    return services.create_invitation(
+        dossier_code=DOSSIER,
+        agency=province_centre,
+        service_point=counter,
+        procedure=marriage,
+        expires_days=7,
+    )
+
+
+def path_of(issued) -> str:
+    return f"/s/i/{issued.token}/"
+
+
+def form_token(client, url: str) -> str:
+    page = client.get(url).content.decode()
+    return re.search(r'name="token" value="([^"]+)"', page).group(1)
+
+
+def post(client, url: str, token: str, **extra):
+    data = {
+        "token": token,
+        "channel": "truc_tiep",
+        "E1.1": "4",
+        "E3.1": "5",
+        "G": "4",
+        **extra,
+    }
+    return client.post(url, urlencode(data), content_type=FORM)
+
+
+def test_the_link_opens_the_survey_of_the_invited_place(client, invitation):
+    response = client.get(path_of(invitation))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Quầy số 1 – Tư pháp, hộ tịch" in page
+    assert "Đăng ký kết hôn" in page
+    assert 'name="token"' in page
+
+
+def test_an_answer_is_stored_for_the_invited_agency_and_procedure(
+    client, invitation, counter, marriage
+):
+    url = path_of(invitation)
+    response = post(client, url, form_token(client, url))
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}cam-on/"
+    stored = Response.objects.get()
+    assert stored.agency == counter.agency
+    assert stored.service_point == counter
+    assert stored.procedure == marriage
+    assert stored.source == Response.Source.INVITATION
+    assert Invitation.objects.get().response == stored
+    thanks = client.get(response["Location"])
+    assert thanks.status_code == 200
+
+
+def test_the_link_works_once(client, invitation):
+    url = path_of(invitation)
+    second_form = form_token(client, url)
+    post(client, url, form_token(client, url))
+    again = client.get(url)
+    assert again.status_code == 410
+    assert "Đường dẫn đã được sử dụng" in again.content.decode()
+    resent = post(client, url, second_form)
+    assert resent.status_code == 410
+    assert Response.objects.count() == 1
+
+
+def test_a_double_submit_stores_one_response_and_thanks_twice(client, invitation):
+    url = path_of(invitation)
+    token = form_token(client, url)
+    first = post(client, url, token)
+    second = post(client, url, token)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Response.objects.count() == 1
+
+
+def test_the_citizen_cannot_change_the_procedure(
+    client, invitation, signature, marriage
+):
+    url = path_of(invitation)
+    tampered = post(client, url, form_token(client, url), procedure=str(signature.pk))
+    assert tampered.status_code == 400
+    assert Response.objects.count() == 0
+    assert Invitation.objects.get().used_at is None
+    blank = post(client, url, form_token(client, url), procedure="")
+    assert blank.status_code == 302
+    assert Response.objects.get().procedure == marriage
+
+
+def test_a_form_with_mistakes_keeps_the_link_usable(client, invitation):
+    url = path_of(invitation)
+    response = client.post(
+        url,
+        urlencode({"token": form_token(client, url), "E1.1": "4"}),
+        content_type=FORM,
+    )
+    assert response.status_code == 200  # the form again, with an error summary
+    assert Invitation.objects.get().used_at is None
+    assert post(client, url, form_token(client, url)).status_code == 302
+
+
+def test_an_expired_link_gets_a_polite_410(client, invitation):
+    url = path_of(invitation)
+    token = form_token(client, url)
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=8)
+    with time_machine.travel(later):
+        page = client.get(url)
+        sent = post(client, url, token)
+    assert page.status_code == sent.status_code == 410
+    assert "Đường dẫn đã hết hạn" in page.content.decode()
+    assert Response.objects.count() == 0
+
+
+def test_an_unknown_link_gets_a_polite_404(client, exit_questionnaire):
+    page = client.get("/s/i/not-a-real-token/")
+    assert page.status_code == 404
+    assert "Không tìm thấy lời mời" in page.content.decode()
+    sent = client.post("/s/i/not-a-real-token/", "token=x", content_type=FORM)
+    assert sent.status_code == 404
+    assert client.get("/s/i/not-a-real-token/cam-on/").status_code == 404
+    assert Response.objects.count() == 0
+
+
+def test_the_used_link_page_speaks_english_when_asked(client, invitation):
+    url = path_of(invitation)
+    post(client, url, form_token(client, url))
+    client.cookies["sipas_language"] = "en"
+    page = client.get(url)
+    assert page.status_code == 410
+    assert "This link has already been used" in page.content.decode()
