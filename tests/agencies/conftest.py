@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from agencies.reference import load_reference_data
+
 
 @pytest.fixture
 def shared_dir() -> Path:
@@ -13,3 +15,15 @@ def shared_dir() -> Path:
     if not (path / "data").is_dir():
         pytest.skip(f"shared material not found at {path}")
     return path
+
+
+@pytest.fixture
+def whole_country(db):
+    """All 34 provinces with their pre-2025 units (a few seconds on SQLite)."""
+    return load_reference_data()
+
+
+@pytest.fixture
+def hung_yen(db):
+    """Province 33 only, with former Thái Bình, as `--province 33` loads it."""
+    return load_reference_data(["33"])
