@@ -212,3 +212,14 @@ def test_the_command_rejects_an_unknown_province():
     with pytest.raises(CommandError, match="--province 34"):
         call_command("load_reference_data", "--province", "34")
     assert not AdministrativeUnit.objects.exists()
+
+
+def test_the_shared_reference_data_fixture_loads_the_demo_province(reference_data):
+    root = Agency.objects.get(code="UBND-T33")
+    assert root.children.filter(valid_until__isnull=True).count() == 1 + 12 + 104
+    # … and the 10 pre-2025 districts of Hưng Yên, ended.
+    assert (
+        root.children.filter(kind=Agency.Kind.PEOPLES_COMMITTEE_DISTRICT).count() == 10
+    )
+    assert ServicePoint.objects.filter(code="TTHCC-T33").exists()
+    assert reference_data.created["agencies"] == Agency.objects.count()
