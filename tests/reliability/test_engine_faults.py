@@ -1,0 +1,129 @@
+"""Index engine faults: a task delivered twice, a worker killed mid-recompute."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from reports import services
+from reports.models import DirtyAgencyDay, IndexResult
+from reports.periods import local_day
+from reports.tasks import recompute_period_task, sweep_dirty_task
+from surveys.models import Response
+from tests.reliability.engine import snapshot, store_random_responses
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: not an Exception, so no `except Exception` can catch it."""
+
+
+def _kill_at_statement(number: int, fragment: str):
+    seen = {"n": 0}
+
+    def wrapper(execute, sql, params, many, context):
+        if fragment in sql:
+            seen["n"] += 1
+            if seen["n"] == number:
+                raise WorkerKilled()
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
+def _period() -> str:
+    return str(local_day(Response.objects.earliest("submitted_at").submitted_at).year)
+
+
+def _own_item(agency_id: int, indicator: str = "E1.1") -> IndexResult:
+    return IndexResult.objects.get(
+        agency_id=agency_id,
+        scope="own",
+        kind="item",
+        indicator=indicator,
+        period=_period(),
+        dimension="",
+    )
+
+
+@pytest.mark.django_db
+def test_the_same_sweep_delivered_twice_counts_each_response_once(centre, exit_version):
+    store_random_responses(exit_version, centre.pk, 40)
+    answered = Response.objects.filter(answers__item_code="E1.1").count()
+    sweep_dirty_task.apply(task_id="same-delivery").get()
+    first = snapshot()
+    # A redelivered message (acks_late after a lost ack) runs the same task again,
+    # and a response noted twice marks the same agency-day twice.
+    services.note_new_responses(
+        {(r.agency_id, r.version_id, r.submitted_at) for r in Response.objects.all()}
+    )
+    sweep_dirty_task.apply(task_id="same-delivery").get()
+    sweep_dirty_task.apply(task_id="same-delivery").get()
+    assert snapshot() == first
+    assert _own_item(centre.pk).n == answered
+
+
+@pytest.mark.django_db
+def test_the_same_recompute_delivered_twice_gives_the_same_rows(centre, exit_version):
+    store_random_responses(exit_version, centre.pk, 40)
+    recompute_period_task.apply(args=[_period()]).get()
+    first = snapshot()
+    recompute_period_task.apply(args=[_period()]).get()
+    assert snapshot() == first
+    assert first
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "fragment, number",
+    [
+        ('INSERT INTO "reports_indexresult"', 1),  # while writing the indices
+        ('DELETE FROM "reports_indexresult"', 1),  # after dropping the old ones
+        ("INSERT INTO reports_answercount", 1),  # while rebuilding aggregates
+    ],
+    ids=["writing-indices", "after-delete", "rebuilding-aggregates"],
+)
+def test_a_recompute_killed_midway_then_rerun_matches_an_uninterrupted_one(
+    centre, exit_version, fragment, number
+):
+    store_random_responses(exit_version, centre.pk, 60)
+    period = _period()
+    services.recompute_period(period)
+    clean = snapshot()
+    # New answers arrive, so the interrupted run has real work to do.
+    store_random_responses(exit_version, centre.pk, 30, seed=7)
+    with pytest.raises(WorkerKilled):
+        with connection.execute_wrapper(_kill_at_statement(number, fragment)):
+            services.recompute_period(period)
+    # Acks-late redelivers the task; it runs again from the start.
+    services.recompute_period(period)
+    rerun = snapshot()
+    services.recompute_period(period)
+    assert snapshot() == rerun
+    assert rerun != clean
+    assert (
+        _own_item(centre.pk).n
+        == Response.objects.filter(answers__item_code="E1.1").count()
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sweep_killed_midway_leaves_its_work_marked_for_the_next_one(
+    centre, exit_version, monkeypatch
+):
+    # No sweep is enqueued on commit here: the test runs the sweep itself.
+    monkeypatch.setattr(services, "enqueue_sweep", lambda: False)
+    store_random_responses(exit_version, centre.pk, 50)
+    assert DirtyAgencyDay.objects.exists()
+    with pytest.raises(WorkerKilled):
+        with connection.execute_wrapper(
+            _kill_at_statement(1, 'INSERT INTO "reports_indexresult"')
+        ):
+            services.sweep_dirty()
+    assert DirtyAgencyDay.objects.exists()
+    services.sweep_dirty()
+    swept = snapshot()
+    assert not DirtyAgencyDay.objects.exists()
+    services.recompute_period(_period())
+    assert {r for r in swept if r[1] == _period()} == {
+        r for r in snapshot() if r[1] == _period()
+    }
