@@ -215,6 +215,20 @@ def _centered(
     return y
 
 
+def _fit(
+    text: str, font: str, sizes: tuple[float, ...], width: float, max_lines: int
+) -> tuple[float, list[str]]:
+    """The largest size at which text fits in max_lines; at the smallest size a
+    longer text is cut with an ellipsis rather than run into the QR code."""
+    for size in sizes:
+        lines = simpleSplit(text, font, size, width)
+        if len(lines) <= max_lines:
+            return size, lines
+    lines = lines[:max_lines]
+    lines[-1] = lines[-1].rstrip(" ,.;–-") + "…"
+    return size, lines
+
+
 def _draw_poster(canvas: Canvas, target: PosterTarget) -> None:
     width, height = A4
     margin = 18 * mm
@@ -238,15 +252,14 @@ def _draw_poster(canvas: Canvas, target: PosterTarget) -> None:
 
     # Whose survey this is.
     y = height - band - 14 * mm
-    size = 22 if len(target.title) < 60 else 18
-    lines = simpleSplit(target.title, BOLD, size, text_width)[:3]
+    size, lines = _fit(target.title, BOLD, (22, 20, 18, 16, 14), text_width, 3)
     y = _centered(canvas, lines, BOLD, size, y, size * 1.25, INK)
     if target.subtitle:
-        lines = simpleSplit(target.subtitle, REGULAR, 15, text_width)[:2]
-        y = _centered(canvas, lines, REGULAR, 15, y - 1 * mm, 15 * 1.3, GREY)
+        size, lines = _fit(target.subtitle, REGULAR, (15, 13, 12, 11), text_width, 2)
+        y = _centered(canvas, lines, REGULAR, size, y - 1 * mm, size * 1.3, GREY)
 
-    # The QR code, as large as the remaining space allows (about 11 cm).
-    qr_size = min(112 * mm, y - 100 * mm)
+    # The QR code, as large as the remaining space allows (about 12 cm).
+    qr_size = min(122 * mm, y - 100 * mm)
     qr_top = y - 4 * mm
     x0 = (width - qr_size) / 2
     _draw_qr(canvas, target.url, x0, qr_top - qr_size, qr_size)

@@ -50,8 +50,15 @@ def take_invitation(request: HttpRequest, token: str) -> HttpResponse:
             return unavailable(request, exc.reason)
         invitation = exc.invitation
     version = survey_queries.published_version(invitation.questionnaire_code)
-    if version is None:
-        return unavailable(request, "unknown")
+    if (
+        version is None
+    ):  # the questionnaire is not published (yet): not the link's fault
+        return render(
+            request,
+            "surveys/not_found.html",
+            {"questionnaire_missing": True},
+            status=404,
+        )
 
     def on_submitted(response: Response | None) -> HttpResponse:
         if response is not None:  # None: a bot caught by the honeypot, nothing stored
@@ -64,7 +71,9 @@ def take_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 request,
                 point_or_agency=invitation.service_point or invitation.agency,
                 version=version,
-                prefill=None,
+                prefill={"procedure": invitation.procedure_id}
+                if invitation.procedure_id
+                else None,
                 procedure=invitation.procedure,
                 source=Response.Source.INVITATION,
                 on_submitted=on_submitted,

@@ -97,7 +97,12 @@ def test_staff_cannot_invite_for_an_agency_outside_their_scope(
 
 
 def test_a_good_upload_answers_with_the_csv_of_links(
-    client, province_admin, province_centre, justice_department, marriage
+    client,
+    province_admin,
+    province_centre,
+    justice_department,
+    marriage,
+    exit_questionnaire,
 ):
     client.force_login(province_admin)
     response = upload(
@@ -117,7 +122,7 @@ def test_a_good_upload_answers_with_the_csv_of_links(
     assert Invitation.objects.count() == 2
     link = rows[0]["link"].replace("http://127.0.0.1:8000", "")
     client.logout()
-    assert client.get(link).status_code != 404
+    assert client.get(link).status_code == 200
 
 
 def test_a_bad_upload_creates_nothing_and_names_rows_and_columns(
