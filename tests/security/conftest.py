@@ -3,6 +3,16 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from tests.surveys.conftest import (  # noqa: F401 - fixtures re-exported
+    centre,
+    citizen,
+    counter,
+    exit_version,
+    procedures,
+    province,
+    questionnaires,
+)
+
 PASSWORD = "Mật-khẩu-đủ-dài-2026"
 
 
