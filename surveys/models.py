@@ -19,7 +19,9 @@ class Questionnaire(models.Model):
     code = models.SlugField(_("mã"), max_length=20, unique=True)
     name = models.CharField(_("tên"), max_length=255)
     name_en = models.CharField(_("tên tiếng Anh"), max_length=255, blank=True)
-    methodology = models.CharField(_("phương pháp"), max_length=20, default="sipas-1001")
+    methodology = models.CharField(
+        _("phương pháp"), max_length=20, default="sipas-1001"
+    )
 
     class Meta:
         verbose_name = _("bộ câu hỏi")
@@ -32,9 +34,7 @@ class Questionnaire(models.Model):
     def current_version(self) -> QuestionnaireVersion | None:
         """The newest published version, the one new responses are pinned to."""
         return (
-            self.versions.filter(published_at__isnull=False)
-            .order_by("-number")
-            .first()
+            self.versions.filter(published_at__isnull=False).order_by("-number").first()
         )
 
 
@@ -100,7 +100,8 @@ class Item(models.Model):
     section_en = models.CharField(_("phần (tiếng Anh)"), max_length=255, blank=True)
     text = models.TextField(_("nội dung"))
     text_en = models.TextField(_("nội dung tiếng Anh"), blank=True)
-    # [{"value": 1, "label": "…", "label_en": "…"}, …] numbered from 1 as SIPAS.md lists them.
+    # [{"value": 1, "label": "…", "label_en": "…"}, …] numbered from 1 as SIPAS.md
+    # lists them.
     options = models.JSONField(_("phương án"), default=list, blank=True)
     required = models.BooleanField(_("bắt buộc"), default=False)
 
@@ -121,7 +122,10 @@ class Item(models.Model):
     def localized_options(self) -> list[tuple[int, str]]:
         english = get_language() == "en"
         return [
-            (o["value"], o.get("label_en") if english and o.get("label_en") else o["label"])
+            (
+                o["value"],
+                o.get("label_en") if english and o.get("label_en") else o["label"],
+            )
             for o in self.options
         ]
 
@@ -233,8 +237,12 @@ class Response(models.Model):
         on_delete=models.PROTECT,
         related_name="responses",
     )
-    channel = models.CharField(_("kênh"), max_length=12, choices=Channel.choices, blank=True)
-    gender = models.CharField(_("giới tính"), max_length=4, choices=Gender.choices, blank=True)
+    channel = models.CharField(
+        _("kênh"), max_length=12, choices=Channel.choices, blank=True
+    )
+    gender = models.CharField(
+        _("giới tính"), max_length=4, choices=Gender.choices, blank=True
+    )
     age_group = models.CharField(
         _("độ tuổi"), max_length=6, choices=AgeGroup.choices, blank=True
     )
@@ -247,7 +255,9 @@ class Response(models.Model):
     occupation = models.CharField(
         _("nghề nghiệp"), max_length=14, choices=Occupation.choices, blank=True
     )
-    area = models.CharField(_("nơi sống"), max_length=10, choices=Area.choices, blank=True)
+    area = models.CharField(
+        _("nơi sống"), max_length=10, choices=Area.choices, blank=True
+    )
     terrain = models.CharField(
         _("địa hình"), max_length=10, choices=Terrain.choices, blank=True
     )
@@ -257,8 +267,11 @@ class Response(models.Model):
     flagged = models.BooleanField(_("bị gắn cờ"), default=False)
     flag_reason = models.CharField(_("lý do gắn cờ"), max_length=100, blank=True)
     # One per rendered form: a double click or a resubmit stores one response.
-    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
-    # sha256 of the response's content: the same response_id with other content is refused.
+    idempotency_key = models.CharField(
+        max_length=64, null=True, blank=True, unique=True
+    )
+    # sha256 of the response's content: the same response_id with other content is
+    # refused.
     fingerprint = models.CharField(max_length=64, blank=True)
 
     class Meta:
@@ -267,9 +280,13 @@ class Response(models.Model):
         indexes = [
             # Recompute of one agency-day and exports of a period: WHERE agency_id = …
             # AND submitted_at BETWEEN …
-            models.Index(fields=["agency", "submitted_at"], name="response_agency_time"),
+            models.Index(
+                fields=["agency", "submitted_at"], name="response_agency_time"
+            ),
             # Period exports across agencies: WHERE version_id IN … AND submitted_at …
-            models.Index(fields=["version", "submitted_at"], name="response_version_time"),
+            models.Index(
+                fields=["version", "submitted_at"], name="response_version_time"
+            ),
             # Staff review queue: WHERE flagged ORDER BY submitted_at.
             models.Index(
                 fields=["submitted_at"],
@@ -287,7 +304,8 @@ class Answer(models.Model):
         Response, on_delete=models.CASCADE, related_name="answers"
     )
     item_code = models.CharField(max_length=10)
-    # The option's number on the item's scale; a multiple-choice item has one row per option.
+    # The option's number on the item's scale; a multiple-choice item has one row
+    # per option.
     value = models.PositiveSmallIntegerField()
 
     class Meta:
@@ -298,3 +316,60 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_code}={self.value}"
+
+
+class ReplyContact(models.Model):
+    """A phone number or e-mail address a citizen left to get a reply to a comment.
+
+    Kept apart from the answers on purpose: the response row holds nothing that
+    identifies anyone, and this row is deleted once staff have handled it or when
+    `delete_after` has passed (`surveys.services.purge_reply_contacts`, nightly).
+    Only staff of the response's agency may see it (the dashboards filter by
+    `agency`).
+    """
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", _("Số điện thoại")
+        EMAIL = "email", _("Thư điện tử")
+
+    response = models.OneToOneField(
+        Response,
+        verbose_name=_("phiếu trả lời"),
+        on_delete=models.CASCADE,
+        related_name="reply_contact",
+    )
+    # Denormalised from response.agency so that a staff member's list is one indexed
+    # filter on their agencies, without touching the (very large) response table.
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan"),
+        on_delete=models.CASCADE,
+        related_name="reply_contacts",
+    )
+    kind = models.CharField(_("loại"), max_length=5, choices=Kind.choices)
+    value = models.CharField(_("liên hệ"), max_length=254)
+    created_at = models.DateTimeField(_("thời điểm nhận"), default=timezone.now)
+    handled_at = models.DateTimeField(_("thời điểm xử lý xong"), null=True, blank=True)
+    delete_after = models.DateField(_("xoá sau ngày"))
+
+    class Meta:
+        verbose_name = _("liên hệ để trả lời")
+        verbose_name_plural = _("liên hệ để trả lời")
+        ordering = ["-created_at"]
+        indexes = [
+            # Staff list of open requests: WHERE agency_id IN … AND handled_at IS NULL
+            # ORDER BY created_at DESC.
+            models.Index(
+                fields=["agency", "created_at"], name="replycontact_agency_time"
+            ),
+            # Nightly purge: WHERE delete_after < today OR handled_at IS NOT NULL.
+            models.Index(fields=["delete_after"], name="replycontact_delete_after"),
+            models.Index(
+                fields=["handled_at"],
+                name="replycontact_handled",
+                condition=models.Q(handled_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.response_id})"

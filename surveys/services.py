@@ -12,11 +12,13 @@ import datetime
 import hashlib
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +28,7 @@ from surveys.models import (
     Channel,
     Item,
     QuestionnaireVersion,
+    ReplyContact,
     Response,
 )
 
@@ -82,7 +85,11 @@ def validate_draft(draft: ResponseDraft) -> None:
             continue
         allowed = item.option_values
         for value in values:
-            if not isinstance(value, int) or isinstance(value, bool) or value not in allowed:
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or value not in allowed
+            ):
                 errors[code] = _(
                     "Giá trị %(value)s không hợp lệ cho câu hỏi %(code)s."
                 ) % {"value": value, "code": code}
@@ -99,7 +106,9 @@ def validate_draft(draft: ResponseDraft) -> None:
     if draft.channel and draft.channel not in Channel.values:
         errors["channel"] = _("Kênh %(value)s không hợp lệ.") % {"value": draft.channel}
     if len(draft.comment) > MAX_COMMENT_LENGTH:
-        errors["comment"] = _("Ý kiến dài quá %(max)s ký tự.") % {"max": MAX_COMMENT_LENGTH}
+        errors["comment"] = _("Ý kiến dài quá %(max)s ký tự.") % {
+            "max": MAX_COMMENT_LENGTH
+        }
     if not draft.version.is_published:
         errors["version"] = _("Phiên bản bộ câu hỏi chưa được công bố.")
     if errors:
@@ -134,7 +143,9 @@ def _answer_rows(response_id: uuid.UUID, answers: dict) -> Iterable[Answer]:
 
 
 @transaction.atomic
-def store_responses(drafts: list[ResponseDraft], *, validate: bool = True) -> list[Response]:
+def store_responses(
+    drafts: list[ResponseDraft], *, validate: bool = True
+) -> list[Response]:
     """Validate and store drafts in one transaction; all or nothing.
 
     Every draft gets an id and a submission time if it has none. Answers are
@@ -176,7 +187,9 @@ def store_responses(drafts: list[ResponseDraft], *, validate: bool = True) -> li
 def _notify_engine(responses: list[Response]) -> None:
     from reports import services as report_services
 
-    touched = {(r.agency_id, r.version_id, r.submitted_at) for r in responses if not r.flagged}
+    touched = {
+        (r.agency_id, r.version_id, r.submitted_at) for r in responses if not r.flagged
+    }
     if touched:
         report_services.note_new_responses(touched)
 
@@ -196,7 +209,7 @@ def submit_response(
     flag_reason: str = "",
     idempotency_key: str | None = None,
 ) -> Response:
-    """Store one citizen's response; a repeated idempotency key returns the first one."""
+    """Store one citizen's response; a repeated idempotency key returns the first."""
     if idempotency_key:
         existing = Response.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -216,3 +229,72 @@ def submit_response(
         idempotency_key=idempotency_key,
     )
     return store_responses([draft])[0]
+
+
+# --- Citizen submissions (web form, kiosk, invitations) -------------------------
+
+
+def submit_citizen_response(
+    *,
+    idempotency_key: str,
+    reply_contact: tuple[str, str] | None = None,
+    **fields,
+) -> tuple[Response, bool]:
+    """Store one response from a citizen form exactly once; return (response, created).
+
+    `fields` are `submit_response`'s keyword arguments. The same idempotency key
+    again (double click, refresh, back-and-resubmit) returns the first response and
+    stores nothing, also when two requests race: the loser's insert hits the unique
+    key, is rolled back, and the winner's response is returned. A reply contact
+    ("phone"|"email", value) is stored with a new response in the same transaction,
+    apart from the answers.
+    """
+    existing = Response.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            response = submit_response(idempotency_key=idempotency_key, **fields)
+            if reply_contact is not None:
+                attach_reply_contact(
+                    response, kind=reply_contact[0], value=reply_contact[1]
+                )
+    except IntegrityError:
+        existing = Response.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing, False
+    return response, True
+
+
+def attach_reply_contact(response: Response, *, kind: str, value: str) -> ReplyContact:
+    """Keep a citizen's phone or e-mail for a reply, apart from the answers.
+
+    It is deleted after handling or REPLY_CONTACT_RETENTION_DAYS at the latest.
+    """
+    retention = datetime.timedelta(days=settings.REPLY_CONTACT_RETENTION_DAYS)
+    return ReplyContact.objects.create(
+        response=response,
+        agency_id=response.agency_id,
+        kind=kind,
+        value=value,
+        delete_after=timezone.localdate() + retention,
+    )
+
+
+def mark_reply_contact_handled(contact: ReplyContact) -> None:
+    """Staff replied: the contact goes at the next purge (within a day)."""
+    contact.handled_at = timezone.now()
+    contact.save(update_fields=["handled_at"])
+
+
+def purge_reply_contacts(today: datetime.date | None = None) -> int:
+    """Delete handled reply contacts and those past `delete_after`; return how many.
+
+    Safe to run any number of times.
+    """
+    today = today or timezone.localdate()
+    deleted, _by_model = ReplyContact.objects.filter(
+        Q(handled_at__isnull=False) | Q(delete_after__lt=today)
+    ).delete()
+    return deleted

@@ -1,0 +1,153 @@
+/* Citizen pages, loaded with `defer`. Everything here is an enhancement: without
+   JavaScript the pages work the same way through plain forms and links.
+   - procedure filter: filters the <select> as the citizen types, without diacritics
+   - progress bar: counts the questions answered
+   - error summary: takes the focus so screen readers announce it
+   - kiosk: back to a fresh start after submitting or when left idle, leaving nothing
+     of the previous citizen (location.replace keeps no history, sessionStorage is
+     cleared, the server resets the language to Vietnamese). */
+(function () {
+  "use strict";
+
+  function fold(text) {
+    return (text || "")
+      .normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .replace(/đ/g, "d")
+      .replace(/Đ/g, "D")
+      .toLowerCase()
+      .replace(/\s+/g, " ")
+      .trim();
+  }
+
+  function procedureFilter() {
+    var input = document.querySelector("[data-proc-filter]");
+    var select = document.querySelector("[data-proc-select]");
+    var searchForm = document.querySelector("[data-proc-search]");
+    if (!input || !select) return;
+    // Snapshot every option with its group once; filtering rebuilds the list,
+    // because hidden <option>s are not honoured by every mobile browser.
+    var blank = select.options[0].cloneNode(true);
+    var groups = Array.prototype.map.call(select.querySelectorAll("optgroup"), function (group) {
+      return {
+        label: group.label,
+        options: Array.prototype.map.call(group.querySelectorAll("option"), function (option) {
+          return { node: option.cloneNode(true), key: fold(option.textContent) };
+        })
+      };
+    });
+    function apply() {
+      var words = fold(input.value).split(" ").filter(Boolean);
+      var chosen = select.value;
+      select.textContent = "";
+      select.appendChild(blank.cloneNode(true));
+      groups.forEach(function (group) {
+        var matches = group.options.filter(function (o) {
+          return o.node.value === chosen || words.every(function (w) { return o.key.indexOf(w) !== -1; });
+        });
+        if (!matches.length) return;
+        var optgroup = document.createElement("optgroup");
+        optgroup.label = group.label;
+        matches.forEach(function (o) { optgroup.appendChild(o.node.cloneNode(true)); });
+        select.appendChild(optgroup);
+      });
+      select.value = chosen;
+    }
+    input.addEventListener("input", apply);
+    if (searchForm) {
+      searchForm.addEventListener("submit", function (event) {
+        event.preventDefault();
+        apply();
+        select.focus();
+      });
+    }
+  }
+
+  function progress() {
+    var box = document.querySelector("[data-progress]");
+    var form = document.querySelector("[data-survey-form]");
+    if (!box || !form) return;
+    var bar = box.querySelector("[data-progress-bar]");
+    var text = box.querySelector("[data-progress-text]");
+    var template = text.getAttribute("data-template");
+    var items = form.querySelectorAll("fieldset[data-item]");
+    function update() {
+      var answered = 0;
+      items.forEach(function (fieldset) {
+        if (fieldset.querySelector("input:checked")) answered += 1;
+      });
+      bar.value = answered;
+      text.textContent = template.replace("__N__", String(answered));
+    }
+    box.hidden = false;
+    form.addEventListener("change", update);
+    update();
+  }
+
+  function guardDoubleSubmit() {
+    var form = document.querySelector("[data-survey-form]");
+    if (!form) return;
+    var sent = false;
+    // The server stores one response per rendered form anyway; this only spares a
+    // second request on a double tap.
+    form.addEventListener("submit", function (event) {
+      if (sent) event.preventDefault();
+      sent = true;
+      window.setTimeout(function () { sent = false; }, 8000);
+    });
+  }
+
+  function focusErrors() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  }
+
+  function kiosk() {
+    var main = document.querySelector("[data-kiosk]");
+    if (!main) return;
+    var resetUrl = main.getAttribute("data-reset-url");
+    try { window.sessionStorage.clear(); } catch (e) { /* storage disabled */ }
+    function restart() { window.location.replace(resetUrl); }
+
+    var thanksSeconds = main.getAttribute("data-kiosk-thanks");
+    if (thanksSeconds) {
+      window.setTimeout(restart, Number(thanksSeconds) * 1000);
+      return;
+    }
+    var idleMs = Number(main.getAttribute("data-idle") || 60) * 1000;
+    var form = document.querySelector("[data-survey-form]");
+    var touched = false;
+    var timer = null;
+    function arm() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        // An untouched form in Vietnamese is already a fresh start.
+        if (touched || document.documentElement.lang !== "vi") restart();
+        else arm();
+      }, idleMs);
+    }
+    ["pointerdown", "keydown", "input", "change", "scroll", "touchstart"].forEach(function (name) {
+      window.addEventListener(name, function () {
+        if (name !== "scroll") touched = true;
+        arm();
+      }, { passive: true, capture: true });
+    });
+    if (form) form.reset();
+    arm();
+    // A page restored from the back/forward cache would show the last citizen's answers.
+    window.addEventListener("pageshow", function (event) { if (event.persisted) restart(); });
+    // Full screen needs a user gesture; ask once, ignore refusals.
+    window.addEventListener("pointerdown", function () {
+      var root = document.documentElement;
+      if (!document.fullscreenElement && root.requestFullscreen) {
+        root.requestFullscreen().catch(function () {});
+      }
+    }, { once: true });
+  }
+
+  procedureFilter();
+  progress();
+  guardDoubleSubmit();
+  focusErrors();
+  kiosk();
+})();

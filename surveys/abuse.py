@@ -1,0 +1,124 @@
+"""Ballot-stuffing defences that need no login: rate limit, form tokens, fill time.
+
+- The rate limit counts submissions per client in the cache (Redis in production,
+  so all app processes share the counters). The client is a keyed hash of its IP
+  address (settings.HASH_PEPPER); the raw address is never stored or logged.
+- Every rendered form carries a signed token: a random idempotency key, the time it
+  was rendered and what it was rendered for. A double click, a refresh or a
+  back-and-resubmit sends the same key, so one response is stored (the unique
+  Response.idempotency_key makes that hold even for two requests in a race).
+- A form sent back faster than settings.SURVEY_MIN_FILL_SECONDS is stored, but
+  flagged: flagged responses stay out of the indices until staff accept them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.http import HttpRequest
+
+TOKEN_SALT = "surveys.form-token"
+FLAG_TOO_FAST = "fill_time"
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's IP: REMOTE_ADDR, or the address the trusted proxies saw.
+
+    With N trusted proxies, the N-th entry from the right of X-Forwarded-For is
+    the one our own outermost proxy wrote; entries further left are the client's
+    word and could be forged to escape the limit.
+    """
+    proxies = settings.SURVEY_TRUSTED_PROXIES
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def client_key(request: HttpRequest) -> str:
+    """A keyed hash of the client's IP address; the address itself is not kept."""
+    digest = hmac.new(
+        settings.HASH_PEPPER.encode(),
+        client_address(request).encode(),
+        hashlib.sha256,
+    )
+    return digest.hexdigest()[:32]
+
+
+def over_rate_limit(request: HttpRequest) -> bool:
+    """Count one submission for this client; True once it exceeds the limit.
+
+    Fixed windows of SURVEY_RATE_WINDOW_SECONDS: cheap (one add + one incr) and
+    good enough to stop a script; a burst at a window edge can reach twice the limit.
+    """
+    window = settings.SURVEY_RATE_WINDOW_SECONDS
+    key = f"surveys:rate:{client_key(request)}:{int(time.time()) // window}"
+    cache.add(key, 0, timeout=window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=window + 5)
+        count = 1
+    return count > settings.SURVEY_RATE_LIMIT
+
+
+@dataclass(frozen=True)
+class FormToken:
+    key: str
+    rendered_at: float
+    target: str
+
+    def seconds_to_fill(self, now: float | None = None) -> float:
+        return (now if now is not None else time.time()) - self.rendered_at
+
+
+class TokenExpired(Exception):
+    """The form was rendered too long ago; the citizen should send it again."""
+
+
+class TokenInvalid(Exception):
+    """The token was not made by us, or for another survey."""
+
+
+def make_token(target: str) -> str:
+    """A signed token for one rendered form of `target` (e.g. "TTHCC-T33:exit-dv:1")."""
+    payload = {"k": uuid.uuid4().hex, "t": round(time.time(), 3), "g": target}
+    return signing.dumps(payload, salt=TOKEN_SALT, compress=False)
+
+
+def read_token(token: str, target: str) -> FormToken:
+    """Check a token sent back with a form; raise TokenInvalid or TokenExpired."""
+    try:
+        payload = signing.loads(
+            token, salt=TOKEN_SALT, max_age=settings.SURVEY_FORM_MAX_AGE_SECONDS
+        )
+    except signing.SignatureExpired:
+        raise TokenExpired()
+    except signing.BadSignature:
+        raise TokenInvalid()
+    if not isinstance(payload, dict) or payload.get("g") != target:
+        raise TokenInvalid()
+    key, rendered_at = payload.get("k"), payload.get("t")
+    if not isinstance(key, str) or not isinstance(rendered_at, int | float):
+        raise TokenInvalid()
+    return FormToken(key=key, rendered_at=float(rendered_at), target=target)
+
+
+def fill_time_flag(token: FormToken) -> str:
+    """The flag reason for a form sent back too fast, else ""."""
+    seconds = token.seconds_to_fill()
+    if seconds < settings.SURVEY_MIN_FILL_SECONDS:
+        return f"{FLAG_TOO_FAST}: {seconds:.0f}s"
+    return ""

@@ -1,0 +1,286 @@
+"""The citizen's survey form, built from a questionnaire version.
+
+Two kinds of wrong input are told apart:
+- `find_tampering` catches what the rendered form cannot send (unknown fields, a
+  value outside the offered choices, text longer than its maxlength, control
+  characters): the view answers 400 and stores nothing.
+- `SurveyForm` validation catches ordinary human mistakes (no answer at all, no
+  channel chosen, a malformed phone number): the form comes back with the answers
+  kept and an error summary.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from agencies.models import Procedure
+from surveys.models import RESPONDENT_FIELDS, Channel, Item, QuestionnaireVersion
+from surveys.services import MAX_COMMENT_LENGTH
+
+HONEYPOT = "website"
+MAX_CONTACT_LENGTH = 254
+PHONE_RE = re.compile(r"^\+?\d{8,15}$")
+# What the browser itself adds to a POST; allowed besides the form's own fields.
+PASS_THROUGH = {"csrfmiddlewaretoken"}
+
+RESPONDENT_LABELS = {
+    "gender": gettext_lazy("Giới tính"),
+    "age_group": gettext_lazy("Độ tuổi"),
+    "ethnicity": gettext_lazy("Dân tộc"),
+    "education": gettext_lazy("Trình độ học vấn"),
+    "occupation": gettext_lazy("Nghề nghiệp"),
+    "area": gettext_lazy("Nơi sống"),
+    "terrain": gettext_lazy("Địa hình nơi sống"),
+}
+
+
+class TextField(forms.CharField):
+    """A CharField that counts a line break as one character, as the browser does.
+
+    Browsers count a line break as one character for maxlength but send it as CR LF,
+    so a textarea filled to its limit would otherwise arrive too long.
+    """
+
+    def to_python(self, value):  # noqa: ANN001 - Django's signature
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+@dataclass
+class Section:
+    """A heading and the bound fields under it, in display order."""
+
+    key: str
+    title: str
+    # (question number shown to the citizen, bound field)
+    fields: list[tuple[int, forms.BoundField]]
+
+
+def contact_kind(value: str) -> tuple[str, str]:
+    """("phone"|"email", normalised value) of a reply contact, else ValidationError.
+
+    >>> contact_kind(" 0912 345 678 ")
+    ('phone', '0912345678')
+    >>> contact_kind("an@example.vn")
+    ('email', 'an@example.vn')
+    """
+    value = value.strip()
+    if "@" in value:
+        validate_email(value)
+        return "email", value
+    digits = re.sub(r"[\s.\-()]", "", value)
+    if PHONE_RE.match(digits):
+        return "phone", digits
+    raise ValidationError("invalid contact")
+
+
+class SurveyForm(forms.Form):
+    """One questionnaire version as a form.
+
+    Field names: `token` (signed, see surveys.abuse), the honeypot, `procedure`,
+    `channel`, one field per item named by its code, `comment`, `reply_contact` and
+    the respondent fields. `answers()`, `respondent()` and `contact()` give the
+    cleaned data in the shape surveys.services expects.
+    """
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=400)
+    # Hidden from people by CSS (display: none, so screen readers skip it too);
+    # form-filling bots fill it in.
+    website = forms.CharField(required=False, max_length=200)
+    procedure = forms.ChoiceField(required=False, label=gettext_lazy("Thủ tục"))
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Ông/Bà đã nộp hồ sơ theo cách nào?"),
+        choices=Channel.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Xin chọn cách Ông/Bà đã nộp hồ sơ.")},
+    )
+    comment = TextField(
+        required=False,
+        max_length=MAX_COMMENT_LENGTH,
+        strip=True,
+        label=gettext_lazy("Ý kiến khác của Ông/Bà (không bắt buộc)"),
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_COMMENT_LENGTH}),
+    )
+    reply_contact = forms.CharField(
+        required=False,
+        max_length=MAX_CONTACT_LENGTH,
+        label=gettext_lazy(
+            "Nếu muốn được trả lời, xin để lại số điện thoại hoặc thư điện tử "
+            "(không bắt buộc)"
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "off"}),
+    )
+
+    def __init__(
+        self,
+        *,
+        version: QuestionnaireVersion,
+        procedures: list[Procedure],
+        data: QueryDict | None = None,
+        initial: dict | None = None,
+    ) -> None:
+        super().__init__(data=data, initial=initial)
+        self.version = version
+        self.items: list[Item] = list(version.items.all())
+        self.fields["procedure"].choices = [("", "")] + [
+            (str(p.pk), p.name) for p in procedures
+        ]
+        for item in self.items:
+            choices = [(str(value), label) for value, label in item.localized_options()]
+            if item.kind == Item.Kind.MULTI:
+                field: forms.Field = forms.MultipleChoiceField(
+                    choices=choices, widget=forms.CheckboxSelectMultiple
+                )
+            elif item.kind == Item.Kind.TEXT:
+                continue  # free text goes into `comment`; items hold numbers only
+            else:
+                field = forms.ChoiceField(choices=choices, widget=forms.RadioSelect)
+            field.required = item.required
+            field.label = item.localized_text()
+            field.error_messages["required"] = _("Xin trả lời câu hỏi này.")
+            field.item = item
+            self.fields[item.code] = field
+        for name, choices in RESPONDENT_FIELDS.items():
+            self.fields[name] = forms.ChoiceField(
+                required=False,
+                label=RESPONDENT_LABELS[name],
+                choices=choices.choices,
+                widget=forms.RadioSelect,
+            )
+
+    # --- display --------------------------------------------------------------
+    def item_codes(self) -> list[str]:
+        return [item.code for item in self.items if item.code in self.fields]
+
+    def question_sections(self) -> list[Section]:
+        """Items grouped under their section headings, in questionnaire order."""
+        sections: list[Section] = []
+        number = 0
+        for item in self.items:
+            if item.code not in self.fields:
+                continue
+            number += 1
+            title = (
+                item.section_en if _is_english() and item.section_en else item.section
+            )
+            if not sections or sections[-1].title != title:
+                sections.append(
+                    Section(key=f"s{len(sections) + 1}", title=title, fields=[])
+                )
+            sections[-1].fields.append((number, self[item.code]))
+        return sections
+
+    def respondent_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in RESPONDENT_FIELDS]
+
+    # --- validation -----------------------------------------------------------
+    def clean(self) -> dict:
+        data = super().clean()
+        if not any(data.get(code) for code in self.item_codes()):
+            first = self.item_codes()[0] if self.item_codes() else None
+            self.add_error(
+                first,
+                _("Xin trả lời ít nhất một câu hỏi về mức độ hài lòng."),
+            )
+        contact = data.get("reply_contact", "")
+        if contact:
+            try:
+                data["contact_kind"], data["reply_contact"] = contact_kind(contact)
+            except ValidationError:
+                self.add_error(
+                    "reply_contact",
+                    _(
+                        "Số điện thoại hoặc thư điện tử chưa đúng (ví dụ 0912345678 "
+                        "hoặc ten@example.vn)."
+                    ),
+                )
+            else:
+                if not data.get("comment"):
+                    self.add_error(
+                        "comment",
+                        _("Xin viết ý kiến mà Ông/Bà muốn được trả lời."),
+                    )
+        return data
+
+    def answers(self) -> dict[str, int | list[int]]:
+        out: dict[str, int | list[int]] = {}
+        for code in self.item_codes():
+            value = self.cleaned_data.get(code)
+            if isinstance(value, list):
+                if value:
+                    out[code] = sorted(int(v) for v in value)
+            elif value:
+                out[code] = int(value)
+        return out
+
+    def respondent(self) -> dict[str, str]:
+        return {
+            name: self.cleaned_data[name]
+            for name in RESPONDENT_FIELDS
+            if self.cleaned_data.get(name)
+        }
+
+    def procedure_id(self) -> int | None:
+        value = self.cleaned_data.get("procedure")
+        return int(value) if value else None
+
+    def contact(self) -> tuple[str, str] | None:
+        if self.cleaned_data.get("reply_contact"):
+            return self.cleaned_data["contact_kind"], self.cleaned_data["reply_contact"]
+        return None
+
+
+def _is_english() -> bool:
+    from django.utils.translation import get_language
+
+    return get_language() == "en"
+
+
+def _shorten(name: str) -> str:
+    name = "".join(ch if ch.isprintable() else "?" for ch in name)
+    return name if len(name) <= 30 else name[:29] + "…"
+
+
+def find_tampering(form: SurveyForm, data: QueryDict) -> str | None:
+    """A message naming what the rendered form could not have sent, else None."""
+    unknown = sorted(set(data) - set(form.fields) - PASS_THROUGH)
+    if unknown:
+        names = ", ".join(_shorten(name) for name in unknown[:3])
+        return _("Biểu mẫu gửi lên có trường không được hỏi: %(names)s.") % {
+            "names": names
+        }
+    for name, field in form.fields.items():
+        values = data.getlist(name)
+        if len(values) > 1 and not isinstance(field, forms.MultipleChoiceField):
+            return _("Trường %(name)s được gửi nhiều lần.") % {"name": name}
+        if isinstance(field, forms.ChoiceField):
+            allowed = {str(key) for key, _label in field.choices}
+            for value in values:
+                if value and value not in allowed:
+                    return _(
+                        "Giá trị “%(value)s” không có trong các lựa chọn của %(name)s."
+                    ) % {
+                        "value": _shorten(value),
+                        "name": name,
+                    }
+        elif isinstance(field, forms.CharField):
+            for value in values:
+                value = value.replace("\r\n", "\n")
+                if field.max_length and len(value) > field.max_length:
+                    return _("Trường %(name)s dài quá %(max)s ký tự.") % {
+                        "name": name,
+                        "max": field.max_length,
+                    }
+                if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in value):
+                    return _("Trường %(name)s chứa ký tự điều khiển không hợp lệ.") % {
+                        "name": name
+                    }
+    return None

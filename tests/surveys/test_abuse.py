@@ -1,0 +1,134 @@
+"""Ballot-stuffing defences: rate limit, honeypot, idempotency, fill time."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+
+from surveys import abuse
+from surveys.models import Response
+from tests.surveys.conftest import filled_form
+
+URL = "/s/TTHCC-T33-Q1/"
+
+
+def test_a_double_click_stores_one_response_and_shows_the_same_thank_you(
+    citizen, counter
+):
+    data = filled_form(citizen, URL)
+    first = citizen.post(URL, data)
+    second = citizen.post(URL, data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Response.objects.count() == 1
+
+
+def test_back_and_resubmit_with_other_answers_keeps_the_first_response(
+    citizen, counter
+):
+    data = filled_form(citizen, URL)
+    citizen.post(URL, data)
+    citizen.post(URL, {**data, "G": "1"})
+    assert Response.objects.count() == 1
+    assert Response.objects.get().answers.get(item_code="G").value == 4
+
+
+def test_two_rendered_forms_store_two_responses(citizen, counter):
+    citizen.post(URL, filled_form(citizen, URL))
+    citizen.post(URL, filled_form(citizen, URL))
+    assert Response.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_of_one_form_store_one_response(counter, settings):
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite locks concurrent writers; the race runs on PostgreSQL")
+    settings.SURVEY_MIN_FILL_SECONDS = 0
+    data = filled_form(Client(), URL)
+    results = []
+
+    def send():
+        results.append(Client().post(URL, data).status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [302, 302, 302, 302]
+    assert Response.objects.count() == 1
+
+
+def test_a_bot_filling_the_honeypot_is_thanked_and_nothing_is_stored(citizen, counter):
+    data = filled_form(citizen, URL, website="http://spam.example")
+    sent = citizen.post(URL, data)
+    assert sent.status_code == 302
+    assert "cam-on" in sent["Location"]
+    assert Response.objects.count() == 0
+
+
+def test_a_form_sent_back_too_fast_is_stored_but_flagged(citizen, counter, settings):
+    settings.SURVEY_MIN_FILL_SECONDS = 60
+    citizen.post(URL, filled_form(citizen, URL))
+    response = Response.objects.get()
+    assert response.flagged is True
+    assert response.flag_reason.startswith("fill_time")
+
+
+def test_a_form_filled_at_human_speed_is_not_flagged(citizen, counter, time_machine):
+    time_machine.move_to("2026-11-27 09:00:00+07:00", tick=False)
+    data = filled_form(citizen, URL)
+    time_machine.move_to("2026-11-27 09:03:00+07:00", tick=False)
+    citizen.post(URL, data)
+    assert Response.objects.get().flagged is False
+
+
+def test_the_rate_limit_refuses_a_client_after_too_many_submissions(
+    citizen, counter, settings
+):
+    settings.SURVEY_RATE_LIMIT = 2
+    for _ in range(2):
+        assert citizen.post(URL, filled_form(citizen, URL)).status_code == 302
+    refused = citizen.post(URL, filled_form(citizen, URL))
+    assert refused.status_code == 429
+    assert "thử lại" in refused.content.decode()
+    assert Response.objects.count() == 2
+
+
+def test_the_rate_limit_counts_each_client_apart(counter, settings):
+    settings.SURVEY_RATE_LIMIT = 1
+    settings.SURVEY_MIN_FILL_SECONDS = 0
+    alice = Client(REMOTE_ADDR="203.0.113.7")
+    bob = Client(REMOTE_ADDR="203.0.113.8")
+    assert alice.post(URL, filled_form(alice, URL)).status_code == 302
+    assert bob.post(URL, filled_form(bob, URL)).status_code == 302
+    assert alice.post(URL, filled_form(alice, URL)).status_code == 429
+    assert Response.objects.count() == 2
+
+
+def test_the_rate_limit_counts_under_a_keyed_hash_not_the_address(
+    counter, settings, rf
+):
+    settings.SURVEY_MIN_FILL_SECONDS = 0
+    alice = Client(REMOTE_ADDR="203.0.113.7")
+    alice.post(URL, filled_form(alice, URL))
+    hashed = abuse.client_key(rf.get("/", REMOTE_ADDR="203.0.113.7"))
+    window = int(time.time()) // settings.SURVEY_RATE_WINDOW_SECONDS
+    assert cache.get(f"surveys:rate:{hashed}:{window}") == 1
+    assert "203" not in hashed
+    settings.HASH_PEPPER = "another pepper"
+    assert abuse.client_key(rf.get("/", REMOTE_ADDR="203.0.113.7")) != hashed
+
+
+def test_a_trusted_proxy_makes_the_forwarded_address_the_client(rf, settings):
+    settings.SURVEY_TRUSTED_PROXIES = 1
+    request = rf.post(
+        URL, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.9"
+    )
+    assert abuse.client_address(request) == "198.51.100.9"
