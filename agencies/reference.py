@@ -207,8 +207,11 @@ _fold_part = functools.lru_cache(maxsize=None)(fold)
 def _folded(name: str) -> str:
     for prefix in NAME_PREFIXES:
         if name.startswith(prefix):
-            return f"{_fold_part(prefix)} {_fold_part(name[len(prefix) :])}"
-    return _fold_part(name)
+            name = name[len(prefix) :]
+            return f"{_fold_part(prefix)} {_fold_part(name[:1].lower() + name[1:])}"
+    # Lower-case first letter: "Phường Ba Đình" shares the cache entry of the
+    # "phường Ba Đình" inside agency names (fold lower-cases anyway).
+    return _fold_part(name[:1].lower() + name[1:])
 
 
 # -- the plan: every row the data asks for ------------------------------------
@@ -497,13 +500,16 @@ def build_plan(province_codes: set[int]) -> Plan:
 # -- applying the plan ---------------------------------------------------------
 #
 # Rows are handled as dicts, not model instances, and new rows are inserted with
-# one executemany per wave: for ~30,000 rows Django's bulk_create spends most of
+# multi-row INSERTs per wave: for ~30,000 rows Django's bulk_create spends most of
 # the load preparing values field by field, and bulk_update builds one CASE
 # branch per row and field. Both are kept for the few rows that change.
 
 
 def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
-    """INSERT rows (column values by field attname) in one executemany.
+    """INSERT rows (column values by field attname), a few hundred per statement.
+
+    Multi-row VALUES rather than executemany, which psycopg2 runs as one round
+    trip per row.
 
     Every concrete column gets a value: the row's, else the field's default, as
     Django would write it (there are no database-side defaults).
@@ -512,11 +518,12 @@ def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(model._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
+    head = "INSERT INTO {} ({}) VALUES ".format(
+        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     )
+    one = "({})".format(", ".join(["%s"] * len(fields)))
+    # Stay well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+    size = max(1, 6000 // len(fields))
     defaults = {f.attname: f.get_default() for f in fields}
     plain = (str, int, bool, type(None))
 
@@ -532,10 +539,10 @@ def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
         return tuple(out)
 
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), 2000):
-            cursor.executemany(
-                sql, [prepared(row) for row in rows[start : start + 2000]]
-            )
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            params = [value for row in batch for value in prepared(row)]
+            cursor.execute(head + ", ".join([one] * len(batch)), params)
 
 
 def _apply(
