@@ -98,7 +98,8 @@ def province_targets(
     province_code: str, agencies: Iterable[Agency] | None = None
 ) -> list[PosterTarget]:
     """Every active agency of a province, each followed by its active service
-    points, ordered by code (how a print run is sorted and handed out).
+    points, ordered by code (how a print run is sorted and handed out); a point
+    with its agency's own code is not printed twice.
 
     `agencies` narrows the set (a staff member's scope); by default all of them.
     """
@@ -117,7 +118,12 @@ def province_targets(
     for agency in agency_list:
         targets.append(target_for_agency(agency))
         for point in points.get(agency.pk, []):
-            targets.append(PosterTarget(point.code, agency.name, point.name, agency.pk))
+            # A centre's main point often shares its agency's code: same URL,
+            # same poster, printed once.
+            if point.code != agency.code:
+                targets.append(
+                    PosterTarget(point.code, agency.name, point.name, agency.pk)
+                )
     return targets
 
 
@@ -254,7 +260,7 @@ def _draw_poster(canvas: Canvas, target: PosterTarget) -> None:
     y = height - band - 14 * mm
     size, lines = _fit(target.title, BOLD, (22, 20, 18, 16, 14), text_width, 3)
     y = _centered(canvas, lines, BOLD, size, y, size * 1.25, INK)
-    if target.subtitle:
+    if target.subtitle and target.subtitle != target.title:
         size, lines = _fit(target.subtitle, REGULAR, (15, 13, 12, 11), text_width, 2)
         y = _centered(canvas, lines, REGULAR, size, y - 1 * mm, size * 1.3, GREY)
 
