@@ -1,0 +1,181 @@
+"""Authorization matrix over EVERY staff URL the resolver knows, and the admin.
+
+The URLs are not listed by hand: they come from walking the URL resolver, so a
+page added later is checked too (and this test fails if it cannot fill in one of
+its parameters). People: an anonymous visitor, `other_analyst` (staff of another
+province, province 01), `entitled` (the provincial analyst of province 33, who
+also prints posters) and, for the admin, a superuser and a staff clerk with no
+permissions. Finer role-by-role expectations for the dashboards are in
+tests/reports/test_dashboard_access.py; this matrix guarantees nothing is missed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from staff.models import CommentReview, ReportJob, TransactionVolume
+from tests.dashboard_fixtures import *  # noqa: F403
+from tests.dashboard_fixtures import PASSWORD
+from tests.security.urls import admin_urls, staff_urls
+
+HOME_NAMES = ("Hưng Yên", "xã Mẫu")  # only in province 33's data
+LOGIN_PAGES = ("/accounts/login/", "/admin/login/")
+
+
+@pytest.fixture
+def entitled(province_analyst):
+    province_analyst.is_staff = True  # may print posters (staff_member_required)
+    province_analyst.save()
+    return province_analyst
+
+
+@pytest.fixture
+def other_province(other_analyst):
+    other_analyst.is_staff = True
+    other_analyst.save()
+    return other_analyst
+
+
+@pytest.fixture
+def report_job(entitled, agencies):
+    return ReportJob.objects.create(
+        user=entitled,
+        agency=agencies["UBND-T33"],
+        period="2026",
+        questionnaire="exit-dv",
+        status=ReportJob.Status.DONE,
+        progress=100,
+        pdf=b"%PDF-1.4 finished report",
+    )
+
+
+@pytest.fixture
+def samples(agencies, comments, report_job):
+    """What each URL parameter is filled with: always something of province 33."""
+    values = {
+        "code": "UBND-X12133",
+        "province_code": "33",
+        "fmt": "svg",
+        "token": "khong-co",
+    }
+
+    def sample(route: str, name: str) -> str | None:
+        if name == "pk":
+            return str(report_job.pk if "report" in route else comments["commune"].pk)
+        return values.get(name)
+
+    return sample
+
+
+def _urls(samples) -> list[str]:
+    urls, missing = staff_urls(samples)
+    assert missing == [], "add a sample value for these parameters"
+    return urls
+
+
+def _login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _targets_province_33(url: str) -> bool:
+    return any(part in url for part in ("X12133", "/33.", "/report/", "/review/"))
+
+
+def _writes() -> tuple[int, int, int]:
+    return (
+        CommentReview.objects.count(),
+        TransactionVolume.objects.count(),
+        ReportJob.objects.count(),
+    )
+
+
+def test_the_matrix_covers_the_dashboards_and_the_posters(samples):
+    urls = _urls(samples)
+    assert any(u.startswith("/dashboard/") for u in urls)
+    assert any(u.startswith("/posters/") for u in urls)
+    assert len(urls) >= 10
+
+
+def test_anonymous_visitors_are_sent_to_a_login_page_from_every_staff_url(
+    client, samples
+):
+    for url in _urls(samples):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(LOGIN_PAGES), url
+
+
+def test_staff_of_another_province_get_nothing_of_this_province(
+    samples, other_province
+):
+    client = _login(other_province)
+    for url in _urls(samples):
+        response = client.get(url)
+        if _targets_province_33(url):
+            assert response.status_code in (403, 404, 405), url
+        else:
+            assert response.status_code in (200, 405), url
+        if not getattr(response, "streaming", False):
+            body = response.content.decode("utf-8", "replace")
+            for name in HOME_NAMES:
+                assert name not in body, (url, name)
+
+
+def test_staff_of_another_province_cannot_change_anything_here(
+    samples, other_province, agencies
+):
+    client = _login(other_province)
+    before = _writes()
+    payload = {
+        "agency": "UBND-X12133",
+        "period": "2026",
+        "questionnaire": "exit-dv",
+        "status": "replied",
+        "note": "không được phép",
+        "count": "1000",
+    }
+    for url in _urls(samples):
+        response = client.post(url, payload)
+        assert response.status_code != 500, url
+        assert _writes() == before, url
+
+
+def test_the_entitled_analyst_opens_every_staff_url(samples, entitled):
+    client = _login(entitled)
+    for url in _urls(samples):
+        response = client.get(url)
+        # 405: a POST-only action opened with GET.
+        assert response.status_code in (200, 302, 405), url
+        if response.status_code == 302:
+            assert not response["Location"].startswith(LOGIN_PAGES), url
+
+
+@pytest.mark.django_db
+def test_the_admin_is_for_administrators_only(agencies, comments, other_analyst):
+    superuser = get_user_model().objects.create_superuser(
+        "sieu.quan.tri", "sqt@example.vn", PASSWORD
+    )
+    clerk = get_user_model().objects.create_user(
+        "thu.ky", "tk@example.vn", PASSWORD, is_staff=True
+    )
+    anonymous, outsider = Client(), _login(other_analyst)
+    admin_client, clerk_client = _login(superuser), _login(clerk)
+    for url in admin_urls():
+        for client in (anonymous, outsider):
+            response = client.get(url)
+            assert response.status_code == 302, url
+            assert response["Location"].startswith("/admin/login/"), url
+        if url != "/admin/":
+            refused = clerk_client.get(url)
+            assert refused.status_code in (302, 403, 404), url
+            if refused.status_code == 302:  # the admin sends it back to its index
+                assert refused["Location"] == "/admin/", url
+        status = admin_client.get(url).status_code
+        if url.endswith("/"):
+            assert status in (200, 403), url  # 403: read-only (audit, published)
+        if "/add/" not in url and "/delete/" not in url and "/change/" not in url:
+            assert status == 200, url
