@@ -179,8 +179,11 @@ def read_procedure_file(path: Path) -> tuple[list[str], dict[str, dict[str, str]
 
 
 @transaction.atomic
-def import_procedure_file(path: Path) -> ImportResult:
-    """Create or update the file's procedures; all or nothing (see module doc)."""
+def import_procedure_file(path: Path, *, update_existing: bool = True) -> ImportResult:
+    """Create or update the file's procedures; all or nothing (see module doc).
+
+    With update_existing=False, codes already stored are left as they are.
+    """
     header, by_code = read_procedure_file(path)
     stored = [COLUMNS[c] for c in header if COLUMNS[c] and c != "code"]
     if "name" in header:
@@ -195,7 +198,9 @@ def import_procedure_file(path: Path) -> ImportResult:
         procedure = existing.get(code)
         if procedure is None:
             new.append(Procedure(code=code, **wanted))
-        elif any(getattr(procedure, name) != wanted[name] for name in stored):
+        elif update_existing and any(
+            getattr(procedure, name) != wanted[name] for name in stored
+        ):
             for name in stored:
                 setattr(procedure, name, wanted[name])
             changed.append(procedure)

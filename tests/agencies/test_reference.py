@@ -223,3 +223,13 @@ def test_the_shared_reference_data_fixture_loads_the_demo_province(reference_dat
     )
     assert ServicePoint.objects.filter(code="TTHCC-T33").exists()
     assert reference_data.created["agencies"] == Agency.objects.count()
+
+
+def test_a_provinces_own_procedure_wording_survives_a_reload(hung_yen, tmp_path):
+    own = tmp_path / "tinh.csv"
+    own.write_text("code,name\n1.000894,Đăng ký kết hôn (Hưng Yên)\n", encoding="utf-8")
+    call_command("import_procedures", str(own), stdout=io.StringIO())
+
+    load_reference_data(["33"])
+
+    assert Procedure.objects.get(code="1.000894").name == "Đăng ký kết hôn (Hưng Yên)"

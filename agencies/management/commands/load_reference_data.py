@@ -5,7 +5,11 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from agencies.procedure_import import ProcedureFileError
-from agencies.reference import UnknownProvince, load_reference_data
+from agencies.reference import (
+    PackageUnavailable,
+    UnknownProvince,
+    load_reference_data,
+)
 
 
 class Command(BaseCommand):
@@ -31,6 +35,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--province {error}: not the code of one of the 34 current provinces"
             )
+        except PackageUnavailable as error:
+            raise CommandError(str(error))
         except ProcedureFileError as error:
             raise CommandError(f"bundled procedure catalogue: {error}")
         for message in report.messages:

@@ -1,52 +1,8 @@
-"""Reference data: administrative units, agencies, service points, procedures.
+"""The plan: every unit, agency and service point the package data asks for.
 
-`load_reference_data(provinces)` makes the database hold what the shipped data
-says, in a few bulk statements: it reads every existing row of the four models
-once, diffs in memory, then bulk-creates the missing rows and bulk-updates the
-ones whose loaded fields differ. A second run changes nothing. It never deletes:
-rows that the data no longer mentions (or that an administrator added) stay.
-Fields the loader does not set (a service point's address, kiosk settings,
-questionnaire, explicit procedure links) are never touched.
-
-Sources: the `vietnam-provinces` package 2026.9.0 (34 provinces, 3,321 communes
-since 1 July 2025; its `legacy` module and 2025 conversion tables for the units
-before), and agencies/data/{departments,procedures}.csv (see SOURCES.md there).
-
-Codes (CONTRACT.md "Codes"):
-
-- Units: province = official 2-digit code ("33"), commune = official 5-digit
-  code ("12133"), pre-2025 district = official 3-digit code ("336"). The lengths
-  differ, so the three levels cannot collide.
-- Pre-2025 units: a pre-2025 code that the 2025 list reuses is the same unit,
-  continuing — the package shows that every current province and commune keeps
-  the code of one of the units it was formed from (province 33 Hưng Yên absorbed
-  34 Thái Bình; commune 00004 Ba Đình kept the code of one of its wards). So a
-  pre-2025 province or commune gets its own row, with its own official code,
-  only when its code was given up; it cannot collide with a current code by
-  construction. Every pre-2025 district gets a row (the level is gone). Such
-  rows have `valid_until` 2025-06-30 and a `successor`: a province → the
-  province it merged into; a commune → the commune it merged into (for one that
-  was split, the part whose name it kept, else the first part the conversion
-  table lists); a district → the province that took over (district functions
-  went to the province and the communes). The 28 pre-2025 communes that the
-  conversion table does not list get no successor.
-- Agencies: `UBND-T<pp>` (root of its province) with, under it, `TTHCC-T<pp>`,
-  the 12 mandatory departments `<SO>-T<pp>` (SNV, STP, STC, SCT, SNNMT, SXD,
-  SKHCN, SVHTTDL, SGDDT, SYT, TTT, VPUBND) and every `UBND-X<wwwww>`;
-  `TTHCC-X<wwwww>` under `UBND-X<wwwww>`. Pre-2025: `UBND-T<pp>` of a given-up
-  province code (UBND-T34 Thái Bình), `UBND-H<ddd>` under its province's
-  `UBND-T<pp>` (as it was before 2025: Hưng Yên's districts under UBND-T33), and
-  `UBND-X<wwwww>` of a given-up commune code under its `UBND-H<ddd>` — ended on
-  2025-06-30 and pointing to the successor unit's agency.
-- Service points: a one-stop centre point per `TTHCC-*` agency whose code IS the
-  agency code (`TTHCC-T33`, `TTHCC-X12133`), so `/s/TTHCC-T33/` resolves to the
-  point directly; an online-portal point `DVC-T<pp>` per province, belonging to
-  `UBND-T<pp>`. Pre-2025 agencies get no service point.
-
-Procedures: every row of agencies/data/procedures.csv (national base codes only,
-levels split on "|"), through the same import as `import_procedures`. Which
-procedures a place handles is derived from their levels at query time
-(agencies/queries.py), not stored as hundreds of thousands of links.
+Pure reading of `vietnam-provinces` and agencies/data/departments.csv into
+`Plan` (rows by code, links by code); no database access. The code scheme is
+documented in agencies/reference/__init__.py.
 """
 
 from __future__ import annotations
@@ -54,19 +10,15 @@ from __future__ import annotations
 import csv
 import datetime
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, models, transaction
-from django.db.models import OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Concat
-
 from agencies.models import AdministrativeUnit, Agency, ServicePoint
 from agencies.text import fold
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 LEGACY_UNTIL = datetime.date(2025, 6, 30)
 MANDATORY_DEPARTMENTS = (
     "SNV",
@@ -110,28 +62,36 @@ DIVISION_PREFIXES = sorted(
     reverse=True,
 )
 
-UNIT_FIELDS = (
-    "name",
-    "name_folded",
-    "level",
-    "division_type",
-    "province_code",
-    "valid_until",
-)
-AGENCY_FIELDS = (
-    "name",
-    "name_en",
-    "name_folded",
-    "kind",
-    "unit_id",
-    "province_code",
-    "valid_until",
-)
-POINT_FIELDS = ("name", "name_folded", "kind", "agency_id")
-
 
 class UnknownProvince(ValueError):
     """A requested province code is not one of the 34 current provinces."""
+
+
+class PackageUnavailable(RuntimeError):
+    """vietnam-provinces is missing or older than the official 2025 list."""
+
+
+# 2025.10.1 still carries a draft list with 114 wrong commune codes.
+PACKAGE_VERSION = (2026, 9)
+INSTALL_HINT = (
+    "pip install --no-deps --ignore-requires-python vietnam-provinces==2026.9.0 "
+    "(make venv does it)"
+)
+
+
+def check_package() -> None:
+    """Raise PackageUnavailable unless vietnam-provinces >= 2026.9 is importable."""
+    try:
+        import vietnam_provinces
+    except ImportError:
+        raise PackageUnavailable(f"vietnam-provinces is not installed: {INSTALL_HINT}")
+    version = vietnam_provinces.__version__
+    parts = tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
+    if parts < PACKAGE_VERSION:
+        raise PackageUnavailable(
+            f"vietnam-provinces {version} predates the official 2025 list: "
+            + INSTALL_HINT
+        )
 
 
 @dataclass
@@ -151,19 +111,6 @@ class Plan:
     units: dict[str, Wanted] = field(default_factory=dict)
     agencies: dict[str, Wanted] = field(default_factory=dict)
     points: dict[str, Wanted] = field(default_factory=dict)
-
-
-@dataclass
-class LoadReport:
-    """Rows created and updated per model, and the questionnaire messages."""
-
-    created: dict[str, int] = field(default_factory=dict)
-    updated: dict[str, int] = field(default_factory=dict)
-    messages: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return any(self.created.values()) or any(self.updated.values())
 
 
 # -- names -------------------------------------------------------------------
@@ -474,8 +421,10 @@ def _plan_legacy(plan: Plan, province_codes: set[int]) -> None:
 def province_numbers(codes: Iterable[str] | None) -> set[int]:
     """Current province numbers for --province values ('33', '01'); all when None.
 
-    Raises UnknownProvince naming the first code that is not a current province.
+    Raises UnknownProvince naming the first code that is not a current province,
+    PackageUnavailable when the unit data cannot be read.
     """
+    check_package()
     from vietnam_provinces import Province
 
     current = {int(p.code) for p in Province.iter_all()}
@@ -495,219 +444,3 @@ def build_plan(province_codes: set[int]) -> Plan:
     _plan_current(plan, province_codes)
     _plan_legacy(plan, province_codes)
     return plan
-
-
-# -- applying the plan ---------------------------------------------------------
-#
-# Rows are handled as dicts, not model instances, and new rows are inserted with
-# multi-row INSERTs per wave: for ~30,000 rows Django's bulk_create spends most of
-# the load preparing values field by field, and bulk_update builds one CASE
-# branch per row and field. Both are kept for the few rows that change.
-
-
-def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
-    """INSERT rows (column values by field attname), a few hundred per statement.
-
-    Multi-row VALUES rather than executemany, which psycopg2 runs as one round
-    trip per row.
-
-    Every concrete column gets a value: the row's, else the field's default, as
-    Django would write it (there are no database-side defaults).
-    """
-    if not rows:
-        return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    head = "INSERT INTO {} ({}) VALUES ".format(
-        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
-    )
-    one = "({})".format(", ".join(["%s"] * len(fields)))
-    # Stay well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
-    size = max(1, 6000 // len(fields))
-    defaults = {f.attname: f.get_default() for f in fields}
-    plain = (str, int, bool, type(None))
-
-    def prepared(row: dict[str, Any]) -> tuple:
-        out = []
-        for f in fields:
-            value = row.get(f.attname, defaults[f.attname])
-            if isinstance(value, str):
-                value = str(value)  # TextChoices members are str subclasses
-            elif not isinstance(value, plain):
-                value = f.get_db_prep_save(value, connection)
-            out.append(value)
-        return tuple(out)
-
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), size):
-            batch = rows[start : start + size]
-            params = [value for row in batch for value in prepared(row)]
-            cursor.execute(head + ", ".join([one] * len(batch)), params)
-
-
-def _apply(
-    model: type[models.Model],
-    wanted: dict[str, Wanted],
-    fields: tuple[str, ...],
-    fixed: Callable[[Wanted], dict[str, Any]] = lambda want: {},
-    links: tuple[str, ...] = ("parent", "successor"),
-    extra: tuple[str, ...] = (),
-) -> tuple[dict[str, dict[str, Any]], int, int]:
-    """Create missing rows and update differing ones; return all rows by code.
-
-    Rows come back as dicts of `fields`, link ids, `extra` and "pk". `parent` and
-    `successor` links are resolved to ids; new rows are inserted in waves so that
-    every row they link to already has an id.
-    """
-    link_ids = tuple(f"{link}_id" for link in links)
-    names = (*fields, *link_ids)
-    read = ("pk", "code", *names, *extra)
-    rows = {row["code"]: row for row in model.objects.values(*read)}
-    depth: dict[str, int] = {}
-
-    def wave(code: str) -> int:
-        if code not in depth:
-            want = wanted[code]
-            depth[code] = 1 + max(
-                (
-                    wave(target)
-                    for target in (getattr(want, link) for link in links)
-                    if target and target in wanted and target not in rows
-                ),
-                default=-1,
-            )
-        return depth[code]
-
-    def values(want: Wanted) -> dict[str, Any]:
-        return {
-            **want.values,
-            **fixed(want),
-            **{
-                f"{link}_id": rows[target]["pk"]
-                if (target := getattr(want, link))
-                else None
-                for link in links
-            },
-        }
-
-    new = [code for code in wanted if code not in rows]
-    for level in sorted({wave(code) for code in new}):
-        batch = {code: values(wanted[code]) for code in new if depth[code] == level}
-        _insert(model, [{"code": code, **row} for code, row in batch.items()])
-        ids = dict(
-            model.objects.filter(code__in=list(batch)).values_list("code", "pk")
-            if len(batch) < 900
-            else model.objects.values_list("code", "pk")
-        )
-        for code, row in batch.items():
-            rows[code] = {**{name: None for name in extra}, **row, "pk": ids[code]}
-            rows[code].setdefault("path", "")
-
-    changed = []
-    for code in wanted.keys() - set(new):
-        row, want = rows[code], values(wanted[code])
-        if any(row[name] != want[name] for name in names):
-            row.update(want)
-            instance = model(pk=row["pk"], code=code)
-            for name in names:
-                setattr(instance, name, want[name])
-            changed.append(instance)
-    if changed:
-        model.objects.bulk_update(changed, names, batch_size=500)
-    return rows, len(new), len(changed)
-
-
-def _set_paths(plan: Plan, agencies: dict[str, dict[str, Any]]) -> int:
-    """Give agencies the materialised path Agency.save() would ("/root/…/self/").
-
-    New rows (path "") get it from a few set-based UPDATEs, one per tree level;
-    existing rows whose parent changed are compared in memory and bulk-updated.
-    Returns the number of existing rows that changed.
-    """
-    as_text = Cast("id", output_field=models.CharField())
-    Agency.objects.filter(path="", parent__isnull=True).update(
-        path=Concat(Value("/"), as_text, Value("/"))
-    )
-    parent_path = Subquery(
-        Agency.objects.filter(pk=OuterRef("parent_id")).values("path")[:1]
-    )
-    while (
-        Agency.objects.filter(path="")
-        .exclude(parent__path="")
-        .update(path=Concat(parent_path, as_text, Value("/")))
-    ):
-        pass
-
-    paths: dict[str, str] = {}
-
-    def path(code: str) -> str:
-        if code not in paths:
-            parent = plan.agencies[code].parent
-            prefix = path(parent) if parent else "/"
-            paths[code] = f"{prefix}{agencies[code]['pk']}/"
-        return paths[code]
-
-    changed = []
-    for code in plan.agencies:
-        row = agencies[code]
-        if row["path"] and row["path"] != path(code):
-            changed.append(Agency(pk=row["pk"], path=path(code)))
-    if changed:
-        Agency.objects.bulk_update(changed, ["path"], batch_size=500)
-        # Agencies outside the plan that hang under a moved one follow it.
-        moved = [row.pk for row in changed]
-        for child in Agency.objects.filter(parent__in=moved).exclude(
-            code__in=list(plan.agencies)
-        ):
-            child.save()
-    return len(changed)
-
-
-@transaction.atomic
-def apply_plan(plan: Plan) -> LoadReport:
-    report = LoadReport()
-    units, created, updated = _apply(AdministrativeUnit, plan.units, UNIT_FIELDS)
-    report.created["units"], report.updated["units"] = created, updated
-
-    agencies, created, updated = _apply(
-        Agency,
-        plan.agencies,
-        AGENCY_FIELDS,
-        lambda want: {"unit_id": units[want.unit]["pk"]},
-        extra=("path",),
-    )
-    moved = _set_paths(plan, agencies)
-    report.created["agencies"], report.updated["agencies"] = created, updated + moved
-
-    _points, created, updated = _apply(
-        ServicePoint,
-        plan.points,
-        POINT_FIELDS,
-        lambda want: {"agency_id": agencies[want.agency]["pk"]},
-        links=(),
-    )
-    report.created["service points"], report.updated["service points"] = (
-        created,
-        updated,
-    )
-    return report
-
-
-def load_reference_data(provinces: Iterable[str] | None = None) -> LoadReport:
-    """Load units, agencies, service points, procedures and questionnaires.
-
-    `provinces`: current province codes to load ("33"); all 34 when empty. The
-    pre-2025 units that merged into them come along. Procedures and
-    questionnaires are national and always loaded. Idempotent; all or nothing.
-    """
-    from agencies.procedure_import import import_procedure_file
-    from surveys.reference import load_questionnaires
-
-    plan = build_plan(province_numbers(provinces))
-    with transaction.atomic():
-        report = apply_plan(plan)
-        result = import_procedure_file(DATA_DIR / "procedures.csv")
-        report.created["procedures"] = result.created
-        report.updated["procedures"] = result.updated
-        report.messages.extend(load_questionnaires())
-    return report
