@@ -1,9 +1,10 @@
 """Reference data: administrative units, agencies, service points, procedures.
 
 `load_reference_data(provinces)` makes the database hold what the shipped data
-says, in a few bulk statements: it reads every existing row of the four models
-once, diffs in memory, then bulk-creates the missing rows and bulk-updates the
-ones whose loaded fields differ. A second run changes nothing. It never deletes:
+says, in a few set-based statements: it reads every existing row of the models
+once, diffs in memory, inserts the missing rows with multi-row INSERTs (in
+waves, so links point to rows that exist) and bulk-updates the few rows whose
+loaded fields differ. A second run changes nothing. It never deletes:
 rows that the data no longer mentions (or that an administrator added) stay.
 Fields the loader does not set (a service point's address, kiosk settings,
 questionnaire, explicit procedure links) are never touched.
@@ -23,7 +24,8 @@ Codes (CONTRACT.md "Codes"):
   34 Thái Bình; commune 00004 Ba Đình kept the code of one of its wards). So a
   pre-2025 province or commune gets its own row, with its own official code,
   only when its code was given up; it cannot collide with a current code by
-  construction. Every pre-2025 district gets a row (the level is gone). Such
+  construction. (The price: a continuing code keeps only its current name.)
+  This is done for all 63 pre-2025 provinces of the requested current ones. Every pre-2025 district gets a row (the level is gone). Such
   rows have `valid_until` 2025-06-30 and a `successor`: a province → the
   province it merged into; a commune → the commune it merged into (for one that
   was split, the part whose name it kept, else the first part the conversion
@@ -44,7 +46,8 @@ Codes (CONTRACT.md "Codes"):
   `UBND-T<pp>`. Pre-2025 agencies get no service point.
 
 Procedures: every row of agencies/data/procedures.csv (national base codes only,
-levels split on "|"), through the same import as `import_procedures`. Which
+levels split on "|"), through the same import as `import_procedures`, but only
+for codes not stored yet, so a province's imported catalogue keeps its wording. Which
 procedures a place handles is derived from their levels at query time
 (agencies/queries.py), not stored as hundreds of thousands of links.
 """

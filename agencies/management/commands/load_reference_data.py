@@ -1,4 +1,4 @@
-"""`manage.py load_reference_data [--province PP ...]` — see agencies/reference.py."""
+"""`manage.py load_reference_data [--province PP ...]`; see agencies/reference/."""
 
 import time
 
