@@ -25,7 +25,8 @@ Codes (CONTRACT.md "Codes"):
   pre-2025 province or commune gets its own row, with its own official code,
   only when its code was given up; it cannot collide with a current code by
   construction. (The price: a continuing code keeps only its current name.)
-  This is done for all 63 pre-2025 provinces of the requested current ones. Every pre-2025 district gets a row (the level is gone). Such
+  This is done for every pre-2025 province that merged into a requested one.
+  Every pre-2025 district gets a row (the level is gone). Such
   rows have `valid_until` 2025-06-30 and a `successor`: a province → the
   province it merged into; a commune → the commune it merged into (for one that
   was split, the part whose name it kept, else the first part the conversion
