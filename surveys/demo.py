@@ -115,6 +115,7 @@ class DemoPlan:
     household_version: QuestionnaireVersion | None
     places: list[Place]
     legacy_places: list[Place] = field(default_factory=list)
+    online_point_id: int | None = None  # the province's public service portal
     items: dict[int, list[Item]] = field(default_factory=dict)
 
 
@@ -175,6 +176,14 @@ def build_plan(
             f"Province {province} has no service centre or department: "
             "run load_reference_data first (unknown province code?)."
         )
+    plan.online_point_id = (
+        ServicePoint.objects.filter(
+            kind=ServicePoint.Kind.ONLINE, agency__province_code=province
+        )
+        .order_by("code")
+        .values_list("pk", flat=True)
+        .first()
+    )
     for version in filter(None, [plan.exit_version, plan.household_version]):
         plan.items[version.pk] = list(version.items.order_by("position"))
     return plan
@@ -294,15 +303,19 @@ def _exit_draft(rng: random.Random, plan: DemoPlan, place: Place, start, end):
         if not answers or rng.random() < 0.93:
             answers["G"] = _sat5(rng, level + 0.05)
     mean = sum(answers.values()) / len(answers) if answers else level
+    if channel == Channel.ONLINE:
+        service_point_id = None if place.legacy else plan.online_point_id
+    else:
+        service_point_id = (
+            rng.choice(place.service_point_ids) if place.service_point_ids else None
+        )
     return ResponseDraft(
         version=plan.exit_version,
         agency_id=place.agency_id,
         answers=answers,
         submitted_at=when,
         id=uuid.UUID(int=rng.getrandbits(128), version=4),
-        service_point_id=rng.choice(place.service_point_ids)
-        if place.service_point_ids and channel != Channel.ONLINE
-        else None,
+        service_point_id=service_point_id,
         procedure_id=procedure_id,
         channel=channel,
         respondent=respondent,
