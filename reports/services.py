@@ -153,6 +153,13 @@ def _insert_aggregates(
     The caller has deleted the rows being replaced.
     """
     false = "false" if connection.vendor == "postgresql" else "0"
+    # Raw SQL: datetimes must be adapted like the ORM does (UTC text on SQLite).
+    params = [
+        connection.ops.adapt_datetimefield_value(p)
+        if isinstance(p, datetime.datetime)
+        else p
+        for p in params
+    ]
     base = f"r.flagged = {false} AND {where}"
     mask_case, mask_params = _mask_case(setup)
     sat_codes = list(setup.element_of_item) or [""]
@@ -173,6 +180,7 @@ def _insert_aggregates(
     with connection.cursor() as cursor:
         for dim, dim_value, day, join, present in targets:
             extra, extra_params = "", []
+            group_dim = f", {dim_value}" if present is not None else ""
             if present is not None:
                 extra = f" AND {present} <> '' AND a.item_code IN ({headline_in})"
                 extra_params = list(setup.headline_items)
@@ -186,7 +194,7 @@ def _insert_aggregates(
                 FROM surveys_answer a
                 JOIN surveys_response r ON r.id = a.response_id {join}
                 WHERE {base}{extra}
-                GROUP BY r.agency_id, {day}, r.version_id, {dim_value},
+                GROUP BY r.agency_id, {day}, r.version_id{group_dim},
                          a.item_code, a.value
                 """,
                 params + extra_params,
@@ -197,21 +205,22 @@ def _insert_aggregates(
                 INSERT INTO reports_maskcount
                     (agency_id, day, version_id, dimension, dimension_value, mask,
                      count)
-                SELECT r.agency_id, {day}, r.version_id, {dim}, {dim_value},
-                       COALESCE(m.mask, 0), COUNT(*)
-                FROM surveys_response r {join}
-                LEFT JOIN (
-                    SELECT a.response_id, SUM(DISTINCT {mask_case}) AS mask
-                    FROM surveys_answer a
-                    JOIN surveys_response r ON r.id = a.response_id
-                    WHERE {base} AND a.item_code IN ({sat_in})
-                    GROUP BY a.response_id
-                ) m ON m.response_id = r.id
-                WHERE {base}{having_dim}
-                GROUP BY r.agency_id, {day}, r.version_id, {dim_value},
-                         COALESCE(m.mask, 0)
+                SELECT x.agency_id, x.day, x.version_id, {dim}, x.dim_value,
+                       x.mask, COUNT(*)
+                FROM (
+                    -- one row per response: the elements it answered
+                    SELECT r.id, r.agency_id, {day} AS day, r.version_id,
+                           {dim_value} AS dim_value,
+                           COALESCE(SUM(DISTINCT {mask_case}), 0) AS mask
+                    FROM surveys_response r {join}
+                    LEFT JOIN surveys_answer a
+                        ON a.response_id = r.id AND a.item_code IN ({sat_in})
+                    WHERE {base}{having_dim}
+                    GROUP BY r.id, r.agency_id, r.submitted_at, r.version_id{group_dim}
+                ) x
+                GROUP BY x.agency_id, x.day, x.version_id, x.dim_value, x.mask
                 """,
-                mask_params + params + sat_codes + params,
+                mask_params + sat_codes + params,
             )
 
 
@@ -327,13 +336,34 @@ def _collect(period: Period, setup: Setup) -> dict[GroupKey, indices.Counts]:
     return groups
 
 
+RESULT_COLUMNS = (
+    "methodology",
+    "period",
+    "agency_id",
+    "scope",
+    "questionnaire",
+    "dimension",
+    "dimension_value",
+    "kind",
+    "indicator",
+    "value",
+    "n",
+    "ci_low",
+    "ci_high",
+    "flag",
+    "computed_at",
+)
+
+
 def _result_rows(
     period: Period,
     setup: Setup,
     groups: dict[GroupKey, indices.Counts],
     only: set[tuple[int, str]] | None,
-) -> list[IndexResult]:
-    results: list[IndexResult] = []
+) -> list[tuple]:
+    """IndexResult rows as tuples in RESULT_COLUMNS order."""
+    now = timezone.now()
+    results: list[tuple] = []
     for (agency_id, scope, q, dim, dv), counts in groups.items():
         if only is not None and (agency_id, scope) not in only:
             continue
@@ -347,24 +377,46 @@ def _result_rows(
                 continue
             ci = row.ci95 or (None, None)
             results.append(
-                IndexResult(
-                    methodology=method.code,
-                    period=period.code,
-                    agency_id=agency_id,
-                    scope=scope,
-                    questionnaire=q,
-                    dimension=dim,
-                    dimension_value=dv,
-                    kind=row.kind,
-                    indicator=row.indicator,
-                    value=indices.rounded(row.value),
-                    n=row.n,
-                    ci_low=indices.rounded(ci[0]),
-                    ci_high=indices.rounded(ci[1]),
-                    flag=row.flag or "",
+                (
+                    method.code,
+                    period.code,
+                    agency_id,
+                    scope,
+                    q,
+                    dim,
+                    dv,
+                    row.kind,
+                    row.indicator,
+                    indices.rounded(row.value),
+                    row.n,
+                    indices.rounded(ci[0]),
+                    indices.rounded(ci[1]),
+                    row.flag or "",
+                    now,
                 )
             )
     return results
+
+
+def _insert_results(results: list[tuple]) -> None:
+    """Plain multi-row INSERTs: Django's bulk_create costs more than the maths."""
+    table = IndexResult._meta.db_table
+    columns = ", ".join(RESULT_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            execute_values(
+                cursor.cursor,
+                f"INSERT INTO {table} ({columns}) VALUES %s",
+                results,
+                page_size=5000,
+            )
+        else:
+            marks = ", ".join(["%s"] * len(RESULT_COLUMNS))
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})", results
+            )
 
 
 @transaction.atomic
@@ -385,10 +437,12 @@ def write_period(
             by_scope[scope].append(agency_id)
         for scope, agency_ids in by_scope.items():
             for start in range(0, len(agency_ids), 500):
-                stale.filter(
+                part = stale.filter(
                     scope=scope, agency_id__in=agency_ids[start : start + 500]
-                ).delete()
-    IndexResult.objects.bulk_create(results, batch_size=2000)
+                )
+                part.delete()
+    if results:
+        _insert_results(results)
     return len(results)
 
 
@@ -413,6 +467,49 @@ def recompute_period(code: str, *, rebuild: bool = True) -> int:
     if rebuild:
         _forget_dirty(noted)
     return written
+
+
+def recompute_periods(codes: Iterable[str]) -> dict[str, int]:
+    """Recompute several periods, rebuilding each day's aggregates only once.
+
+    Years go first; a quarter or month inside an already rebuilt year only has
+    its indices rewritten. Returns rows written per period.
+    """
+    periods = sorted(
+        {parse_period(code) for code in codes},
+        key=lambda p: (p.first, -(p.last - p.first).days),
+    )
+    rebuilt: list[Period] = []
+    written: dict[str, int] = {}
+    for period in periods:
+        covered = any(
+            r.first <= period.first and period.last <= r.last for r in rebuilt
+        )
+        written[period.code] = recompute_period(period.code, rebuild=not covered)
+        if not covered:
+            rebuilt.append(period)
+    return written
+
+
+def periods_with_responses() -> list[str]:
+    """Every year, quarter and month of the years that have responses."""
+    from reports.periods import periods_of_year
+
+    years = sorted(
+        {local_day(at).year for at in _first_and_last_submission() if at is not None}
+    )
+    if len(years) == 2:
+        years = list(range(years[0], years[1] + 1))
+    return [code for year in years for code in periods_of_year(year)]
+
+
+def _first_and_last_submission() -> list[datetime.datetime | None]:
+    from django.db.models import Max, Min
+
+    bounds = Response.objects.aggregate(
+        first=Min("submitted_at"), last=Max("submitted_at")
+    )
+    return [bounds["first"], bounds["last"]]
 
 
 def _forget_dirty(noted: list[tuple[int, datetime.datetime]]) -> None:

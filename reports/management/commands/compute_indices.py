@@ -1,0 +1,39 @@
+"""`manage.py compute_indices [--period P ...] [--sync]`."""
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from reports import services
+from reports.periods import parse_period
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute the indices of the given periods (default: every year, quarter and "
+        "month with responses): enqueue on Celery, or run here with --sync."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--period", nargs="+", action="extend", metavar="P", default=[]
+        )
+        parser.add_argument("--sync", action="store_true", help="run in this process")
+
+    def handle(self, *args, period: list[str], sync: bool, **options) -> None:
+        for code in period:
+            try:
+                parse_period(code)
+            except ValueError as error:
+                raise CommandError(f"--period: {error}")
+        codes = period or services.periods_with_responses()
+        if not codes:
+            self.stdout.write("No responses: nothing to compute.")
+            return
+        if sync:
+            for code, rows in services.recompute_periods(codes).items():
+                self.stdout.write(f"{code}: {rows} index rows")
+            return
+        from reports.tasks import recompute_period_task
+
+        for code in codes:
+            recompute_period_task.delay(code)
+        self.stdout.write(f"Enqueued {len(codes)} period(s): {', '.join(codes)}")

@@ -1,0 +1,108 @@
+"""`manage.py export_indices --period P [--agency CODE] FILE.json|FILE.csv|FILE.xlsx`.
+
+Publishes the official rows (no dashboard breakdowns) in CONTRACT.md's format.
+"""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Max
+from django.utils import timezone
+
+from agencies.models import Agency
+from reports.indices import DEFAULT_METHODOLOGY
+from reports.models import IndexResult
+from reports.periods import LOCAL_TZ, parse_period
+from surveys.importing import write_table
+
+COLUMNS = [
+    "agency",
+    "scope",
+    "questionnaire",
+    "kind",
+    "indicator",
+    "value",
+    "n",
+    "ci95_low",
+    "ci95_high",
+    "flag",
+]
+
+
+def published(period: str, agency: Agency | None = None, methodology: str = ""):
+    rows = IndexResult.objects.filter(
+        period=period, methodology=methodology or DEFAULT_METHODOLOGY, dimension=""
+    )
+    if agency is not None:
+        rows = rows.filter(agency=agency)
+    return rows.select_related("agency").order_by(
+        "agency__code", "questionnaire", "scope", "id"
+    )
+
+
+def as_object(row: IndexResult) -> dict:
+    ci = [row.ci_low, row.ci_high] if row.ci_low is not None else None
+    return {
+        "agency": row.agency.code,
+        "scope": row.scope,
+        "questionnaire": row.questionnaire,
+        "kind": row.kind,
+        "indicator": row.indicator,
+        "value": row.value,
+        "n": row.n,
+        "ci95": ci,
+        "flag": row.flag or None,
+    }
+
+
+class Command(BaseCommand):
+    help = "Export the published indices of a period as JSON, CSV or xlsx."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--period", required=True, metavar="P")
+        parser.add_argument("--agency", metavar="CODE")
+        parser.add_argument("--methodology", default=DEFAULT_METHODOLOGY)
+
+    def handle(self, *args, file: Path, period: str, agency, methodology, **options):
+        try:
+            parse_period(period)
+        except ValueError as error:
+            raise CommandError(f"--period: {error}")
+        found = None
+        if agency:
+            found = Agency.objects.filter(code=agency).first()
+            if found is None:
+                raise CommandError(f"--agency: unknown agency code {agency!r}")
+        suffix = file.suffix.lower()
+        if suffix not in (".json", ".csv", ".xlsx"):
+            raise CommandError(
+                f"{file}: unsupported file type (use .json, .csv or .xlsx)"
+            )
+        rows = published(period, found, methodology)
+        if suffix == ".json":
+            generated = rows.aggregate(at=Max("computed_at"))["at"] or timezone.now()
+            document = {
+                "period": period,
+                "methodology": methodology,
+                "generated_at": generated.astimezone(LOCAL_TZ).isoformat(
+                    timespec="seconds"
+                ),
+                "results": [as_object(row) for row in rows.iterator(chunk_size=5000)],
+            }
+            file.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n")
+            count = len(document["results"])
+        else:
+
+            def table():
+                yield COLUMNS
+                for row in rows.iterator(chunk_size=5000):
+                    obj = as_object(row)
+                    ci = obj.pop("ci95") or [None, None]
+                    obj["ci95_low"], obj["ci95_high"] = ci
+                    obj["flag"] = obj["flag"] or ""
+                    yield ["" if obj[c] is None else obj[c] for c in COLUMNS]
+
+            count = write_table(file, table())
+        self.stdout.write(self.style.SUCCESS(f"{file}: {count} index rows ({period})"))

@@ -1,0 +1,426 @@
+"""Reading and writing responses in the `sipas-csv` format (CONTRACT.md), CSV or xlsx.
+
+Import contract: the file is read in chunks and stored through the one write path
+(surveys.services.store_responses) inside one transaction, so a file is all or
+nothing: the first bad row raises :class:`ImportFileError` naming file, row and
+column, and nothing of the file is stored. With ``skip_invalid`` the valid rows
+are stored and every rejected row is reported. A ``response_id`` already stored
+with the same content is skipped; with other content it is rejected.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from agencies.models import Agency, Procedure, ServicePoint
+from reports.periods import LOCAL_TZ, parse_period
+from surveys.models import (
+    RESPONDENT_FIELDS,
+    Answer,
+    Channel,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+)
+from surveys.services import ResponseDraft, fingerprint, items_of, store_responses
+
+BASE_COLUMNS = [
+    "response_id",
+    "questionnaire",
+    "version",
+    "submitted_at",
+    "agency",
+    "service_point",
+    "procedure",
+    "channel",
+    *RESPONDENT_FIELDS,
+]
+REQUIRED_COLUMNS = {"response_id", "questionnaire", "submitted_at", "agency"}
+CHUNK = 2000
+
+
+class ImportFileError(Exception):
+    """A file that cannot be imported; the message names file, row and column."""
+
+
+@dataclass
+class ImportReport:
+    stored: int = 0
+    skipped: int = 0  # same response_id, same content
+    rejected: list[str] = field(default_factory=list)  # with skip_invalid
+
+
+class RowError(Exception):
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+        self.message = message
+
+
+# --- reading ----------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def read_table(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Yield (row number, cells) of a CSV or xlsx file, header first (row 1)."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            for number, cells in enumerate(csv.reader(handle), start=1):
+                yield number, [c.strip() for c in cells]
+    elif suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, [_cell(c) for c in cells]
+        finally:
+            workbook.close()
+    else:
+        raise ImportFileError(f"{path}: unsupported file type (use .csv or .xlsx)")
+
+
+class _Resolver:
+    """Code → id lookups, cached for the whole file."""
+
+    def __init__(self) -> None:
+        self.questionnaires = {q.code: q for q in Questionnaire.objects.all()}
+        self.versions: dict[tuple[str, str], QuestionnaireVersion | None] = {}
+        self.agencies = dict(Agency.objects.values_list("code", "id"))
+        self.points: dict[str, int | None] = {}
+        self.procedures: dict[str, int | None] = {}
+
+    def item_codes(self) -> set[str]:
+        codes: set[str] = set()
+        for version in QuestionnaireVersion.objects.filter(
+            questionnaire__in=self.questionnaires.values()
+        ):
+            codes.update(items_of(version))
+        return codes
+
+    def version(self, questionnaire: str, number: str) -> QuestionnaireVersion:
+        key = (questionnaire, number)
+        if key not in self.versions:
+            q = self.questionnaires.get(questionnaire)
+            if q is None:
+                raise RowError(
+                    "questionnaire", f"unknown questionnaire {questionnaire!r}"
+                )
+            if number:
+                if not number.isdigit():
+                    raise RowError("version", f"invalid version {number!r}")
+                found = q.versions.filter(
+                    number=int(number), published_at__isnull=False
+                ).first()
+            else:
+                found = q.current_version()
+            self.versions[key] = found
+        found = self.versions[key]
+        if found is None:
+            raise RowError(
+                "version",
+                f"no published version {number or '(current)'} of {questionnaire}",
+            )
+        return found
+
+    def lookup(self, cache: dict, model, code: str, column: str) -> int | None:
+        if not code:
+            return None
+        if code not in cache:
+            cache[code] = (
+                model.objects.filter(code=code).values_list("id", flat=True).first()
+            )
+        if cache[code] is None:
+            raise RowError(column, f"unknown {column} code {code!r}")
+        return cache[code]
+
+
+def _parse_row(
+    values: dict[str, str], resolver: _Resolver, item_columns: list[str]
+) -> ResponseDraft:
+    raw_id = values.get("response_id", "")
+    try:
+        response_id = uuid.UUID(raw_id)
+    except ValueError:
+        raise RowError("response_id", f"not a UUID: {raw_id!r}")
+    version = resolver.version(
+        values.get("questionnaire", ""), values.get("version", "")
+    )
+    raw_at = values.get("submitted_at", "")
+    try:
+        submitted_at = datetime.datetime.fromisoformat(raw_at)
+    except ValueError:
+        raise RowError("submitted_at", f"not an ISO 8601 timestamp: {raw_at!r}")
+    if submitted_at.tzinfo is None:
+        raise RowError("submitted_at", f"timestamp without offset: {raw_at!r}")
+    agency_code = values.get("agency", "")
+    agency_id = resolver.agencies.get(agency_code)
+    if agency_id is None:
+        raise RowError("agency", f"unknown agency code {agency_code!r}")
+    channel = values.get("channel", "")
+    if channel and channel not in Channel.values:
+        raise RowError("channel", f"invalid channel {channel!r}")
+    respondent = {}
+    for name, choices in RESPONDENT_FIELDS.items():
+        value = values.get(name, "")
+        if value and value not in choices.values:
+            raise RowError(name, f"invalid value {value!r}")
+        if value:
+            respondent[name] = value
+    items = items_of(version)
+    answers: dict[str, int | list[int]] = {}
+    for code in item_columns:
+        raw = values.get(code, "")
+        if not raw:
+            continue
+        item = items.get(code)
+        if item is None:
+            raise RowError(code, f"item {code} is not part of {version}")
+        try:
+            numbers = [int(part) for part in raw.split("|")]
+        except ValueError:
+            raise RowError(code, f"not an option number: {raw!r}")
+        if any(n not in item.option_values for n in numbers):
+            raise RowError(code, f"option {raw!r} is not on the scale of {code}")
+        if item.kind == "multi":
+            answers[code] = sorted(set(numbers))
+        elif len(numbers) == 1:
+            answers[code] = numbers[0]
+        else:
+            raise RowError(code, f"{code} takes one option, got {raw!r}")
+    draft = ResponseDraft(
+        version=version,
+        agency_id=agency_id,
+        answers=answers,
+        # UTC, so that the fingerprint does not depend on the offset written.
+        submitted_at=submitted_at.astimezone(datetime.UTC),
+        id=response_id,
+        service_point_id=resolver.lookup(
+            resolver.points,
+            ServicePoint,
+            values.get("service_point", ""),
+            "service_point",
+        ),
+        procedure_id=resolver.lookup(
+            resolver.procedures, Procedure, values.get("procedure", ""), "procedure"
+        ),
+        channel=channel,
+        respondent=respondent,
+        comment=values.get("comment", ""),
+        source=Response.Source.IMPORT,
+    )
+    return draft
+
+
+def import_responses(path: Path, *, skip_invalid: bool = False) -> ImportReport:
+    """Import a sipas-csv file (CSV or xlsx); see the module docstring."""
+    from surveys.services import validate_draft
+
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFileError(f"{path}: file not found")
+    report = ImportReport()
+    resolver = _Resolver()
+    rows = read_table(path)
+    header_row = next(rows, None)
+    if header_row is None:
+        raise ImportFileError(f"{path}: row 1: the file is empty")
+    header = header_row[1]
+    known = set(BASE_COLUMNS) | {"comment"} | resolver.item_codes()
+    for column in header:
+        if column not in known:
+            raise ImportFileError(f"{path}: row 1, column {column!r}: unknown column")
+    missing = REQUIRED_COLUMNS - set(header)
+    if missing:
+        raise ImportFileError(
+            f"{path}: row 1: missing column(s) {', '.join(sorted(missing))}"
+        )
+    item_columns = [c for c in header if c not in BASE_COLUMNS and c != "comment"]
+    seen: dict[uuid.UUID, str] = {}
+
+    def fail(number: int, column: str, message: str) -> None:
+        text = f"{path}: row {number}, column {column!r}: {message}"
+        if not skip_invalid:
+            raise ImportFileError(text)
+        report.rejected.append(text)
+
+    def flush(chunk: list[tuple[int, ResponseDraft, str]]) -> None:
+        stored = dict(
+            Response.objects.filter(id__in=[d.id for _n, d, _f in chunk]).values_list(
+                "id", "fingerprint"
+            )
+        )
+        drafts = []
+        for number, draft, print_ in chunk:
+            if draft.id in stored:
+                if stored[draft.id] == print_:
+                    report.skipped += 1
+                else:
+                    fail(
+                        number,
+                        "response_id",
+                        f"{draft.id} is already stored with other content",
+                    )
+                continue
+            drafts.append(draft)
+        if drafts:
+            store_responses(drafts, validate=False)
+            report.stored += len(drafts)
+
+    with transaction.atomic():
+        chunk: list[tuple[int, ResponseDraft, str]] = []
+        for number, cells in rows:
+            if not any(cells):
+                continue
+            if len(cells) > len(header):
+                fail(number, "?", f"{len(cells)} cells but {len(header)} columns")
+                continue
+            values = dict(zip(header, cells, strict=False))
+            try:
+                draft = _parse_row(values, resolver, item_columns)
+                validate_draft(draft)
+            except RowError as error:
+                fail(number, error.column, error.message)
+                continue
+            except ValidationError as error:
+                column, messages = next(iter(error.message_dict.items()))
+                fail(number, column, "; ".join(messages))
+                continue
+            print_ = fingerprint(draft)
+            if draft.id in seen:
+                if seen[draft.id] == print_:
+                    report.skipped += 1
+                else:
+                    fail(
+                        number,
+                        "response_id",
+                        f"{draft.id} appears earlier in the file with other content",
+                    )
+                continue
+            seen[draft.id] = print_
+            chunk.append((number, draft, print_))
+            if len(chunk) >= CHUNK:
+                flush(chunk)
+                chunk = []
+        if chunk:
+            flush(chunk)
+    return report
+
+
+# --- writing ----------------------------------------------------------------------
+
+
+def export_columns(questionnaire: Questionnaire) -> list[str]:
+    """Header of an export: base columns, the questionnaire's items, comment."""
+    codes: dict[str, None] = {}
+    for version in questionnaire.versions.order_by("number"):
+        for item in version.items.order_by("position"):
+            codes.setdefault(item.code, None)
+    return [*BASE_COLUMNS, *codes, "comment"]
+
+
+def export_rows(
+    questionnaire: Questionnaire, period: str | None = None
+) -> Iterator[list[str]]:
+    """Header then one row per response, streamed (constant memory, any size)."""
+    columns = export_columns(questionnaire)
+    yield columns
+    agencies = dict(Agency.objects.values_list("id", "code"))
+    points = dict(ServicePoint.objects.values_list("id", "code"))
+    procedures: dict[int, str] = {}
+    versions = dict(questionnaire.versions.values_list("id", "number"))
+    responses = Response.objects.filter(version_id__in=list(versions)).order_by(
+        "submitted_at", "id"
+    )
+    if period:
+        start, end = parse_period(period).bounds()
+        responses = responses.filter(submitted_at__gte=start, submitted_at__lt=end)
+    fields = ["id", "version_id", "submitted_at", "agency_id", "service_point_id"]
+    fields += ["procedure_id", "channel", "comment", *RESPONDENT_FIELDS]
+    chunk: list[dict] = []
+
+    def emit(chunk: list[dict]) -> Iterator[list[str]]:
+        answers: dict[uuid.UUID, dict[str, list[int]]] = {}
+        for response_id, code, value in (
+            Answer.objects.filter(response_id__in=[r["id"] for r in chunk])
+            .order_by("response_id", "item_code", "value")
+            .values_list("response_id", "item_code", "value")
+        ):
+            answers.setdefault(response_id, {}).setdefault(code, []).append(value)
+        missing = {
+            r["procedure_id"]
+            for r in chunk
+            if r["procedure_id"] and r["procedure_id"] not in procedures
+        }
+        if missing:
+            procedures.update(
+                Procedure.objects.filter(id__in=missing).values_list("id", "code")
+            )
+        for r in chunk:
+            own = answers.get(r["id"], {})
+            row = {
+                "response_id": str(r["id"]),
+                "questionnaire": questionnaire.code,
+                "version": str(versions[r["version_id"]]),
+                "submitted_at": r["submitted_at"].astimezone(LOCAL_TZ).isoformat(),
+                "agency": agencies.get(r["agency_id"], ""),
+                "service_point": points.get(r["service_point_id"], ""),
+                "procedure": procedures.get(r["procedure_id"], ""),
+                "channel": r["channel"],
+                "comment": r["comment"],
+                **{name: r[name] for name in RESPONDENT_FIELDS},
+                **{code: "|".join(map(str, v)) for code, v in own.items()},
+            }
+            yield [row.get(c, "") for c in columns]
+
+    for response in responses.values(*fields).iterator(chunk_size=CHUNK):
+        chunk.append(response)
+        if len(chunk) >= CHUNK:
+            yield from emit(chunk)
+            chunk = []
+    if chunk:
+        yield from emit(chunk)
+
+
+def write_table(path: Path, rows: Iterator[list[Any]]) -> int:
+    """Write rows to CSV or xlsx (write-only, streamed); returns data rows written."""
+    path = Path(path)
+    count = -1
+    if path.suffix.lower() == ".csv":
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            for row in rows:
+                writer.writerow(row)
+                count += 1
+    elif path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet()
+        for row in rows:
+            sheet.append(row)
+            count += 1
+        workbook.save(path)
+    else:
+        raise ImportFileError(f"{path}: unsupported file type (use .csv or .xlsx)")
+    return max(count, 0)

@@ -1,0 +1,6 @@
+"""Fixtures of the reports tests. Index-engine fixtures live in engine_fixtures.py."""
+
+from tests.reports.engine_fixtures import (  # noqa: F401 - fixtures
+    province_33,
+    shared_reference,
+)

@@ -1,0 +1,135 @@
+"""The pure index maths (reports/indices.py, reports/periods.py): no database."""
+
+import doctest
+
+import pytest
+
+from reports import indices, periods
+from reports.indices import SIPAS_1001, Catalogue, Counts, compute_rows
+
+
+def test_the_doctest_examples_hold():
+    for module in (indices, periods):
+        assert doctest.testmod(module).failed == 0
+
+
+def test_item_index_counts_4_and_5_as_satisfied_and_3_as_not():
+    counts = Counts()
+    for value, count in {1: 1, 2: 1, 3: 3, 4: 3, 5: 2}.items():
+        counts.add_value("E1.1", value, count)
+    counts.add_mask(SIPAS_1001.element_bit("E1"), 10)
+    rows = compute_rows(SIPAS_1001, Catalogue({"E1.1": "E1"}, False, {}), counts)
+    assert (rows[0].indicator, rows[0].value, rows[0].n) == ("E1.1", 50.0, 10)
+
+
+def test_wilson_interval_matches_the_published_formula():
+    low, high = indices.wilson(77, 83)
+    assert (round(low, 2), round(high, 2)) == (85.11, 96.65)
+    assert indices.wilson(0, 0) is None
+    assert indices.wilson(5, 5)[1] == 100.0
+
+
+def test_element_is_the_mean_of_answered_items_only():
+    counts = Counts()
+    counts.add_value("E1.1", 5, 1)  # 100 %
+    counts.add_value("E1.2", 1, 1)  # 0 %
+    counts.add_mask(SIPAS_1001.element_bit("E1"), 2)
+    catalogue = Catalogue({"E1.1": "E1", "E1.2": "E1", "E1.3": "E1"}, False, {})
+    rows = {r.indicator: r for r in compute_rows(SIPAS_1001, catalogue, counts)}
+    assert rows["E1"].value == 50.0
+    assert rows["E1.3"].value is None and rows["E1.3"].n == 0
+
+
+def test_composite_n_counts_responses_with_an_answer_inside_it():
+    counts = Counts()
+    e1, e2 = SIPAS_1001.element_bit("E1"), SIPAS_1001.element_bit("E2")
+    counts.add_mask(e1, 3)
+    counts.add_mask(e1 | e2, 2)
+    counts.add_mask(0, 4)  # responses with only G
+    counts.add_value("E1.1", 4, 5)
+    counts.add_value("E2.1", 4, 2)
+    catalogue = Catalogue({"E1.1": "E1", "E2.1": "E2"}, True, {})
+    rows = {r.indicator: r for r in compute_rows(SIPAS_1001, catalogue, counts)}
+    assert (rows["E1"].n, rows["E2"].n, rows["A_DV"].n) == (5, 2, 5)
+    assert counts.responses == 9
+
+
+def test_sipas_is_the_mean_of_both_aspects_for_the_household_form():
+    counts = Counts()
+    counts.add_value("P1.1", 5, 1)
+    counts.add_value("E1.1", 1, 1)
+    counts.add_mask(SIPAS_1001.element_bit("P1") | SIPAS_1001.element_bit("E1"), 1)
+    catalogue = Catalogue({"P1.1": "P1", "E1.1": "E1"}, False, {})
+    rows = {r.indicator: r for r in compute_rows(SIPAS_1001, catalogue, counts)}
+    assert (rows["A_CS"].value, rows["A_DV"].value, rows["SIPAS"].value) == (
+        100.0,
+        0.0,
+        50.0,
+    )
+
+
+def test_shares_cover_every_option_and_expectation_counts_1_and_2():
+    counts = Counts()
+    counts.add_value("N4", 1, 3)
+    counts.add_value("N4", 2, 1)
+    counts.add_value("M1", 1, 1)
+    counts.add_value("M1", 2, 1)
+    counts.add_value("M1", 3, 2)
+    counts.add_value("N1.1", 1, 4)  # interest: not a published share
+    catalogue = Catalogue(
+        {}, False, {"N1.1": [1, 2, 3], "N4": [1, 2, 3], "M1": [1, 2, 3]}
+    )
+    rows = {r.indicator: r for r in compute_rows(SIPAS_1001, catalogue, counts)}
+    assert rows["N4:1"].value == 75.0 and rows["N4:3"].value == 0.0
+    assert rows["M1"].value == 50.0 and rows["M1"].kind == "expectation"
+    assert not any(code.startswith("N1.1") for code in rows)
+
+
+def test_small_sample_flag_below_30():
+    assert indices.flag_for(0) == indices.flag_for(29) == "small_sample"
+    assert indices.flag_for(30) is None
+
+
+def test_composite_interval_uses_the_mean_of_the_parts_standard_errors():
+    counts = Counts()
+    counts.add_value("E1.1", 5, 30)
+    counts.add_value("E1.1", 2, 20)
+    counts.add_value("E1.2", 5, 5)
+    counts.add_value("E1.2", 1, 5)
+    counts.add_mask(SIPAS_1001.element_bit("E1"), 50)
+    catalogue = Catalogue({"E1.1": "E1", "E1.2": "E1"}, False, {})
+    rows = {r.indicator: r for r in compute_rows(SIPAS_1001, catalogue, counts)}
+    low, high = rows["E1"].ci95
+    assert low < rows["E1"].value < high
+    # mean of the two adjusted standard errors, times 1.96 on each side
+    se = (indices.adjusted_se(30, 50) + indices.adjusted_se(5, 10)) / 2
+    assert high - low == pytest.approx(2 * 1.96 * se)
+
+
+def test_methodologies_are_registered_by_versioned_code():
+    assert indices.get_methodology("sipas-1001") is SIPAS_1001
+    with pytest.raises(KeyError, match="sipas-9999"):
+        indices.get_methodology("sipas-9999")
+
+
+@pytest.mark.parametrize(
+    "moment, expected",
+    [
+        ("2025-12-31T17:00:00+00:00", "2026-01-01"),
+        ("2026-12-31T16:59:59+00:00", "2026-12-31"),
+        ("2026-03-31T17:30:00+00:00", "2026-04-01"),
+        ("2026-06-30T23:30:00-05:00", "2026-07-01"),
+    ],
+)
+def test_a_timestamp_in_another_offset_falls_on_its_vietnamese_day(moment, expected):
+    import datetime
+
+    day = periods.local_day(datetime.datetime.fromisoformat(moment))
+    assert day.isoformat() == expected
+
+
+def test_period_codes_are_validated():
+    assert periods.parse_period("2026-Q4").first.isoformat() == "2026-10-01"
+    for bad in ["2026-Q5", "26", "2026-7", "2026-00", ""]:
+        with pytest.raises(ValueError):
+            periods.parse_period(bad)
