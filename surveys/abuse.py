@@ -92,9 +92,12 @@ class TokenInvalid(Exception):
     """The token was not made by us, or for another survey."""
 
 
-def make_token(target: str) -> str:
-    """A signed token for one rendered form of `target` (e.g. "TTHCC-T33:exit-dv:1")."""
-    payload = {"k": uuid.uuid4().hex, "t": round(time.time(), 3), "g": target}
+def make_token(target: str, key: str | None = None) -> str:
+    """A signed token for one rendered form of `target` ("<place code>:<version pk>").
+
+    `key` reuses the idempotency key of a form already sent (see `sent_key`).
+    """
+    payload = {"k": key or uuid.uuid4().hex, "t": round(time.time(), 3), "g": target}
     return signing.dumps(payload, salt=TOKEN_SALT, compress=False)
 
 
@@ -122,3 +125,43 @@ def fill_time_flag(token: FormToken) -> str:
     if seconds < settings.SURVEY_MIN_FILL_SECONDS:
         return f"{FLAG_TOO_FAST}: {seconds:.0f}s"
     return ""
+
+
+# --- "Already sent" memory for back-and-resubmit --------------------------------
+# A browser that re-fetches the form after going back (no back/forward cache) would
+# get a fresh key and could store the same answers twice. So after a submission the
+# browser keeps, for a short while, a signed cookie naming the place and the key it
+# used; the form of that place is then rendered with the same key and a notice.
+# It holds no answers and nothing about the citizen. Kiosks never set it: the next
+# person at a kiosk is someone else.
+SENT_COOKIE = "sipas_sent"
+SENT_SALT = "surveys.sent"
+SENT_MAX_AGE = 30 * 60
+
+
+def remember_sent(response, request, target: str, key: str) -> None:
+    value = signing.dumps({"g": target, "k": key}, salt=SENT_SALT)
+    response.set_cookie(
+        SENT_COOKIE,
+        value,
+        max_age=SENT_MAX_AGE,
+        path="/s/",
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def sent_key(request: HttpRequest, target: str) -> str | None:
+    """The key of the form this browser sent for `target` in the last half hour."""
+    raw = request.COOKIES.get(SENT_COOKIE)
+    if not raw:
+        return None
+    try:
+        payload = signing.loads(raw, salt=SENT_SALT, max_age=SENT_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if isinstance(payload, dict) and payload.get("g") == target:
+        key = payload.get("k")
+        return key if isinstance(key, str) else None
+    return None

@@ -155,6 +155,11 @@ class SurveyForm(forms.Form):
                 choices=choices.choices,
                 widget=forms.RadioSelect,
             )
+        # Page order, so that the error summary lists errors top to bottom.
+        self.order_fields(
+            ["token", HONEYPOT, "procedure", "channel", *self.item_codes()]
+            + ["comment", "reply_contact", *RESPONDENT_FIELDS]
+        )
 
     # --- display --------------------------------------------------------------
     def item_codes(self) -> list[str]:

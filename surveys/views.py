@@ -141,6 +141,7 @@ def _survey_page(
     target = f"{place.code}:{version.pk}"
     form_kwargs = {"version": version, "procedures": procedures}
     notice = ""
+    already_sent = False
     if request.method == "POST":
         refusal = _refuse(request)
         if refusal is not None:
@@ -181,14 +182,22 @@ def _survey_page(
                 flagged=bool(flag_reason),
                 flag_reason=flag_reason,
             )
-            return on_submitted(response)
+            page = on_submitted(response)
+            if not kiosk:
+                abuse.remember_sent(page, request, target, fixed_key or token.key)
+            return page
     else:
-        initial = {"token": abuse.make_token(target), **(prefill or {})}
+        previous = (
+            None if kiosk or request.GET.get("moi") else abuse.sent_key(request, target)
+        )
+        already_sent = previous is not None
+        initial = {"token": abuse.make_token(target, key=previous), **(prefill or {})}
         if "channel" not in initial and place.service_point is not None:
             initial["channel"] = _default_channel(place.service_point)
         form = SurveyForm(initial=initial, **form_kwargs)
     context = _form_context(request, form, place, version, procedures, kiosk, notice)
     context["fixed_procedure"] = procedure
+    context["already_sent"] = request.method != "POST" and already_sent
     response = render(request, "surveys/survey.html", context)
     if kiosk:
         _forget_citizen(response)

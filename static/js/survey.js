@@ -99,7 +99,19 @@
 
   function focusErrors() {
     var summary = document.querySelector("[data-error-summary]");
-    if (summary) summary.focus();
+    if (!summary) return;
+    summary.focus();
+    // A link to a field moves the focus there (a plain #anchor only scrolls) and
+    // shows the question with it, not just the first radio button.
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var field = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!field) return;
+      event.preventDefault();
+      var context = field.closest("fieldset") || field.closest(".field") || field;
+      context.scrollIntoView();
+      field.focus({ preventScroll: true });
+    });
   }
 
   function kiosk() {

@@ -38,9 +38,29 @@ def test_back_and_resubmit_with_other_answers_keeps_the_first_response(
     assert Response.objects.get().answers.get(item_code="G").value == 4
 
 
+def test_the_form_fetched_again_after_sending_keeps_the_key_and_says_so(
+    citizen, counter
+):
+    citizen.post(URL, filled_form(citizen, URL))
+    again = filled_form(citizen, URL, G="1")  # back: the browser fetches the form
+    assert "Ông/Bà vừa gửi đánh giá cho nơi này" in citizen.get(URL).content.decode()
+    citizen.post(URL, again)
+    assert Response.objects.count() == 1
+    citizen.post(URL, filled_form(citizen, URL + "?moi=1"))
+    assert Response.objects.count() == 2
+
+
+def test_a_kiosk_never_reuses_the_previous_citizens_key(citizen, kiosk_point):
+    url = "/s/TTHCC-T33-KIOSK/"
+    citizen.post(url, filled_form(citizen, url))
+    citizen.post(url, filled_form(citizen, url))
+    assert Response.objects.count() == 2
+    assert "sipas_sent" not in citizen.cookies
+
+
 def test_two_rendered_forms_store_two_responses(citizen, counter):
     citizen.post(URL, filled_form(citizen, URL))
-    citizen.post(URL, filled_form(citizen, URL))
+    citizen.post(URL, filled_form(citizen, URL + "?moi=1"))
     assert Response.objects.count() == 2
 
 
@@ -93,9 +113,10 @@ def test_the_rate_limit_refuses_a_client_after_too_many_submissions(
     citizen, counter, settings
 ):
     settings.SURVEY_RATE_LIMIT = 2
+    fresh = URL + "?moi=1"
     for _ in range(2):
-        assert citizen.post(URL, filled_form(citizen, URL)).status_code == 302
-    refused = citizen.post(URL, filled_form(citizen, URL))
+        assert citizen.post(URL, filled_form(citizen, fresh)).status_code == 302
+    refused = citizen.post(URL, filled_form(citizen, fresh))
     assert refused.status_code == 429
     assert "thử lại" in refused.content.decode()
     assert Response.objects.count() == 2

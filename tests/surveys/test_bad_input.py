@@ -91,6 +91,7 @@ def test_a_huge_post_is_refused(citizen, counter):
     body = urlencode(data).encode() + b"&" + b"a" * (3 * 1024 * 1024)
     page = post_raw(citizen, body)
     assert page.status_code == 400
+    assert "quá lớn" in page.content.decode()  # templates/400.html, never a 500
     assert Response.objects.count() == 0
 
 
