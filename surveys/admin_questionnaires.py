@@ -187,20 +187,9 @@ class QuestionnaireVersionAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
     def delete_queryset(self, request, queryset: QuerySet) -> None:
-        # The bulk delete action must not remove published versions either.
-        drafts = queryset.filter(published_at__isnull=True)
-        skipped = queryset.count() - drafts.count()
-        if skipped:
-            messages.warning(
-                request,
-                ngettext(
-                    "%(count)d phiên bản đã công bố không bị xóa.",
-                    "%(count)d phiên bản đã công bố không bị xóa.",
-                    skipped,
-                )
-                % {"count": skipped},
-            )
-        super().delete_queryset(request, drafts)
+        # Django already refuses a bulk delete that selects a published version
+        # (has_delete_permission per object); this is the last line of defence.
+        super().delete_queryset(request, queryset.filter(published_at__isnull=True))
 
     @admin.action(description=_("Công bố các bản nháp đã chọn"), permissions=["change"])
     def publish_versions(self, request: HttpRequest, queryset: QuerySet) -> None:
