@@ -1,0 +1,199 @@
+"""The engine's moving parts: dirty agency-days, the debounced sweep, flagged
+responses, idempotent tasks, breakdown rows for dashboards."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+
+from agencies.models import Agency
+from reports import services, tasks
+from reports.models import DirtyAgencyDay, IndexResult
+from reports.periods import LOCAL_TZ
+from surveys.models import Questionnaire
+from surveys.services import ResponseDraft, store_responses
+
+ALL_FIVE = {code: 5 for code in ["E1.1", "E2.1", "E3.1", "E4.1", "E5.1", "G"]}
+
+
+@pytest.fixture
+def exit_version(province_33):
+    return Questionnaire.objects.get(code="exit-dv").current_version()
+
+
+@pytest.fixture
+def commune_centre(province_33):
+    return Agency.objects.get(code="TTHCC-X12133")
+
+
+def draft(version, agency, answers, at, **extra) -> ResponseDraft:
+    return ResponseDraft(
+        version=version, agency_id=agency.pk, answers=answers, submitted_at=at, **extra
+    )
+
+
+def headline(agency, period="2026", scope="own", indicator="E1.1"):
+    return IndexResult.objects.filter(
+        agency=agency, period=period, scope=scope, indicator=indicator, dimension=""
+    ).first()
+
+
+JUNE = datetime.datetime(2026, 6, 15, 9, tzinfo=LOCAL_TZ)
+
+
+def test_new_responses_mark_their_agency_day_dirty_in_the_same_transaction(
+    exit_version, commune_centre, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        store_responses([draft(exit_version, commune_centre, ALL_FIVE, JUNE)])
+    assert list(DirtyAgencyDay.objects.values_list("agency_id", "day")) == [
+        (commune_centre.pk, datetime.date(2026, 6, 15))
+    ]
+    assert services.enqueue_sweep in callbacks
+
+
+def test_many_responses_enqueue_one_debounced_sweep(
+    exit_version, commune_centre, django_capture_on_commit_callbacks, monkeypatch
+):
+    sent = []
+    monkeypatch.setattr(
+        tasks.sweep_dirty_task, "apply_async", lambda **kw: sent.append(kw)
+    )
+    cache.delete(services.SWEEP_LOCK_KEY)
+    for hour in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            at = JUNE + datetime.timedelta(hours=hour)
+            store_responses([draft(exit_version, commune_centre, ALL_FIVE, at)])
+    assert len(sent) == 1 and sent[0]["countdown"] == services.SWEEP_DEBOUNCE_SECONDS
+    cache.delete(services.SWEEP_LOCK_KEY)
+
+
+def test_a_submission_succeeds_when_the_broker_is_unreachable(
+    exit_version, commune_centre, django_capture_on_commit_callbacks, monkeypatch
+):
+    def unreachable(**kwargs):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(tasks.sweep_dirty_task, "apply_async", unreachable)
+    cache.delete(services.SWEEP_LOCK_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        stored = store_responses([draft(exit_version, commune_centre, ALL_FIVE, JUNE)])
+    assert len(stored) == 1
+    assert DirtyAgencyDay.objects.count() == 1  # the periodic sweep will take it
+    assert services.sweep_dirty() == 1
+    assert headline(commune_centre).value == 100.0
+    assert DirtyAgencyDay.objects.count() == 0
+
+
+def test_the_sweep_updates_own_and_every_ancestor_subtree(exit_version, commune_centre):
+    store_responses([draft(exit_version, commune_centre, ALL_FIVE, JUNE)])
+    services.sweep_dirty()
+    root = Agency.objects.get(code="UBND-T33")
+    assert headline(commune_centre).n == 1
+    assert headline(root, scope="subtree").n == 1
+    assert headline(root, scope="own") is None  # no response of its own
+    for period in ["2026", "2026-Q2", "2026-06"]:
+        assert headline(commune_centre, period=period).value == 100.0
+
+
+def test_flagged_responses_count_only_once_accepted(exit_version, commune_centre):
+    store_responses([draft(exit_version, commune_centre, {"E1.1": 5}, JUNE)])
+    suspicious = store_responses(
+        [
+            draft(
+                exit_version,
+                commune_centre,
+                {"E1.1": 1},
+                JUNE,
+                flagged=True,
+                flag_reason="too fast",
+            )
+        ]
+    )[0]
+    services.recompute_periods(["2026"])
+    assert (headline(commune_centre).value, headline(commune_centre).n) == (100.0, 1)
+
+    assert services.accept_flagged([suspicious.pk]) == 1
+    services.sweep_dirty()
+    assert (headline(commune_centre).value, headline(commune_centre).n) == (50.0, 2)
+
+
+def test_a_period_task_run_twice_gives_the_same_rows(exit_version, commune_centre):
+    store_responses(
+        [
+            draft(exit_version, commune_centre, {"E1.1": v, "G": v}, JUNE, channel=c)
+            for v, c in [(5, "truc_tiep"), (3, "truc_tuyen"), (4, "truc_tiep")]
+        ]
+    )
+
+    def rows():
+        return sorted(
+            IndexResult.objects.values_list(
+                "period",
+                "agency_id",
+                "scope",
+                "dimension",
+                "dimension_value",
+                "indicator",
+                "value",
+                "n",
+                "ci_low",
+                "ci_high",
+                "flag",
+            )
+        )
+
+    tasks.recompute_period_task("2026")
+    first = rows()
+    tasks.recompute_period_task("2026")
+    assert rows() == first and first
+
+
+def test_dashboard_breakdowns_are_computed_for_headline_indicators(
+    exit_version, commune_centre
+):
+    store_responses(
+        [
+            draft(
+                exit_version,
+                commune_centre,
+                {"E1.1": v, "G": v},
+                JUNE,
+                channel=channel,
+                respondent={"gender": "nu", "age_group": "60+"},
+            )
+            for v, channel in [(5, "truc_tiep"), (1, "truc_tuyen"), (4, "truc_tiep")]
+        ]
+    )
+    services.recompute_periods(["2026"])
+    in_person = IndexResult.objects.filter(
+        agency=commune_centre,
+        period="2026",
+        scope="own",
+        dimension="channel",
+        dimension_value="truc_tiep",
+    )
+    by_indicator = {r.indicator: (r.value, r.n) for r in in_person}
+    assert by_indicator["G"] == (100.0, 2)
+    assert by_indicator["A_DV"] == (100.0, 2)
+    assert by_indicator["E1"] == (100.0, 2)
+    assert "E1.1" not in by_indicator  # items stay out of breakdowns
+    women = IndexResult.objects.get(
+        agency=commune_centre,
+        period="2026",
+        scope="own",
+        dimension="gender",
+        dimension_value="nu",
+        indicator="G",
+    )
+    assert (round(women.value, 2), women.n) == (66.67, 3)
+
+
+def test_the_recent_periods_task_covers_current_and_previous_periods(
+    exit_version, commune_centre, time_machine
+):
+    time_machine.move_to(datetime.datetime(2026, 7, 2, 3, tzinfo=LOCAL_TZ))
+    store_responses([draft(exit_version, commune_centre, ALL_FIVE, JUNE)])
+    written = tasks.recompute_recent_periods_task()
+    assert set(written) == {"2026", "2026-Q3", "2026-07", "2025", "2026-Q2", "2026-06"}
+    assert written["2026-06"] > 0 and written["2026-07"] == 0
