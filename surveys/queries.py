@@ -8,6 +8,11 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import get_language
 
 from agencies.models import Agency, Procedure, ServicePoint
+from agencies.queries import (
+    LEVEL_OF_KIND,
+    procedures_for_agency,
+    procedures_for_point,
+)
 from agencies.text import fold
 from surveys.models import Questionnaire, QuestionnaireVersion
 
@@ -120,30 +125,42 @@ def search_places(
 
 
 def places_for_procedure(
-    procedure: Procedure, text: str = "", limit: int = 50
+    procedure: Procedure, text: str = "", limit: int = 30
 ) -> tuple[list[ServicePoint], list[Agency]]:
-    """Service points and agencies that handle a procedure, optionally by name."""
+    """Service points and agencies that handle a procedure, narrowed by name.
+
+    "Handle" as agencies.queries defines it: agencies of a kind whose level the
+    procedure has (every commune for a `xa` procedure), plus explicit links; so
+    the citizen is asked for the commune or agency name to narrow the list.
+    """
     words = _words(text)
-    points = procedure.service_points.all() & ServicePoint.objects.active().filter(
-        _folded_filter(words)
+    kinds = [
+        kind for kind, level in LEVEL_OF_KIND.items() if level in procedure.level_list
+    ]
+    linked_agencies = procedure.agencies.values("pk")
+    linked_points = procedure.service_points.values("pk")
+    agencies = (
+        Agency.objects.active()
+        .filter(Q(kind__in=kinds) | Q(pk__in=linked_agencies))
+        .filter(_folded_filter(words))
+        .order_by("name")
     )
-    agencies = procedure.agencies.all() & Agency.objects.active().filter(
-        _folded_filter(words)
+    points = (
+        ServicePoint.objects.active()
+        .filter(
+            Q(agency__kind__in=kinds)
+            | Q(agency__in=linked_agencies)
+            | Q(pk__in=linked_points)
+        )
+        .filter(_folded_filter(words))
+        .select_related("agency")
+        .order_by("name")
     )
-    return (
-        list(points.select_related("agency").order_by("name")[:limit]),
-        list(agencies.order_by("name")[:limit]),
-    )
+    return list(points[:limit]), list(agencies[:limit])
 
 
 def procedures_at(place: Place) -> QuerySet[Procedure]:
-    """Active procedures handled at the place, by field then name.
-
-    A service point's own list when it has one, else its agency's.
-    """
-    active = Procedure.objects.active().order_by("field", "name")
+    """Active procedures handled at the place, by field (agencies.queries)."""
     if place.service_point is not None:
-        own = active.filter(service_points=place.service_point)
-        if own.exists():
-            return own
-    return active.filter(agencies=place.agency)
+        return procedures_for_point(place.service_point)
+    return procedures_for_agency(place.agency)
