@@ -1,8 +1,267 @@
+"""Staff dashboards under /dashboard/.
+
+Each view: login → query layer (scope enforced there: PermissionDenied for
+non-staff, 404 for agencies outside the scope) → render, or the export of one
+of the page's tables with `?export=csv|xlsx&table=<name>`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from agencies.models import Agency
+from reports import queries, tables
+from reports.exports import raw_responses_response, table_response
+from reports.filters import (
+    CHANNELS,
+    KINDS,
+    QUESTIONNAIRES,
+    Filters,
+    period_choices,
+    read_filters,
+)
+from staff import queries as staff_queries
+from staff import services
+from staff.models import CommentReview, ReportJob
+from staff.scope import require_profile, visible_agencies
+
+
+def _page(
+    request: HttpRequest,
+    template: str,
+    filters: Filters,
+    data: dict,
+    page_tables: list,
+    charts: dict | None = None,
+) -> HttpResponse:
+    """Render a dashboard page, or export one of its tables."""
+    fmt = request.GET.get("export")
+    if fmt:
+        table = next(
+            (t for t in page_tables if t.name == request.GET.get("table")), None
+        )
+        if fmt not in ("csv", "xlsx") or table is None:
+            raise Http404(_("Không có bảng này."))
+        return table_response(table, fmt, f"sipas-{filters.period}")
+    for error in filters.errors:
+        messages.warning(request, error)
+    context = {
+        **data,
+        "filters": filters,
+        "tables": {t.name: t for t in page_tables},
+        "charts": charts or {},
+        "period_choices": period_choices(),
+        "questionnaires": QUESTIONNAIRES,
+        "channels": CHANNELS,
+        "kinds": KINDS,
+    }
+    return render(request, template, context)
 
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/overview.html", {})
+    filters = read_filters(request.GET)
+    data = queries.overview(request.user, filters)
+    return _page(
+        request,
+        "reports/overview.html",
+        filters,
+        data,
+        tables.overview_tables(data),
+        tables.overview_charts(data),
+    )
+
+
+@login_required
+def ranking(request: HttpRequest) -> HttpResponse:
+    filters = read_filters(request.GET)
+    if not filters.kind:
+        # National view ranks provinces; inside a province, its departments.
+        profile = require_profile(request.user)
+        national = not filters.agency and profile.role in (
+            "national_viewer",
+            "administrator",
+        )
+        filters.kind = (
+            Agency.Kind.PEOPLES_COMMITTEE_PROVINCE
+            if national
+            else Agency.Kind.DEPARTMENT
+        )
+    data = queries.ranking(request.user, filters, filters.kind)
+    return _page(
+        request, "reports/ranking.html", filters, data, tables.ranking_tables(data)
+    )
+
+
+@login_required
+def agency(request: HttpRequest, code: str) -> HttpResponse:
+    filters = read_filters(request.GET)
+    data = queries.agency_detail(request.user, filters, code)
+    return _page(
+        request,
+        "reports/agency.html",
+        filters,
+        data,
+        tables.agency_tables(data),
+        tables.agency_charts(data),
+    )
+
+
+@login_required
+def comments(request: HttpRequest) -> HttpResponse:
+    filters = read_filters(request.GET)
+    if request.GET.get("export"):
+        # The export holds every matching comment, not only the page shown.
+        rows = staff_queries.comment_responses(request.user, filters, request.GET)
+        data = {"responses": staff_queries.with_review_labels(rows.iterator())}
+        return _page(request, "", filters, data, tables.comments_tables(data))
+    data = staff_queries.comments_page(request.user, filters, request.GET)
+    data["statuses"] = CommentReview.Status.choices
+    data["params"] = request.GET
+    return _page(
+        request, "reports/comments.html", filters, data, tables.comments_tables(data)
+    )
+
+
+@login_required
+@require_POST
+def review_comment(request: HttpRequest, pk: str) -> HttpResponse:
+    assignee = request.POST.get("assignee", "")
+    try:
+        services.review_comment(
+            user=request.user,
+            response_id=pk,
+            status=request.POST.get("status", ""),
+            assignee_id=int(assignee) if assignee.isdigit() else None,
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, _("Đã cập nhật ý kiến."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(_safe_next(request, reverse("reports:comments")))
+
+
+@login_required
+def sample(request: HttpRequest) -> HttpResponse:
+    filters = read_filters(request.GET)
+    data = staff_queries.sample_adequacy(request.user, filters, request.GET.get("page"))
+    return _page(
+        request, "reports/sample.html", filters, data, tables.sample_tables(data)
+    )
+
+
+@login_required
+@require_POST
+def record_volume(request: HttpRequest) -> HttpResponse:
+    count = request.POST.get("count", "").strip()
+    try:
+        if not count.isdigit():
+            raise ValidationError(_("Số giao dịch phải là số nguyên không âm."))
+        services.record_transaction_volume(
+            user=request.user,
+            agency_code=request.POST.get("agency", ""),
+            period=request.POST.get("period", ""),
+            count=int(count),
+        )
+        messages.success(request, _("Đã lưu số giao dịch."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(_safe_next(request, reverse("reports:sample")))
+
+
+@login_required
+def raw_responses(request: HttpRequest) -> HttpResponse:
+    """Every response of the user's focus and period, streamed as sipas-csv."""
+    from staff.queries import period_bounds
+    from surveys.models import Response
+
+    filters = read_filters(request.GET)
+    focus = queries.resolve_focus(request.user, filters)
+    start, end = period_bounds(filters.period)
+    responses = Response.objects.filter(
+        agency__in=queries.subtree_agencies(request.user, focus),
+        submitted_at__gte=start,
+        submitted_at__lt=end,
+        version__questionnaire__code=filters.questionnaire,
+    )
+    if filters.channel:
+        responses = responses.filter(channel=filters.channel)
+    if filters.field:
+        responses = responses.filter(procedure__field=filters.field)
+    codes = list(queries.item_labels(filters.questionnaire))
+    return raw_responses_response(responses, codes, filters)
+
+
+@login_required
+@require_POST
+def start_report(request: HttpRequest) -> HttpResponse:
+    filters = read_filters(request.POST)
+    job = services.start_report(
+        user=request.user,
+        agency_code=request.POST.get("agency", ""),
+        period=filters.period,
+        questionnaire=filters.questionnaire,
+    )
+    return redirect("reports:report", pk=job.pk)
+
+
+def _own_job(request: HttpRequest, pk: str) -> ReportJob:
+    require_profile(request.user)
+    return get_object_or_404(
+        ReportJob.objects.select_related("agency").defer("pdf"),
+        pk=pk,
+        user=request.user,
+        agency__in=visible_agencies(request.user),
+    )
+
+
+@login_required
+def report(request: HttpRequest, pk: str) -> HttpResponse:
+    return render(
+        request, "reports/report_progress.html", {"job": _own_job(request, pk)}
+    )
+
+
+@login_required
+def report_status(request: HttpRequest, pk: str) -> JsonResponse:
+    job = _own_job(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "progress": job.progress,
+            "message": job.message,
+            "download": reverse("reports:report_download", args=[job.pk])
+            if job.status == ReportJob.Status.DONE
+            else None,
+        }
+    )
+
+
+@login_required
+def report_download(request: HttpRequest, pk: str) -> HttpResponse:
+    job = _own_job(request, pk)
+    pdf = ReportJob.objects.filter(pk=job.pk).values_list("pdf", flat=True).first()
+    if job.status != ReportJob.Status.DONE or not pdf:
+        raise Http404(_("Báo cáo chưa sẵn sàng."))
+    response = HttpResponse(bytes(pdf), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="sipas-{job.agency.code}-{job.period}.pdf"'
+    )
+    return response
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    """Return to the list the form was posted from (same site only)."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return default

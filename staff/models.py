@@ -45,11 +45,13 @@ class StaffProfile(models.Model):
         verbose_name_plural = _("hồ sơ cán bộ")
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(role="agency_manager") | models.Q(agency__isnull=False),
+                condition=~models.Q(role="agency_manager")
+                | models.Q(agency__isnull=False),
                 name="staff_manager_has_agency",
             ),
             models.CheckConstraint(
-                condition=~models.Q(role="provincial_analyst") | ~models.Q(province_code=""),
+                condition=~models.Q(role="provincial_analyst")
+                | ~models.Q(province_code=""),
                 name="staff_analyst_has_province",
             ),
         ]

@@ -29,9 +29,7 @@ def get_profile(user: AbstractBaseUser | AnonymousUser) -> StaffProfile | None:
         return None
     if hasattr(user, "_sipas_profile"):
         return user._sipas_profile
-    profile = (
-        StaffProfile.objects.select_related("agency").filter(user=user).first()
-    )
+    profile = StaffProfile.objects.select_related("agency").filter(user=user).first()
     if profile is None and user.is_superuser:
         profile = StaffProfile(user=user, role=Role.ADMINISTRATOR)
     user._sipas_profile = profile

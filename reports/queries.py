@@ -1,0 +1,537 @@
+"""Dashboard reads: precomputed index rows, always within the user's scope.
+
+Every function here starts from `scoped_results(user)` or
+`staff.scope.visible_agencies(user)`, so the scope is enforced in this layer and
+no page, chart, filter or export can reach another agency's rows. Pages read
+IndexResult only (a constant number of queries, whatever the number of
+responses); the comments list is the one read of raw responses, paginated.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet, Sum
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency
+from reports.filters import (
+    CHANNELS,
+    Filters,
+    as_date_range,
+    months_of,
+    previous_period,
+    trend_periods,
+)
+from reports.models import AnswerCount, IndexResult
+from staff.models import StaffProfile
+from staff.scope import (
+    get_profile,
+    get_visible_agency,
+    home_agency,
+    require_profile,
+    scope_filter,
+    visible_agencies,
+)
+
+# The methodology each questionnaire's indices are computed with (CONTRACT.md).
+METHODOLOGY = {"exit-dv": "sipas-1001", "hh-1001": "sipas-1001"}
+MIN_N = 30  # below this an index is flagged "too few answers" and not ranked
+ELEMENTS = {
+    "E1": _("Tiếp cận dịch vụ"),
+    "E2": _("Thủ tục hành chính"),
+    "E3": _("Công chức trực tiếp giải quyết công việc"),
+    "E4": _("Kết quả giải quyết"),
+    "E5": _("Tiếp nhận, xử lý phản ánh, kiến nghị"),
+    "P1": _("Trách nhiệm giải trình"),
+    "P2": _("Sự tham gia của người dân"),
+    "P3": _("Chất lượng chính sách"),
+    "P4": _("Kết quả, tác động của chính sách"),
+}
+QUESTIONNAIRE_ELEMENTS = {
+    "exit-dv": ["E1", "E2", "E3", "E4", "E5"],
+    "hh-1001": ["P1", "P2", "P3", "P4", "E1", "E2", "E3", "E4", "E5"],
+}
+SAT5_LABELS = [
+    _("Rất không hài lòng"),
+    _("Không hài lòng"),
+    _("Bình thường"),
+    _("Hài lòng"),
+    _("Rất hài lòng"),
+]
+ROW_FIELDS = ("agency_id", "period", "indicator", "value", "n", "ci_low", "ci_high")
+
+
+@dataclass(frozen=True)
+class Value:
+    """One index figure as dashboards show it: value, 95 % interval and n."""
+
+    value: float | None
+    n: int
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+    @property
+    def small(self) -> bool:
+        return self.n < MIN_N
+
+    @property
+    def ci_text(self) -> str:
+        if self.ci_low is None or self.ci_high is None:
+            return ""
+        return f"{self.ci_low:.2f}–{self.ci_high:.2f}"
+
+
+EMPTY = Value(None, 0)
+
+
+def scoped_results(user: AbstractBaseUser) -> QuerySet[IndexResult]:
+    """IndexResult rows of the agencies the user may see (nothing for outsiders)."""
+    condition = scope_filter(get_profile(user))
+    rows = IndexResult.objects.all()
+    if condition is not None:
+        rows = rows.filter(agency__in=Agency.objects.filter(condition))
+    return rows
+
+
+def _results(user: AbstractBaseUser, filters: Filters) -> QuerySet[IndexResult]:
+    dimension, dimension_value = filters.dimension
+    return scoped_results(user).filter(
+        methodology=METHODOLOGY[filters.questionnaire],
+        questionnaire=filters.questionnaire,
+        scope=IndexResult.Scope.SUBTREE,
+        dimension=dimension,
+        dimension_value=dimension_value,
+    )
+
+
+def pool(rows: Iterable[tuple]) -> dict[tuple[str, str], Value]:
+    """Rows (agency, period, indicator, value, n, lo, hi) keyed by (period,
+    indicator). One agency: its figures as they are. Several (the national view):
+    the unweighted mean of their values ("trung bình cả nước"), n summed, no
+    interval (a mean of provinces has no simple binomial interval).
+
+    >>> pool([(1, "2026", "A_DV", 80.0, 100, 75.0, 85.0)])[("2026", "A_DV")].ci_low
+    75.0
+    >>> pool([(1, "2026", "A_DV", 80.0, 100, 75.0, 85.0),
+    ...       (2, "2026", "A_DV", 90.0, 50, 85.0, 95.0)])[("2026", "A_DV")]
+    Value(value=85.0, n=150, ci_low=None, ci_high=None)
+    """
+    grouped: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    for row in rows:
+        grouped[(row[1], row[2])].append(row)
+    pooled = {}
+    for key, group in grouped.items():
+        if len(group) == 1:
+            _a, _p, _i, value, n, low, high = group[0]
+            pooled[key] = Value(value, n, low, high)
+            continue
+        values = [row[3] for row in group if row[3] is not None]
+        mean = round(sum(values) / len(values), 2) if values else None
+        pooled[key] = Value(mean, sum(row[4] for row in group))
+    return pooled
+
+
+def two_proportion_z(p1: float, n1: int, p2: float, n2: int) -> float:
+    """z statistic of the difference of two proportions (pooled variance).
+
+    >>> round(two_proportion_z(0.9, 400, 0.8, 400), 2)
+    3.95
+    """
+    if not n1 or not n2:
+        return 0.0
+    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+    variance = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
+    return (p1 - p2) / math.sqrt(variance) if variance > 0 else 0.0
+
+
+def significant_change(current: Value, previous: Value) -> bool:
+    """Is the change against the previous period significant at 95 %?
+
+    When both periods have a 95 % interval, the change is significant when the
+    intervals do not overlap (conservative: non-overlap implies p < 0.05). When
+    the engine gives no interval (composites), a two-proportion z-test on the
+    index read as a share of its n, |z| ≥ 1.96. Never for n < 30.
+
+    >>> significant_change(Value(90, 400, 87, 92.5), Value(80, 400, 76, 83.5))
+    True
+    >>> significant_change(Value(82, 400, 78, 85.5), Value(80, 400, 76, 83.5))
+    False
+    >>> significant_change(Value(90, 400), Value(80, 400))
+    True
+    """
+    if current.value is None or previous.value is None:
+        return False
+    if current.small or previous.small:
+        return False
+    if None not in (current.ci_low, current.ci_high, previous.ci_low, previous.ci_high):
+        return current.ci_low > previous.ci_high or current.ci_high < previous.ci_low
+    z = two_proportion_z(
+        current.value / 100, current.n, previous.value / 100, previous.n
+    )
+    return abs(z) >= 1.96
+
+
+def slovin(population: int, margin: float = 0.05) -> int:
+    """Slovin's sample size n = N / (1 + N·e²), rounded up.
+
+    >>> slovin(10000)
+    385
+    >>> slovin(0)
+    0
+    """
+    if population <= 0:
+        return 0
+    return math.ceil(population / (1 + population * margin * margin))
+
+
+# --- Focus: which agency (subtree) a page is about -------------------------------
+
+
+@dataclass
+class Focus:
+    profile: StaffProfile
+    agency: Agency | None  # None: national (pooled over the provinces)
+
+    @property
+    def label(self) -> str:
+        return self.agency.name if self.agency else str(_("Toàn quốc"))
+
+
+def resolve_focus(user: AbstractBaseUser, filters: Filters) -> Focus:
+    """The agency chosen in the filters (404 outside the scope) or the user's home
+    agency. PermissionDenied for users without a staff profile."""
+    profile = require_profile(user)
+    if filters.agency:
+        return Focus(profile, get_visible_agency(user, filters.agency))
+    return Focus(profile, home_agency(profile))
+
+
+def focus_agencies(user: AbstractBaseUser, focus: Focus):
+    """The agencies whose subtree rows describe the focus: the agency itself, or
+    the visible provincial People's Committees for the national view."""
+    if focus.agency is not None:
+        return [focus.agency.pk]
+    return visible_agencies(user).filter(
+        kind=Agency.Kind.PEOPLES_COMMITTEE_PROVINCE, valid_until__isnull=True
+    )
+
+
+def subtree_agencies(user: AbstractBaseUser, focus: Focus) -> QuerySet[Agency]:
+    agencies = visible_agencies(user)
+    if focus.agency is not None:
+        agencies = agencies.filter(path__startswith=focus.agency.path)
+    return agencies
+
+
+# --- Pages --------------------------------------------------------------------------
+
+
+def overview(user: AbstractBaseUser, filters: Filters) -> dict:
+    """Headline with interval and n, trend, elements, G distribution, responses
+    per month and small-sample warnings. Four queries after the session's."""
+    focus = resolve_focus(user, filters)
+    _kind, headline = filters.headline
+    elements = QUESTIONNAIRE_ELEMENTS[filters.questionnaire]
+    extra = ["G"] if filters.questionnaire == "exit-dv" else []
+    trend = trend_periods(filters.period)
+    months = months_of(filters.period)
+    table = pool(
+        _results(user, filters)
+        .filter(
+            agency__in=focus_agencies(user, focus),
+            period__in=sorted(set(trend) | set(months)),
+            indicator__in=[headline, *elements, *extra],
+        )
+        .values_list(*ROW_FIELDS)
+    )
+    period = filters.period
+    small = list(
+        _results(user, filters)
+        .filter(
+            agency__in=subtree_agencies(user, focus),
+            period=period,
+            indicator=headline,
+            n__lt=MIN_N,
+        )
+        .select_related("agency")
+        .order_by("n", "agency__code")[:20]
+    )
+    return {
+        "focus": focus,
+        "headline_code": headline,
+        "headline": table.get((period, headline), EMPTY),
+        "overall": table.get((period, "G"), EMPTY),
+        "trend": [(p, table.get((p, headline), EMPTY)) for p in trend],
+        "elements": [
+            (code, ELEMENTS[code], table.get((period, code), EMPTY))
+            for code in elements
+        ],
+        "g_distribution": g_distribution(user, filters, focus) if extra else [],
+        "months": [(m, table.get((m, headline), EMPTY).n) for m in months],
+        "small": small,
+    }
+
+
+def g_distribution(
+    user: AbstractBaseUser, filters: Filters, focus: Focus
+) -> list[tuple[str, int, float | None]]:
+    """How many answers chose each level of G in the focus and period: (label,
+    count, percent). Reads the engine's daily/monthly answer counts (one
+    aggregate query over agency-days, independent of the number of responses)."""
+    start, end = as_date_range(filters.period)
+    dimension, dimension_value = filters.dimension
+    counts = dict(
+        AnswerCount.objects.filter(
+            agency__in=subtree_agencies(user, focus),
+            day__gte=start,
+            day__lte=end,
+            version__questionnaire__code=filters.questionnaire,
+            dimension=dimension,
+            dimension_value=dimension_value,
+            item_code="G",
+        )
+        .values("value")
+        .annotate(total=Sum("count"))
+        .values_list("value", "total")
+    )
+    total = sum(counts.values())
+    return [
+        (
+            label,
+            counts.get(level, 0),
+            round(100 * counts.get(level, 0) / total, 2) if total else None,
+        )
+        for level, label in enumerate(SAT5_LABELS, start=1)
+    ]
+
+
+@dataclass
+class RankEntry:
+    agency: Agency
+    current: Value
+    previous: Value
+    rank: int | None = None
+
+    @property
+    def change(self) -> float | None:
+        if self.current.value is None or self.previous.value is None:
+            return None
+        return round(self.current.value - self.previous.value, 2)
+
+    @property
+    def significant(self) -> bool:
+        return significant_change(self.current, self.previous)
+
+
+def ranking(user: AbstractBaseUser, filters: Filters, kind: str) -> dict:
+    """Agencies of one kind inside the focus, ranked by the headline index; those
+    with n < 30 (or no data) listed after, unranked. Ties share a rank."""
+    focus = resolve_focus(user, filters)
+    _kind, headline = filters.headline
+    agencies_qs = subtree_agencies(user, focus).filter(
+        kind=kind, valid_until__isnull=True
+    )
+    agencies = list(agencies_qs.only("id", "code", "name", "kind", "path"))
+    previous = previous_period(filters.period)
+    rows = pool_by_agency(
+        _results(user, filters)
+        .filter(
+            agency__in=agencies_qs,
+            period__in=[filters.period, previous],
+            indicator=headline,
+        )
+        .values_list(*ROW_FIELDS)
+    )
+    entries = [
+        RankEntry(
+            agency,
+            rows.get((agency.pk, filters.period), EMPTY),
+            rows.get((agency.pk, previous), EMPTY),
+        )
+        for agency in agencies
+    ]
+    ranked = sorted(
+        (e for e in entries if e.current.value is not None and not e.current.small),
+        key=lambda e: (-e.current.value, e.agency.code),
+    )
+    for position, entry in enumerate(ranked, start=1):
+        same = (
+            position > 1 and ranked[position - 2].current.value == entry.current.value
+        )
+        entry.rank = ranked[position - 2].rank if same else position
+    unranked = sorted(
+        (e for e in entries if e.rank is None), key=lambda e: e.agency.code
+    )
+    return {
+        "focus": focus,
+        "headline_code": headline,
+        "previous_period": previous,
+        "ranked": ranked,
+        "unranked": unranked,
+    }
+
+
+def pool_by_agency(rows: Iterable[tuple]) -> dict[tuple[int, str], Value]:
+    return {
+        (agency, period): Value(value, n, low, high)
+        for agency, period, _i, value, n, low, high in rows
+    }
+
+
+def item_labels(questionnaire: str) -> dict[str, str]:
+    """Item code → text from the newest published version (one query)."""
+    from surveys.models import Item
+
+    labels: dict[str, str] = {}
+    items = Item.objects.filter(
+        version__questionnaire__code=questionnaire,
+        version__published_at__isnull=False,
+    ).order_by("-version__number", "position")
+    english = get_language() == "en"
+    for code, text, text_en in items.values_list("code", "text", "text_en"):
+        labels.setdefault(code, text_en if english and text_en else text)
+    return labels
+
+
+RESPONDENT_DIMENSIONS = {
+    "gender": _("Giới tính"),
+    "age_group": _("Độ tuổi"),
+    "ethnicity": _("Dân tộc"),
+    "education": _("Trình độ học vấn"),
+    "occupation": _("Nghề nghiệp"),
+    "area": _("Nơi sống"),
+    "terrain": _("Địa hình"),
+}
+
+
+def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
+    """Elements × items heatmap with intervals, best and worst procedures,
+    channels, respondent groups and the trend of the agency with its merged
+    pre-2025 units as separate series. 404 outside the scope."""
+    require_profile(user)
+    agency = get_visible_agency(user, code)
+    _kind, headline = filters.headline
+    dimension, dimension_value = filters.dimension
+    rows = list(
+        scoped_results(user)
+        .filter(
+            agency=agency,
+            period=filters.period,
+            methodology=METHODOLOGY[filters.questionnaire],
+            questionnaire=filters.questionnaire,
+            scope=IndexResult.Scope.SUBTREE,
+        )
+        .values_list(
+            "dimension",
+            "dimension_value",
+            "kind",
+            "indicator",
+            "value",
+            "n",
+            "ci_low",
+            "ci_high",
+        )
+    )
+    labels = item_labels(filters.questionnaire)
+    figures = {
+        (d, dv, ind): Value(v, n, lo, hi) for d, dv, _k, ind, v, n, lo, hi in rows
+    }
+    heatmap = []
+    for element in QUESTIONNAIRE_ELEMENTS[filters.questionnaire]:
+        items = sorted(
+            (
+                ind
+                for d, dv, kind, ind, *_rest in rows
+                if (d, dv) == (dimension, dimension_value)
+                and kind == "item"
+                and ind.startswith(element + ".")
+            ),
+            key=lambda ind: [int(part) for part in ind[1:].split(".")],
+        )
+        element_value = figures.get((dimension, dimension_value, element), EMPTY)
+        heatmap.append(
+            {
+                "code": element,
+                "label": ELEMENTS[element],
+                "value": element_value,
+                "items": [
+                    (
+                        ind,
+                        labels.get(ind, ind),
+                        figures[(dimension, dimension_value, ind)],
+                    )
+                    for ind in items
+                ],
+            }
+        )
+    breakdown: dict[str, list[tuple[str, Value]]] = defaultdict(list)
+    for d, dv, _k, ind, v, n, lo, hi in rows:
+        if d and ind == headline:
+            breakdown[d].append((dv, Value(v, n, lo, hi)))
+    procedures = sorted(
+        (
+            (code_, value)
+            for code_, value in breakdown.get("procedure", [])
+            if value.value is not None and not value.small
+        ),
+        key=lambda pair: -pair[1].value,
+    )
+    from agencies.models import Procedure
+
+    shown = procedures[:5] + procedures[-5:] if len(procedures) > 10 else procedures
+    names = (
+        dict(
+            Procedure.objects.filter(code__in=[c for c, _v in shown]).values_list(
+                "code", "name"
+            )
+        )
+        if shown
+        else {}
+    )
+    predecessors = list(visible_agencies(user).filter(successor=agency))
+    trend = trend_periods(filters.period)
+    series_rows = pool_by_agency(
+        scoped_results(user)
+        .filter(
+            agency__in=[agency.pk] + [p.pk for p in predecessors],
+            period__in=trend,
+            methodology=METHODOLOGY[filters.questionnaire],
+            questionnaire=filters.questionnaire,
+            scope=IndexResult.Scope.SUBTREE,
+            dimension="",
+            dimension_value="",
+            indicator=headline,
+        )
+        .values_list(*ROW_FIELDS)
+    )
+    series = [
+        (unit, [(p, series_rows.get((unit.pk, p), EMPTY)) for p in trend])
+        for unit in [agency, *predecessors]
+    ]
+    return {
+        "agency": agency,
+        "headline_code": headline,
+        "headline": figures.get((dimension, dimension_value, headline), EMPTY),
+        "heatmap": heatmap,
+        "best": [(c, names.get(c, c), v) for c, v in procedures[:5]],
+        "worst": [(c, names.get(c, c), v) for c, v in reversed(procedures[-5:])]
+        if len(procedures) > 5
+        else [],
+        "channels": [
+            (code_, CHANNELS.get(code_, code_), value)
+            for code_, value in sorted(breakdown.get("channel", []))
+        ],
+        "groups": [
+            (label, sorted(breakdown[d]))
+            for d, label in RESPONDENT_DIMENSIONS.items()
+            if d in breakdown
+        ],
+        "series": series,
+        "trend_periods": trend,
+    }

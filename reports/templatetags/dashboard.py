@@ -1,0 +1,19 @@
+"""Display helpers for the dashboards (no logic beyond presentation)."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def heat_class(value) -> str:
+    """A CSS class for a heatmap cell: heat-0 (below 50 %) … heat-5 (95 % and
+    above), heat-none without a value, heat-small under 30 answers. Classes, not
+    inline styles: the Content-Security-Policy forbids style attributes."""
+    number = getattr(value, "value", None)
+    if number is None:
+        return "heat-none"
+    bands = (50, 65, 75, 85, 95)
+    level = sum(number >= edge for edge in bands)
+    small = " heat-small" if getattr(value, "small", False) else ""
+    return f"heat-{level}{small}"

@@ -1,0 +1,23 @@
+"""Celery tasks of the staff app: thin wrappers, JSON arguments, safe twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from staff.models import ReportJob
+from staff.pdf import build_report_pdf
+
+
+@shared_task(soft_time_limit=300, time_limit=360)
+def build_report_task(job_id: str) -> str:
+    """Build the PDF of one ReportJob; returns its final status."""
+    job = ReportJob.objects.select_related("agency", "user").filter(pk=job_id).first()
+    if job is None:
+        return "missing"
+    try:
+        build_report_pdf(job)
+    except Exception:
+        # The failure is recorded on the job for the progress page; re-raising in
+        # eager mode would turn the user's request into a 500.
+        return ReportJob.Status.FAILED
+    return job.status
