@@ -1,0 +1,67 @@
+"""A real Celery worker, against the real Redis broker, recomputes after new
+responses. Needs CELERY_BROKER_URL (CI sets it); skipped without it."""
+
+import datetime
+import time
+
+import pytest
+from django.conf import settings
+
+from agencies.models import Agency
+from reports import services
+from reports.models import IndexResult
+from reports.periods import LOCAL_TZ
+from surveys.models import Questionnaire
+from surveys.services import ResponseDraft, store_responses
+
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.skipif(
+        not settings.CELERY_BROKER_URL,
+        reason="CELERY_BROKER_URL is not set: no broker for a real worker",
+    ),
+]
+
+
+@pytest.fixture
+def worker(monkeypatch):
+    from celery.contrib.testing.worker import start_worker
+
+    from sipas.celery import app
+
+    monkeypatch.setattr(services, "SWEEP_DEBOUNCE_SECONDS", 1)
+    app.control.purge()  # tasks left over from earlier runs of this broker db
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        yield app
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_recomputes_the_indices_after_new_responses(worker):
+    from django.core.cache import cache
+
+    from agencies.reference import load_reference_data
+
+    load_reference_data(["33"])
+    cache.delete(services.SWEEP_LOCK_KEY)
+    version = Questionnaire.objects.get(code="exit-dv").current_version()
+    centre = Agency.objects.get(code="TTHCC-X12133")
+    at = datetime.datetime(2026, 5, 4, 10, tzinfo=LOCAL_TZ)
+    store_responses(
+        [
+            ResponseDraft(
+                version=version, agency_id=centre.pk, answers={"G": g}, submitted_at=at
+            )
+            for g in (5, 4, 2)
+        ]
+    )  # committed: the on-commit hook sends one sweep to the broker
+    deadline = time.monotonic() + 60
+    row = None
+    while time.monotonic() < deadline:
+        row = IndexResult.objects.filter(
+            agency=centre, period="2026-05", scope="own", indicator="G", dimension=""
+        ).first()
+        if row is not None:
+            break
+        time.sleep(0.5)
+    assert row is not None, "the worker did not recompute within 60 s"
+    assert (round(row.value, 2), row.n) == (66.67, 3)
