@@ -8,7 +8,7 @@ PORT ?= 8000
 # vietnam-provinces 2026.9.0 declares Python >= 3.12 but runs on 3.11; it is pure data.
 PROVINCES := vietnam-provinces==2026.9.0
 
-.PHONY: demo test worker beat lint bench venv devenv browser messages serve
+.PHONY: demo test worker beat lint bench venv devenv browser pdfdeps messages serve
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,18 @@ browser:
 		|| echo "warning: could not install chromium; browser tests will be skipped"; \
 	fi
 
+# System libraries WeasyPrint needs for the PDF reports (Pango, HarfBuzz subsetting)
+# and DejaVu fonts for Vietnamese; installed on Debian/Ubuntu when running as root.
+pdfdeps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		! dpkg -s libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null 2>&1; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null) \
+		|| echo "warning: could not install the PDF libraries; PDF reports will fail"; \
+	fi
+
 demo: export DEBUG ?= true
-demo: venv
+demo: venv pdfdeps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_reference_data
 	$(PY) manage.py seed_demo --if-empty
@@ -47,7 +57,7 @@ serve: export DEBUG ?= true
 serve: venv
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: devenv browser
+test: devenv browser pdfdeps
 	@$(PY) -c "from django.conf import settings" >/dev/null
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
