@@ -242,3 +242,9 @@ def test_a_provinces_own_procedure_wording_survives_a_reload(hung_yen, tmp_path)
     load_reference_data(["33"])
 
     assert Procedure.objects.get(code="1.000894").name == "Đăng ký kết hôn (Hưng Yên)"
+
+
+def test_the_agencies_models_match_their_migrations():
+    call_command(
+        "makemigrations", "agencies", "--check", "--dry-run", stdout=io.StringIO()
+    )
