@@ -299,3 +299,25 @@ def test_the_polite_404_page_is_accessible(phone, db):
     assert "Không tìm thấy phiếu khảo sát" in phone.content()
     shot(phone, "survey-404.png")
     assert axe_violations(phone) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/?q=trung+tam", COUNTER, COUNTER + "?q=hh-1001", COUNTER + "cam-on/"]
+)
+def test_pages_reflow_at_200_percent_zoom_without_horizontal_scrolling(
+    browser, live_server, counter, path
+):
+    """A 375 px phone zoomed to 200 % lays pages out in 187 CSS pixels."""
+    context = browser.new_context(
+        viewport={"width": 187, "height": 406}, device_scale_factor=2, locale="vi-VN"
+    )
+    page = context.new_page()
+    page.goto(live_server.url + path)
+    assert no_horizontal_scroll(page)
+    context.close()
+
+
+def test_the_household_form_is_accessible(phone, counter):
+    phone.goto(COUNTER + "?q=hh-1001")
+    assert phone.locator("input[name='N2']").count() == 7  # multiple choice
+    assert axe_violations(phone) == []
