@@ -47,7 +47,7 @@ ITEM_EFFECTS = {
     "E2.1": 0.05, "E2.2": 0.0, "E2.3": 0.20, "E2.4": -0.10,
     "E3.1": 0.10, "E3.2": 0.0, "E3.3": -0.05, "E3.4": 0.05, "E3.5": 0.05,
     "E4.1": -0.10, "E4.2": 0.10, "E4.3": 0.05,
-    "E5.1": -0.25, "E5.2": -0.35, "E5.3": -0.45,
+    "E5.1": -0.15, "E5.2": -0.20, "E5.3": -0.30,
     "P1.1": -0.10, "P1.2": -0.05, "P2.1": -0.35, "P2.2": -0.30,
     "P3.1": 0.05, "P3.2": -0.25, "P3.3": 0.05, "P3.4": 0.10,
     "P3.5": -0.20, "P3.6": 0.20, "P3.7": 0.0, "P3.8": 0.05,
@@ -55,7 +55,7 @@ ITEM_EFFECTS = {
 }  # fmt: skip
 # Procedure fields (lĩnh vực), matched by the start of the field name.
 FIELD_EFFECTS = {
-    "đất đai": -0.40, "tài chính đất đai": -0.35, "hoạt động xây dựng": -0.25,
+    "đất đai": -0.30, "tài chính đất đai": -0.25, "hoạt động xây dựng": -0.25,
     "nhà ở": -0.20, "hộ tịch": 0.15, "chứng thực": 0.20, "cư trú": 0.10,
     "bảo trợ xã hội": 0.05, "thành lập và hoạt động": -0.05, "thuế": -0.15,
 }  # fmt: skip
@@ -104,6 +104,8 @@ class Place:
     procedures: list[tuple[int, float]]  # (procedure id, field effect)
     unit_agency_id: int | None = None  # UBND-X of a commune centre (household forms)
     legacy: bool = False
+    valid_from: datetime.date = datetime.date.min
+    valid_until: datetime.date = datetime.date.max
 
 
 @dataclass
@@ -236,6 +238,8 @@ def _places(agencies, seed: int, legacy: bool = False) -> list[Place]:
                 or by_level["xa" if commune else "tinh"],
                 unit_agency_id=agency.parent_id if commune else None,
                 legacy=legacy,
+                valid_from=agency.valid_from or datetime.date.min,
+                valid_until=agency.valid_until or datetime.date.max,
             )
         )
     return places
@@ -262,7 +266,10 @@ def _sat5(rng: random.Random, level: float) -> int:
 
 def _exit_draft(rng: random.Random, plan: DemoPlan, place: Place, start, end):
     channel = _weighted(rng, CHANNEL_WEIGHTS)
-    when = _moment(rng, start, end, online=channel == Channel.ONLINE)
+    # Only days on which the agency existed (communes merged on 1/7/2025).
+    first = max(start, place.valid_from)
+    last = max(first, min(end, place.valid_until))
+    when = _moment(rng, first, last, online=channel == Channel.ONLINE)
     respondent = _respondent(rng)
     procedure_id, field_effect = (
         rng.choice(place.procedures) if place.procedures else (None, 0.0)
@@ -272,7 +279,7 @@ def _exit_draft(rng: random.Random, plan: DemoPlan, place: Place, start, end):
     progress = (when.date() - start).days / max(1, (end - start).days)
     trend = 0.30 * progress - (0.15 if when.month == 2 else 0.0)
     level = (
-        4.05
+        4.20
         + place.effect
         + field_effect
         + trend
@@ -337,12 +344,17 @@ def _respondent(rng: random.Random) -> dict[str, str]:
 def _household_draft(rng: random.Random, plan: DemoPlan, place: Place):
     version = plan.household_version
     # Household campaigns run in autumn (August–October), interviewers in the day.
-    campaign_start = max(plan.start, datetime.date(plan.start.year, 8, 1))
-    campaign_end = min(plan.end, datetime.date(plan.start.year, 10, 31))
+    campaign_start = max(
+        plan.start, place.valid_from, datetime.date(plan.start.year, 8, 1)
+    )
+    campaign_end = min(
+        plan.end, place.valid_until, datetime.date(plan.start.year, 10, 31)
+    )
     if campaign_start > campaign_end:
-        campaign_start, campaign_end = plan.start, plan.end
+        campaign_start = max(plan.start, place.valid_from)
+        campaign_end = max(campaign_start, min(plan.end, place.valid_until))
     respondent = _respondent(rng)
-    level = 3.95 + place.effect + rng.gauss(0, 0.45)
+    level = 4.25 + place.effect + rng.gauss(0, 0.45)
     answers: dict[str, int | list[int]] = {}
     did_procedure = rng.random() < 0.55
     for item in plan.items[version.pk]:
