@@ -213,6 +213,8 @@ TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "sipas_language"
+# Vietnamese dates as 27/11/2026, read day first in forms (sipas/formats/vi).
+FORMAT_MODULE_PATH = ["sipas.formats"]
 
 # --- Static files
 STATIC_URL = "/static/"

@@ -1,0 +1,1 @@
+"""Per-language date and number formats that override Django's (FORMAT_MODULE_PATH)."""
