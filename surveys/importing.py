@@ -84,12 +84,22 @@ def read_table(path: Path) -> Iterator[tuple[int, list[str]]]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            for number, cells in enumerate(csv.reader(handle), start=1):
-                yield number, [c.strip() for c in cells]
+            number = 0
+            try:
+                for number, cells in enumerate(csv.reader(handle), start=1):
+                    yield number, [c.strip() for c in cells]
+            except (UnicodeDecodeError, csv.Error) as error:
+                # Bad bytes are the file's fault: name it, never a traceback.
+                raise ImportFileError(
+                    f"{path}: row {number + 1}: not a UTF-8 CSV file ({error})"
+                )
     elif suffix == ".xlsx":
         from openpyxl import load_workbook
 
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+        except Exception as error:  # zipfile, XML and openpyxl errors alike
+            raise ImportFileError(f"{path}: not a readable .xlsx file ({error})")
         try:
             sheet = workbook.worksheets[0]
             for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
