@@ -69,7 +69,11 @@ def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     """
     if not rows:
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key or f.attname in rows[0]
+    ]
     quote = connection.ops.quote_name
     head = "INSERT INTO {} ({}) VALUES ".format(
         quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
@@ -96,6 +100,24 @@ def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
             batch = rows[start : start + size]
             params = [value for row in batch for value in prepared(row)]
             cursor.execute(head + ", ".join([one] * len(batch)), params)
+
+
+def _reserve_ids(model: type[models.Model], count: int) -> list[int] | None:
+    """`count` primary keys taken from the table's sequence, or None.
+
+    PostgreSQL only (nextval is safe under concurrency): knowing the ids before
+    inserting lets the agencies' materialised paths be written with the rows,
+    instead of a second write that touches every index of 15,000 rows.
+    """
+    if connection.vendor != "postgresql" or not count:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+            "FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _apply(
@@ -146,15 +168,29 @@ def _apply(
     new = [code for code in wanted if code not in rows]
     for level in sorted({wave(code) for code in new}):
         batch = {code: values(wanted[code]) for code in new if depth[code] == level}
+        reserved = _reserve_ids(model, len(batch))
+        if reserved:
+            for (code, row), pk in zip(batch.items(), reserved, strict=True):
+                row["id"] = pk
+                if "path" in extra:
+                    parent = wanted[code].parent
+                    row["path"] = f"{rows[parent]['path'] if parent else '/'}{pk}/"
         _insert(model, [{"code": code, **row} for code, row in batch.items()])
-        ids = dict(
-            model.objects.filter(code__in=list(batch)).values_list("code", "pk")
-            if len(batch) < 900
-            else model.objects.values_list("code", "pk")
-        )
+        if reserved:
+            ids = {code: row["id"] for code, row in batch.items()}
+        else:
+            ids = dict(
+                model.objects.filter(code__in=list(batch)).values_list("code", "pk")
+                if len(batch) < 900
+                else model.objects.values_list("code", "pk")
+            )
         for code, row in batch.items():
-            rows[code] = {**{name: None for name in extra}, **row, "pk": ids[code]}
-            rows[code].setdefault("path", "")
+            row.pop("id", None)
+            rows[code] = {
+                **{name: "" if name == "path" else None for name in extra},
+                **row,
+                "pk": ids[code],
+            }
 
     changed = []
     for code in wanted.keys() - set(new):
