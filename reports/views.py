@@ -58,9 +58,9 @@ def _page(
         "tables": {t.name: t for t in page_tables},
         "charts": charts or {},
         "period_choices": period_choices(),
-        "questionnaires": QUESTIONNAIRES,
-        "channels": CHANNELS,
-        "kinds": KINDS,
+        "questionnaire_choices": QUESTIONNAIRES,
+        "channel_choices": CHANNELS,
+        "kind_choices": KINDS,
     }
     return render(request, template, context)
 
