@@ -15,6 +15,7 @@ calls it for `/s/i/<token>/` with its own prefill, source and `on_submitted`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
@@ -135,71 +136,114 @@ def _survey_page(
     form back with the answers kept and an error summary.
     """
     place = queries.Place.of(point_or_agency)
-    procedures = (
-        [procedure] if procedure is not None else list(queries.procedures_at(place))
+    survey = _Survey(
+        place=place,
+        version=version,
+        procedures=[procedure] if procedure else list(queries.procedures_at(place)),
+        fixed_procedure=procedure,
+        kiosk=kiosk,
+        source=source or (Response.Source.KIOSK if kiosk else Response.Source.WEB),
+        fixed_key=fixed_key,
     )
-    target = f"{place.code}:{version.pk}"
-    form_kwargs = {"version": version, "procedures": procedures}
-    notice = ""
-    already_sent = False
     if request.method == "POST":
-        refusal = _refuse(request)
-        if refusal is not None:
-            return refusal
-        form = SurveyForm(data=request.POST, **form_kwargs)
-        problem = find_tampering(form, request.POST)
-        if problem:
-            return _bad_request(request, problem)
-        try:
-            token = abuse.read_token(request.POST.get("token", ""), target)
-        except abuse.TokenInvalid:
-            return _bad_request(request, _("Biểu mẫu không hợp lệ hoặc đã bị sửa."))
-        except abuse.TokenExpired:
-            token = None
-            form = SurveyForm(data=_with_new_token(request.POST, target), **form_kwargs)
-            notice = _(
-                "Biểu mẫu đã mở quá lâu. Các câu trả lời vẫn còn, xin bấm Gửi lại."
-            )
-        if token is not None and request.POST.get(HONEYPOT):
-            return on_submitted(None)
-        if token is not None and form.is_valid():
-            flag_reason = abuse.fill_time_flag(token)
-            response, _created = services.submit_citizen_response(
-                idempotency_key=fixed_key or token.key,
-                reply_contact=form.contact(),
-                version=version,
-                agency_id=place.agency.pk,
-                service_point_id=place.service_point.pk
-                if place.service_point
-                else None,
-                procedure_id=procedure.pk if procedure else form.procedure_id(),
-                channel=form.cleaned_data["channel"],
-                respondent=form.respondent(),
-                comment=form.cleaned_data["comment"],
-                answers=form.answers(),
-                source=source
-                or (Response.Source.KIOSK if kiosk else Response.Source.WEB),
-                flagged=bool(flag_reason),
-                flag_reason=flag_reason,
-            )
-            page = on_submitted(response)
-            if not kiosk:
-                abuse.remember_sent(page, request, target, fixed_key or token.key)
-            return page
-    else:
-        previous = (
-            None if kiosk or request.GET.get("moi") else abuse.sent_key(request, target)
-        )
-        already_sent = previous is not None
-        initial = {"token": abuse.make_token(target, key=previous), **(prefill or {})}
-        if "channel" not in initial and place.service_point is not None:
-            initial["channel"] = _default_channel(place.service_point)
-        form = SurveyForm(initial=initial, **form_kwargs)
-    context = _form_context(request, form, place, version, procedures, kiosk, notice)
-    context["fixed_procedure"] = procedure
-    context["already_sent"] = request.method != "POST" and already_sent
+        return _receive(request, survey, on_submitted)
+    return _show(request, survey, *_blank_form(request, survey, prefill))
+
+
+@dataclass(frozen=True)
+class _Survey:
+    """What one survey page is about; shared by showing and receiving its form."""
+
+    place: queries.Place
+    version: QuestionnaireVersion
+    procedures: list[Procedure]
+    fixed_procedure: Procedure | None
+    kiosk: bool
+    source: str
+    fixed_key: str | None
+
+    @property
+    def target(self) -> str:
+        """What a form token is valid for: this place and questionnaire version."""
+        return f"{self.place.code}:{self.version.pk}"
+
+    def form(self, **kwargs) -> SurveyForm:
+        return SurveyForm(version=self.version, procedures=self.procedures, **kwargs)
+
+
+def _blank_form(
+    request: HttpRequest, survey: _Survey, prefill: dict | None
+) -> tuple[SurveyForm, str, bool]:
+    """A new form; after a recent submission here, one with the same key (no dupes)."""
+    previous = None
+    if not survey.kiosk and not request.GET.get("moi"):
+        previous = abuse.sent_key(request, survey.target)
+    initial = {"token": abuse.make_token(survey.target, key=previous)}
+    if survey.place.service_point is not None:
+        initial["channel"] = _default_channel(survey.place.service_point)
+    initial.update(prefill or {})
+    return survey.form(initial=initial), "", previous is not None
+
+
+def _receive(
+    request: HttpRequest,
+    survey: _Survey,
+    on_submitted: Callable[[Response | None], HttpResponse],
+) -> HttpResponse:
+    """Check a POSTed form and store it once, or show it again with its errors."""
+    refusal = _refuse(request)
+    if refusal is not None:
+        return refusal
+    form = survey.form(data=request.POST)
+    problem = find_tampering(form, request.POST)
+    if problem:
+        return _bad_request(request, problem)
+    try:
+        token = abuse.read_token(request.POST.get("token", ""), survey.target)
+    except abuse.TokenInvalid:
+        return _bad_request(request, _("Biểu mẫu không hợp lệ hoặc đã bị sửa."))
+    except abuse.TokenExpired:
+        form = survey.form(data=_with_new_token(request.POST, survey.target))
+        notice = _("Biểu mẫu đã mở quá lâu. Các câu trả lời vẫn còn, xin bấm Gửi lại.")
+        return _show(request, survey, form, notice, False)
+    if request.POST.get(HONEYPOT):
+        return on_submitted(None)  # a bot: pretend success, store nothing
+    if not form.is_valid():
+        return _show(request, survey, form, "", False)
+    key = survey.fixed_key or token.key
+    flag_reason = abuse.fill_time_flag(token)
+    response, _created = services.submit_citizen_response(
+        idempotency_key=key,
+        reply_contact=form.contact(),
+        version=survey.version,
+        agency_id=survey.place.agency.pk,
+        service_point_id=getattr(survey.place.service_point, "pk", None),
+        procedure_id=getattr(survey.fixed_procedure, "pk", None) or form.procedure_id(),
+        channel=form.cleaned_data["channel"],
+        respondent=form.respondent(),
+        comment=form.cleaned_data["comment"],
+        answers=form.answers(),
+        source=survey.source,
+        flagged=bool(flag_reason),
+        flag_reason=flag_reason,
+    )
+    page = on_submitted(response)
+    if not survey.kiosk:
+        abuse.remember_sent(page, request, survey.target, key)
+    return page
+
+
+def _show(
+    request: HttpRequest,
+    survey: _Survey,
+    form: SurveyForm,
+    notice: str,
+    already_sent: bool,
+) -> HttpResponse:
+    context = _form_context(request, form, survey, notice)
+    context["already_sent"] = already_sent
     response = render(request, "surveys/survey.html", context)
-    if kiosk:
+    if survey.kiosk:
         _forget_citizen(response)
     return response
 
@@ -353,14 +397,9 @@ def _error_summary(form: SurveyForm) -> list[dict]:
 
 
 def _form_context(
-    request: HttpRequest,
-    form: SurveyForm,
-    place: queries.Place,
-    version: QuestionnaireVersion,
-    procedures: list[Procedure],
-    kiosk: bool,
-    notice: str,
+    request: HttpRequest, form: SurveyForm, survey: _Survey, notice: str
 ) -> dict:
+    place, version, kiosk = survey.place, survey.version, survey.kiosk
     english = translation.get_language() == "en"
     search = request.GET.get("tim", "")[:100]
     selected = str(form["procedure"].value() or "")
@@ -375,8 +414,9 @@ def _form_context(
         "intro": version.intro_en if english and version.intro_en else version.intro,
         "sections": sections,
         "section_count": len(sections) + 3,  # + service, comment, about you
-        "procedure_groups": _procedure_groups(procedures, search, selected),
-        "procedure_count": len(procedures),
+        "procedure_groups": _procedure_groups(survey.procedures, search, selected),
+        "procedure_count": len(survey.procedures),
+        "fixed_procedure": survey.fixed_procedure,
         "search": search,
         "selected_procedure": selected,
         "error_list": errors,

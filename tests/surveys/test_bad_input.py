@@ -158,3 +158,15 @@ def test_a_malformed_reply_contact_comes_back_as_a_human_error(citizen, counter)
 def test_a_get_with_odd_parameters_never_fails(citizen, counter):
     for query in ("?q=%FF", "?tim=%00", "?thu_tuc=" + "x" * 500, "?kiosk=yes"):
         assert citizen.get(URL + query).status_code in (200, 404)
+
+
+def test_a_post_without_the_csrf_token_gets_a_plain_explanation(counter, settings):
+    from django.test import Client
+
+    settings.SURVEY_MIN_FILL_SECONDS = 0
+    browser = Client(enforce_csrf_checks=True)
+    data = filled_form(browser, URL)
+    page = browser.post(URL, data)  # no csrfmiddlewaretoken field
+    assert page.status_code == 403
+    assert "Không gửi được biểu mẫu" in page.content.decode()
+    assert Response.objects.count() == 0
