@@ -157,6 +157,42 @@
     }, { once: true });
   }
 
+  // Switching the language reloads the page: carry the answers given so far across
+  // (this tab only, removed as soon as they are restored; never at a kiosk).
+  function carryAnswersAcrossLanguageSwitch() {
+    var form = document.querySelector("[data-survey-form]");
+    var lang = document.querySelector("form.lang");
+    if (!form || document.querySelector("[data-kiosk]")) return;
+    var KEY = "sipas-carry:" + location.pathname;
+    var skip = { token: 1, csrfmiddlewaretoken: 1, website: 1 };
+    if (lang) {
+      lang.addEventListener("submit", function () {
+        var pairs = [];
+        new FormData(form).forEach(function (value, name) {
+          if (!skip[name] && typeof value === "string" && value !== "") pairs.push([name, value]);
+        });
+        try { sessionStorage.setItem(KEY, JSON.stringify(pairs)); } catch (e) { /* full or off */ }
+      });
+    }
+    var saved = null;
+    try { saved = sessionStorage.getItem(KEY); sessionStorage.removeItem(KEY); } catch (e) { return; }
+    if (!saved || form.hasAttribute("data-bound")) return;
+    JSON.parse(saved).forEach(function (pair) {
+      var name = pair[0], value = pair[1];
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (el.name !== name) return;
+        if (el.type === "radio" || el.type === "checkbox") {
+          if (el.value === value) el.checked = true;
+        } else if (el.tagName === "SELECT") {
+          if (el.querySelector("option[value='" + CSS.escape(value) + "']")) el.value = value;
+        } else {
+          el.value = value;
+        }
+      });
+    });
+  }
+
+  carryAnswersAcrossLanguageSwitch();
   procedureFilter();
   progress();
   guardDoubleSubmit();

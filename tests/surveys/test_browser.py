@@ -149,9 +149,11 @@ def test_a_citizen_finds_the_counter_and_answers_in_vietnamese(phone, counter):
 
 def test_a_citizen_answers_in_english(phone, counter):
     phone.goto(COUNTER)
+    answer(phone, "E2.1", "Hài lòng")  # then switches language half-way
     phone.get_by_role("button", name="English").click()
     phone.wait_for_load_state()
     assert phone.locator("html").get_attribute("lang") == "en"
+    assert phone.locator("input[name='E2.1'][value='4']").is_checked()
     assert "Access to the service" in phone.content()
     shot(phone, "survey-form-en.png")
     assert axe_violations(phone) == []
@@ -160,7 +162,8 @@ def test_a_citizen_answers_in_english(phone, counter):
     phone.get_by_role("button", name="Send").click()
     phone.wait_for_url("**/cam-on/")
     assert "Thank you" in phone.content()
-    assert Response.objects.get().answers.count() == 2
+    shot(phone, "survey-thanks-en.png")
+    assert Response.objects.get().answers.count() == 3
 
 
 def test_a_procedure_is_found_by_typing_without_diacritics(phone, counter):
