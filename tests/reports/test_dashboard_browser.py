@@ -1,0 +1,157 @@
+"""The dashboards in Debian's Chromium at 1366×768 and on a tablet.
+
+Logs in through the real login page, checks that every chart canvas of the
+overview has actually been drawn (non-blank pixels), and saves the screenshots
+the README shows (docs/screenshots/dashboard-*.png).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from reports.models import AnswerCount
+from tests.dashboard_fixtures import *  # noqa: F403
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path(django_settings.BASE_DIR) / "docs" / "screenshots"
+LAPTOP = {"width": 1366, "height": 768}
+TABLET = {"width": 768, "height": 1024}
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Counts the drawn (non-transparent) pixels of each chart canvas.
+DRAWN_PIXELS = """
+() => [...document.querySelectorAll('canvas[data-chart]')].map((canvas) => {
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let drawn = 0;
+  for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) drawn++; }
+  return [canvas.dataset.chart, canvas.width, drawn];
+})
+"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def g_counts(agencies, exit_version):
+    """Answer counts of G for the overview's distribution chart (engine's table)."""
+    AnswerCount.objects.bulk_create(
+        AnswerCount(
+            agency=agencies["SNV-T33"],
+            day=datetime.date(2026, 7, 1),
+            version=exit_version,
+            item_code="G",
+            value=value,
+            count=count,
+        )
+        for value, count in ((1, 8), (2, 15), (3, 60), (4, 190), (5, 127))
+    )
+
+
+@pytest.fixture(autouse=True)
+def plain_http_cookies(settings):
+    """The live server speaks plain HTTP: secure-only cookies would not come back."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+def _login(browser, live_server, user, viewport):
+    user.set_password(PASSWORD)  # noqa: F405
+    user.save()
+    context = browser.new_context(
+        viewport=viewport, locale="vi-VN", base_url=live_server.url
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto("/accounts/login/?next=/dashboard/")
+    page.fill("#id_username", user.get_username())
+    page.fill("#id_password", PASSWORD)  # noqa: F405
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/dashboard/")
+    return context, page
+
+
+def test_the_overview_draws_its_charts_and_the_pages_are_captured(
+    browser, live_server, province_analyst, index_results, comments, g_counts
+):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = _login(browser, live_server, province_analyst, LAPTOP)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text) if message.type == "error" else None
+        ),
+    )
+    page.goto("/dashboard/?period=2026")
+    page.wait_for_function(
+        "() => document.querySelectorAll('canvas[data-chart]').length >= 4"
+    )
+    drawn = page.evaluate(DRAWN_PIXELS)
+    assert {name for name, _w, _d in drawn} == {
+        "trend",
+        "elements",
+        "overall",
+        "responses",
+    }
+    for name, width, pixels in drawn:
+        assert width > 0, name
+        assert pixels > 500, f"chart {name} looks blank ({pixels} drawn pixels)"
+    assert "84,00 %" in page.inner_text(".headline")
+    page.screenshot(path=str(SHOTS / "dashboard-overview.png"), full_page=True)
+
+    page.goto("/dashboard/ranking/?period=2026&kind=so")
+    assert "Sở Nội vụ tỉnh Hưng Yên" in page.inner_text("table.ranking-table")
+    page.screenshot(path=str(SHOTS / "dashboard-ranking.png"), full_page=True)
+
+    page.goto("/dashboard/agency/UBND-T33/?period=2026")
+    page.wait_for_function(
+        "() => document.querySelectorAll('canvas[data-chart]').length >= 2"
+    )
+    assert all(pixels > 500 for _n, _w, pixels in page.evaluate(DRAWN_PIXELS))
+    page.screenshot(path=str(SHOTS / "dashboard-agency.png"), full_page=True)
+
+    page.goto("/dashboard/comments/?period=2026")
+    assert "Phải chờ quá lâu ở quầy." in page.inner_text(".comment-list")
+    page.screenshot(path=str(SHOTS / "dashboard-comments.png"), full_page=True)
+    assert errors == []
+    context.close()
+
+
+def test_the_overview_fits_a_tablet_without_horizontal_scrolling(
+    browser, live_server, province_analyst, index_results
+):
+    context, page = _login(browser, live_server, province_analyst, TABLET)
+    page.goto("/dashboard/?period=2026")
+    page.wait_for_function(
+        "() => document.querySelectorAll('canvas[data-chart]').length >= 3"
+    )
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    context.close()
