@@ -36,7 +36,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # Counts the drawn (non-transparent) pixels of each chart canvas.
 DRAWN_PIXELS = """
 () => [...document.querySelectorAll('canvas[data-chart]')].map((canvas) => {
-  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  const context = canvas.getContext('2d');
+  const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
   let drawn = 0;
   for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) drawn++; }
   return [canvas.dataset.chart, canvas.width, drawn];
