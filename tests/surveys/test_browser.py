@@ -324,3 +324,25 @@ def test_the_household_form_is_accessible(phone, counter):
     phone.goto(COUNTER + "?q=hh-1001")
     assert phone.locator("input[name='N2']").count() == 7  # multiple choice
     assert axe_violations(phone) == []
+
+
+def test_the_refusal_pages_are_accessible_and_store_nothing(phone, counter, settings):
+    phone.goto(COUNTER)
+    phone.evaluate(
+        "() => document.getElementById('survey').insertAdjacentHTML("
+        "'beforeend', '<input type=hidden name=is_admin value=1>')"
+    )
+    answer(phone, "G", "Hài lòng")
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Gửi đánh giá").click()
+    assert "Không thể nhận biểu mẫu" in phone.content()
+    assert axe_violations(phone) == []
+
+    settings.SURVEY_RATE_LIMIT = 0
+    phone.goto(COUNTER)
+    answer(phone, "G", "Hài lòng")
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Gửi đánh giá").click()
+    assert "Xin thử lại sau ít phút" in phone.content()
+    assert axe_violations(phone) == []
+    assert Response.objects.count() == 0
