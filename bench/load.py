@@ -28,6 +28,7 @@ exits 0: the benchmark is about the production stack, not the embedded one.
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 import os
 import secrets
@@ -142,6 +143,11 @@ def run_locust(
     prefix: Path,
 ) -> None:
     spawn_rate = max(1, count // 5)  # all users within ~5 s
+    with open(f"{prefix}.log", "w") as log_file:
+        _locust(users, count, seconds, prefix, host, spawn_rate, env, log_file)
+
+
+def _locust(users, count, seconds, prefix, host, spawn_rate, env, log_file) -> None:
     run(
         [
             str(VENV_BIN / "locust"),
@@ -168,7 +174,8 @@ def run_locust(
             "0",
         ],
         env,
-        stdout=subprocess.DEVNULL,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -242,9 +249,13 @@ def _verify(ack_file: str, started: str) -> None:
     from surveys.models import Response
 
     acked: dict[str, int] = {}
+    refused: dict[int, int] = {}
     with open(ack_file, encoding="utf-8") as handle:
         for line in handle:
             record = json.loads(line)
+            if not record["acked"]:
+                refused[record["status"]] = refused.get(record["status"], 0) + 1
+                continue
             key = signing.loads(record["token"], salt=TOKEN_SALT)["k"]
             acked[key] = acked.get(key, 0) + 1
     new = Response.objects.filter(submitted_at__gte=started)
@@ -260,6 +271,7 @@ def _verify(ack_file: str, started: str) -> None:
         json.dumps(
             {
                 "acknowledged_posts": sum(acked.values()),
+                "refused_posts_by_status": refused,
                 "acknowledged_keys": len(acked),
                 "repeated_posts": sum(n - 1 for n in acked.values()),
                 "stored_responses": sum(stored.values()),
@@ -345,7 +357,14 @@ def main() -> int:
         manage(env, "migrate", "--noinput")
         manage(env, "load_reference_data", "--province", PROVINCE)
         manage(env, "seed_demo", "--responses", "3000", "--province", PROVINCE)
-        manage(env, "compute_indices", "--sync")
+        # The dashboards read this year, quarter and month (Vietnam time).
+        today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=7)))
+        periods = [
+            f"{today:%Y}",
+            f"{today:%Y}-Q{(today.month - 1) // 3 + 1}",
+            f"{today:%Y-%m}",
+        ]
+        manage(env, "compute_indices", "--sync", "--period", *periods)
         prepared = json.loads(
             run(
                 [sys.executable, __file__, "_prepare"],

@@ -10,9 +10,11 @@ environment variables:
   LOAD_BARE_URL        the bare-insert URL to compare with (optional)
   LOAD_RESUBMIT_SHARE  share of citizens who send the same form twice (0.1)
 
-Every POST of a survey that is answered with a redirect to the thank-you page is an
-acknowledged submission: its form token (which carries the idempotency key) is
-written to LOAD_ACK_FILE so the runner can check it was stored exactly once.
+Every POST of a survey is written to LOAD_ACK_FILE with its form token (which
+carries the idempotency key) and whether it was acknowledged (a redirect to the
+thank-you page), so the runner can check each acknowledged one was stored exactly
+once. (Locust's CSV can miss requests finished during --stop-timeout; this file
+does not.)
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ class FormReader(HTMLParser):
         self.checkboxes: dict[str, list[str]] = {}
         self.selects: dict[str, list[str]] = {}
         self.required_selects: set[str] = set()
+        self.required_radios: set[str] = set()
+        self.checked: dict[str, str] = {}
         self._select: str | None = None
         self.textareas: list[str] = []
 
@@ -98,6 +102,10 @@ class FormReader(HTMLParser):
                 self.hidden[name] = a.get("value") or ""
             elif kind == "radio":
                 self.radios.setdefault(name, []).append(a.get("value") or "")
+                if "required" in a:
+                    self.required_radios.add(name)
+                if "checked" in a:
+                    self.checked[name] = a.get("value") or ""
             elif kind == "checkbox":
                 self.checkboxes.setdefault(name, []).append(a.get("value") or "")
         elif tag == "select" and name:
@@ -119,9 +127,10 @@ class FormReader(HTMLParser):
 
     def answers(self, rng: random.Random) -> dict[str, str | list[str]]:
         data: dict[str, str | list[str]] = dict(self.hidden)
+        data.update(self.checked)  # what the browser would send untouched
         for name, values in self.radios.items():
             # Most citizens answer most questions; some leave an item blank.
-            if rng.random() < 0.93:
+            if name in self.required_radios or rng.random() < 0.93:
                 data[name] = rng.choice(values)
         for name, values in self.checkboxes.items():
             picked = [v for v in values if rng.random() < 0.3]
@@ -170,18 +179,21 @@ class Citizen(HttpUser):
                 catch_response=True,
             ) as reply:
                 location = reply.headers.get("Location", "")
-                if reply.status_code == 302 and "/cam-on/" in location:
+                acked = reply.status_code == 302 and "/cam-on/" in location
+                if acked:
                     reply.success()
-                    _ack(
-                        {
-                            "code": code,
-                            "token": data.get("token", ""),
-                            "location": location,
-                            "attempt": attempt,
-                        }
-                    )
                 else:
                     reply.failure(f"not acknowledged: {reply.status_code}")
+                _ack(
+                    {
+                        "code": code,
+                        "token": data.get("token", ""),
+                        "status": reply.status_code,
+                        "acked": acked,
+                        "location": location,
+                        "attempt": attempt,
+                    }
+                )
 
 
 class Staff(HttpUser):

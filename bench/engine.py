@@ -1,0 +1,426 @@
+"""Index-engine benchmark on PostgreSQL (see bench/README.md, "engine").
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sipas \
+        .venv/bin/python bench/engine.py
+
+Creates its own database `<name of DATABASE_URL>_bench` (dropped and made anew),
+loads province 33's reference data and BENCH_RESPONSES (default 1,000,000) exit-dv
+responses of 2026 with COPY, then measures, each as a ratio within the same run:
+
+(a) full recompute of 2026 (aggregates rebuilt from raw answers, then the year, its
+    quarters and months, all agencies, both scopes, breakdowns) against one raw SQL
+    GROUP BY (agency, item, value) over the same answers — target <= 2x;
+(b) the update after 1,000 new responses (dirty agency-days rebuilt, their periods
+    rewritten) against (a) — target <= 1/50;
+(c) import_responses of a BENCH_IMPORT_ROWS (default 100,000) row sipas-csv file
+    against PostgreSQL COPY of the same rows into tables of the same shape —
+    target >= 0.25x (speed);
+(d) peak memory (max RSS) of the process running the recompute task — < 500 MB.
+
+Without a PostgreSQL DATABASE_URL it says so and exits 0. BENCH_KEEP_DB=1 keeps
+the database afterwards.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / "var" / "bench"
+YEAR = 2026
+SAT_CODES = [
+    *[f"E1.{i}" for i in range(1, 5)],
+    *[f"E2.{i}" for i in range(1, 5)],
+    *[f"E3.{i}" for i in range(1, 6)],
+    *[f"E4.{i}" for i in range(1, 4)],
+    *[f"E5.{i}" for i in range(1, 4)],
+    "G",
+]
+RESPONSE_COLUMNS = [
+    "id",
+    "submitted_at",
+    "channel",
+    "gender",
+    "age_group",
+    "ethnicity",
+    "education",
+    "occupation",
+    "area",
+    "terrain",
+    "comment",
+    "source",
+    "flagged",
+    "flag_reason",
+    "fingerprint",
+    "agency_id",
+    "procedure_id",
+    "version_id",
+]
+
+
+def log(message: str) -> None:
+    print(f"[engine] {message}", flush=True)
+
+
+def bench_url(base_url: str) -> tuple[str, str]:
+    parsed = urlparse(base_url)
+    name = (parsed.path.lstrip("/") or "sipas") + "_bench"
+    return urlunparse(parsed._replace(path="/" + name)), name
+
+
+def admin_sql(base_url: str, statement: str) -> None:
+    import psycopg2
+
+    parsed = urlparse(base_url)
+    conn = psycopg2.connect(
+        host=parsed.hostname,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname="postgres",
+    )
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(statement)
+    conn.close()
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sipas.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 40)
+    # Tasks in-process, no broker: the benchmark calls the services itself.
+    os.environ.pop("CELERY_BROKER_URL", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from reports import services
+
+    # The benchmark times the sweep itself; storing must not run it on commit.
+    services.enqueue_sweep = lambda: False
+
+
+# --- data --------------------------------------------------------------------------
+
+
+class Fixture:
+    def __init__(self) -> None:
+        from agencies.models import Agency, Procedure
+        from surveys.models import Questionnaire
+
+        self.version = Questionnaire.objects.get(code="exit-dv").current_version()
+        self.agencies = list(
+            Agency.objects.filter(province_code="33", valid_until__isnull=True)
+            .order_by("id")
+            .values_list("id", "code")
+        )
+        self.procedures = list(
+            Procedure.objects.order_by("id").values_list("id", "code")[:40]
+        )
+
+
+def random_response(rng: random.Random, fx: Fixture) -> tuple[dict, dict[str, int]]:
+    start = datetime.datetime(YEAR, 1, 1, tzinfo=datetime.UTC) - datetime.timedelta(
+        hours=7
+    )
+    at = start + datetime.timedelta(seconds=rng.randrange(365 * 86400))
+    agency = fx.agencies[rng.randrange(len(fx.agencies))]
+    procedure = fx.procedures[rng.randrange(len(fx.procedures))]
+    meta = {
+        "id": uuid.UUID(int=rng.getrandbits(128), version=4),
+        "submitted_at": at,
+        "agency": agency,
+        "procedure": procedure if rng.random() < 0.7 else None,
+        "channel": rng.choice(["", "truc_tiep", "truc_tuyen", "buu_chinh"]),
+        "gender": rng.choice(["", "nam", "nu"]),
+        "age_group": rng.choice(["", "18-24", "25-34", "35-49", "50-60", "60+"]),
+    }
+    answers = {
+        code: rng.choices((1, 2, 3, 4, 5), (1, 2, 3, 6, 4))[0]
+        for code in SAT_CODES
+        if rng.random() < 0.95
+    }
+    return meta, answers
+
+
+def copy_responses(fx: Fixture, count: int, seed: int, batch: int = 100_000) -> None:
+    """COPY `count` generated responses and their answers into the real tables."""
+    from django.db import connection
+
+    rng = random.Random(seed)
+    done = 0
+    while done < count:
+        size = min(batch, count - done)
+        responses, answers = io.StringIO(), io.StringIO()
+        for _ in range(size):
+            meta, chosen = random_response(rng, fx)
+            procedure = meta["procedure"][0] if meta["procedure"] else "\\N"
+            responses.write(
+                f"{meta['id']}\t{meta['submitted_at'].isoformat()}\t{meta['channel']}\t"
+                f"{meta['gender']}\t{meta['age_group']}\t\t\t\t\t\t\tdemo\tf\t\t\t"
+                f"{meta['agency'][0]}\t{procedure}\t{fx.version.pk}\n"
+            )
+            for code, value in chosen.items():
+                answers.write(f"{meta['id']}\t{code}\t{value}\n")
+        responses.seek(0)
+        answers.seek(0)
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_from(
+                responses, "surveys_response", columns=RESPONSE_COLUMNS
+            )
+            cursor.cursor.copy_from(
+                answers, "surveys_answer", columns=("response_id", "item_code", "value")
+            )
+        done += size
+        if done % 500_000 == 0 or done == count:
+            log(f"  loaded {done:,} responses")
+
+
+def write_import_file(fx: Fixture, path: Path, rows: int, seed: int) -> None:
+    from surveys.importing import BASE_COLUMNS
+
+    rng = random.Random(seed)
+    header = [*BASE_COLUMNS, *SAT_CODES, "comment"]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for _ in range(rows):
+            meta, answers = random_response(rng, fx)
+            row = {
+                "response_id": str(meta["id"]),
+                "questionnaire": "exit-dv",
+                "submitted_at": meta["submitted_at"].isoformat(),
+                "agency": meta["agency"][1],
+                "procedure": meta["procedure"][1] if meta["procedure"] else "",
+                "channel": meta["channel"],
+                "gender": meta["gender"],
+                "age_group": meta["age_group"],
+                **{code: str(v) for code, v in answers.items()},
+            }
+            writer.writerow([row.get(c, "") for c in header])
+
+
+def copy_floor(fx: Fixture, rows: int, seed: int) -> float:
+    """COPY the same rows (same generator and seed) into same-shaped tables."""
+    from django.db import connection, transaction
+
+    rng = random.Random(seed)
+    responses, answers = io.StringIO(), io.StringIO()
+    for _ in range(rows):
+        meta, chosen = random_response(rng, fx)
+        procedure = meta["procedure"][0] if meta["procedure"] else "\\N"
+        responses.write(
+            f"{meta['id']}\t{meta['submitted_at'].isoformat()}\t{meta['channel']}\t"
+            f"{meta['gender']}\t{meta['age_group']}\t\t\t\t\t\t\tdemo\tf\t\t\t"
+            f"{meta['agency'][0]}\t{procedure}\t{fx.version.pk}\n"
+        )
+        for code, value in chosen.items():
+            answers.write(f"{meta['id']}\t{code}\t{value}\n")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_response, bench_answer")
+        cursor.execute(
+            "CREATE TABLE bench_response (LIKE surveys_response INCLUDING ALL)"
+        )
+        cursor.execute("CREATE TABLE bench_answer (LIKE surveys_answer INCLUDING ALL)")
+    responses.seek(0)
+    answers.seek(0)
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.cursor.copy_from(responses, "bench_response", columns=RESPONSE_COLUMNS)
+        cursor.cursor.copy_from(
+            answers, "bench_answer", columns=("response_id", "item_code", "value")
+        )
+    return time.perf_counter() - started
+
+
+# --- measurements ------------------------------------------------------------------
+
+
+def floor_group_by() -> float:
+    from django.db import connection
+
+    from reports.periods import parse_period
+
+    start, end = parse_period(str(YEAR)).bounds()
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT r.agency_id, a.item_code, a.value, COUNT(*)
+            FROM surveys_answer a JOIN surveys_response r ON r.id = a.response_id
+            WHERE r.submitted_at >= %s AND r.submitted_at < %s
+            GROUP BY r.agency_id, a.item_code, a.value
+            """,
+            [start, end],
+        )
+        cursor.fetchall()
+    return time.perf_counter() - started
+
+
+def full_recompute_child() -> None:
+    """Run in a fresh process: the recompute task's work, then its peak memory."""
+    from reports import services
+    from reports.periods import periods_of_year
+    from reports.tasks import recompute_period_task
+
+    started = time.perf_counter()
+    # What beat/compute_indices do for a year: one rebuild, 17 periods written.
+    services.recompute_periods(periods_of_year(YEAR))
+    seconds = time.perf_counter() - started
+    assert recompute_period_task.name.endswith("recompute_period_task")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
+
+
+def update_after_new_responses(fx: Fixture, count: int, seed: int) -> float:
+    from reports import services
+    from surveys.models import Response
+    from surveys.services import ResponseDraft, store_responses
+
+    rng = random.Random(seed)
+    day = datetime.datetime(YEAR, 11, 20, 1, tzinfo=datetime.UTC)
+    drafts = []
+    for _ in range(count):
+        meta, answers = random_response(rng, fx)
+        drafts.append(
+            ResponseDraft(
+                version=fx.version,
+                agency_id=meta["agency"][0],
+                answers=answers,
+                submitted_at=day + datetime.timedelta(seconds=rng.randrange(36000)),
+                channel=meta["channel"],
+                procedure_id=meta["procedure"][0] if meta["procedure"] else None,
+                respondent={"gender": meta["gender"], "age_group": meta["age_group"]},
+                source=Response.Source.DEMO,
+            )
+        )
+    store_responses(drafts)
+    started = time.perf_counter()
+    services.sweep_dirty()
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    base_url = os.environ.get("DATABASE_URL", "")
+    if not base_url.startswith("postgres"):
+        log("skipped: needs DATABASE_URL pointing at PostgreSQL")
+        return 0
+    if os.environ.get("BENCH_ENGINE_CHILD"):
+        setup_django(os.environ["DATABASE_URL"])
+        full_recompute_child()
+        return 0
+    responses = int(os.environ.get("BENCH_RESPONSES", "1000000"))
+    import_rows = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
+    url, name = bench_url(base_url)
+    log(f"database {name}: {responses:,} responses, import file {import_rows:,} rows")
+    admin_sql(base_url, f'DROP DATABASE IF EXISTS "{name}"')
+    admin_sql(base_url, f'CREATE DATABASE "{name}"')
+    try:
+        return run(url, responses, import_rows)
+    finally:
+        if not os.environ.get("BENCH_KEEP_DB"):
+            from django.db import connections
+
+            connections.close_all()
+            admin_sql(base_url, f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def run(url: str, responses: int, import_rows: int) -> int:
+    setup_django(url)
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    from agencies.reference import load_reference_data
+
+    load_reference_data(["33"])
+    fx = Fixture()
+    started = time.perf_counter()
+    copy_responses(fx, responses, seed=1)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("SELECT COUNT(*) FROM surveys_answer")
+        answers = cursor.fetchone()[0]
+    log(
+        f"loaded {responses:,} responses, {answers:,} answers with COPY in "
+        f"{time.perf_counter() - started:.1f} s ({len(fx.agencies)} agencies)"
+    )
+
+    floor_group_by()  # warm the cache so both sides read the same pages
+    floor = min(floor_group_by() for _ in range(2))
+    log(f"(a) floor: one GROUP BY over the year's answers: {floor:.2f} s")
+    child = subprocess.run(
+        [sys.executable, __file__],
+        env={**os.environ, "DATABASE_URL": url, "BENCH_ENGINE_CHILD": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    measured = json.loads(child.stdout.strip().splitlines()[-1])
+    full, peak = measured["seconds"], measured["peak_mb"]
+    log(f"(a) full recompute of {YEAR} (17 periods): {full:.2f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM reports_answercount")
+        aggregate_rows = cursor.fetchone()[0]
+        cursor.execute("SELECT COUNT(*) FROM reports_indexresult")
+        result_rows = cursor.fetchone()[0]
+    log(f"    {aggregate_rows:,} aggregate rows, {result_rows:,} index rows")
+
+    update = update_after_new_responses(fx, 1000, seed=2)
+    log(f"(b) update after 1,000 new responses: {update:.2f} s")
+
+    import_file = OUT_DIR / "engine-import.csv"
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    write_import_file(fx, import_file, import_rows, seed=3)
+    copy_seconds = copy_floor(fx, import_rows, seed=3)
+    log(f"(c) COPY of {import_rows:,} rows: {copy_seconds:.2f} s")
+    from surveys.importing import import_responses
+
+    started = time.perf_counter()
+    report = import_responses(import_file)
+    import_seconds = time.perf_counter() - started
+    assert report.stored == import_rows, report
+    log(f"(c) import_responses of the same rows: {import_seconds:.2f} s")
+    import_file.unlink()
+
+    figures = {
+        "responses": responses,
+        "answers": answers,
+        "agencies": len(fx.agencies),
+        "floor_group_by_s": round(floor, 2),
+        "full_recompute_s": round(full, 2),
+        "a_full_over_floor": round(full / floor, 2),
+        "update_1000_s": round(update, 3),
+        "b_update_over_full": round(update / full, 4),
+        "copy_s": round(copy_seconds, 2),
+        "import_s": round(import_seconds, 2),
+        "c_import_speed_vs_copy": round(copy_seconds / import_seconds, 3),
+        "d_worker_peak_mb": round(peak, 1),
+        "aggregate_rows": aggregate_rows,
+        "index_rows": result_rows,
+    }
+    (OUT_DIR / "engine.json").write_text(json.dumps(figures, indent=1) + "\n")
+    log(
+        f"RESULT (a) full/floor = {figures['a_full_over_floor']}x (target <= 2) · "
+        f"(b) update/full = 1/{full / update:.0f} (target <= 1/50) · "
+        f"(c) import/COPY speed = {figures['c_import_speed_vs_copy']}x "
+        f"(target >= 0.25) · (d) worker peak = {peak:.0f} MB (target < 500)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
