@@ -421,6 +421,7 @@ def links_csv(issued: Iterable[IssuedInvitation]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(LINK_COLUMNS)
+    template = invitation_url("TOKEN")  # reverse() once, not once per row
     for item in issued:
         invitation = item.invitation
         writer.writerow(
@@ -429,7 +430,7 @@ def links_csv(issued: Iterable[IssuedInvitation]) -> str:
                 invitation.agency.code,
                 invitation.procedure.code if invitation.procedure else "",
                 invitation.service_point.code if invitation.service_point else "",
-                item.url,
+                template.replace("TOKEN", item.token),
                 timezone.localtime(invitation.expires_at).isoformat(timespec="seconds"),
             ]
         )

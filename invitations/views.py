@@ -50,9 +50,8 @@ def take_invitation(request: HttpRequest, token: str) -> HttpResponse:
             return unavailable(request, exc.reason)
         invitation = exc.invitation
     version = survey_queries.published_version(invitation.questionnaire_code)
-    if (
-        version is None
-    ):  # the questionnaire is not published (yet): not the link's fault
+    if version is None:
+        # The questionnaire is not published (yet): not the link's fault.
         return render(
             request,
             "surveys/not_found.html",
@@ -67,7 +66,7 @@ def take_invitation(request: HttpRequest, token: str) -> HttpResponse:
 
     try:
         with transaction.atomic():
-            return survey_views._survey_page(
+            page = survey_views._survey_page(
                 request,
                 point_or_agency=invitation.service_point or invitation.agency,
                 version=version,
@@ -80,6 +79,11 @@ def take_invitation(request: HttpRequest, token: str) -> HttpResponse:
             )
     except services.InvitationUnavailable as exc:
         return unavailable(request, exc.reason)
+    if invitation.is_used and page.status_code == 200:
+        # A used link whose form came back with mistakes: it could not be stored
+        # anyway, so say why instead of showing the form again.
+        return unavailable(request, "used")
+    return page
 
 
 @require_GET

@@ -92,6 +92,8 @@ def test_the_link_works_once(client, invitation):
     assert "Đường dẫn đã được sử dụng" in again.content.decode()
     resent = post(client, url, second_form)
     assert resent.status_code == 410
+    incomplete = client.post(url, urlencode({"token": second_form}), content_type=FORM)
+    assert incomplete.status_code == 410
     assert Response.objects.count() == 1
 
 
