@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -23,12 +23,11 @@ from agencies.models import Agency
 from reports.filters import (
     CHANNELS,
     Filters,
-    as_date_range,
     months_of,
     previous_period,
     trend_periods,
 )
-from reports.models import AnswerCount, IndexResult
+from reports.models import IndexResult
 from staff.models import StaffProfile
 from staff.scope import (
     get_profile,
@@ -64,6 +63,7 @@ SAT5_LABELS = [
     _("Hài lòng"),
     _("Rất hài lòng"),
 ]
+G_SHARES = [f"G:{level}" for level in range(1, 6)]
 ROW_FIELDS = ("agency_id", "period", "indicator", "value", "n", "ci_low", "ci_high")
 
 
@@ -234,11 +234,12 @@ def subtree_agencies(user: AbstractBaseUser, focus: Focus) -> QuerySet[Agency]:
 
 def overview(user: AbstractBaseUser, filters: Filters) -> dict:
     """Headline with interval and n, trend, elements, G distribution, responses
-    per month and small-sample warnings. Four queries after the session's."""
+    per month and small-sample warnings: two IndexResult reads (plus the focus
+    agency), however many responses there are."""
     focus = resolve_focus(user, filters)
     _kind, headline = filters.headline
     elements = QUESTIONNAIRE_ELEMENTS[filters.questionnaire]
-    extra = ["G"] if filters.questionnaire == "exit-dv" else []
+    extra = ["G", *G_SHARES] if filters.questionnaire == "exit-dv" else []
     trend = trend_periods(filters.period)
     months = months_of(filters.period)
     table = pool(
@@ -272,43 +273,21 @@ def overview(user: AbstractBaseUser, filters: Filters) -> dict:
             (code, ELEMENTS[code], table.get((period, code), EMPTY))
             for code in elements
         ],
-        "g_distribution": g_distribution(user, filters, focus) if extra else [],
+        "g_distribution": g_distribution(table, period) if extra else [],
         "months": [(m, table.get((m, headline), EMPTY).n) for m in months],
         "small": small,
     }
 
 
-def g_distribution(
-    user: AbstractBaseUser, filters: Filters, focus: Focus
-) -> list[tuple[str, int, float | None]]:
-    """How many answers chose each level of G in the focus and period: (label,
-    count, percent). Reads the engine's daily/monthly answer counts (one
-    aggregate query over agency-days, independent of the number of responses)."""
-    start, end = as_date_range(filters.period)
-    dimension, dimension_value = filters.dimension
-    counts = dict(
-        AnswerCount.objects.filter(
-            agency__in=subtree_agencies(user, focus),
-            day__gte=start,
-            day__lte=end,
-            version__questionnaire__code=filters.questionnaire,
-            dimension=dimension,
-            dimension_value=dimension_value,
-            item_code="G",
-        )
-        .values("value")
-        .annotate(total=Sum("count"))
-        .values_list("value", "total")
-    )
-    total = sum(counts.values())
-    return [
-        (
-            label,
-            counts.get(level, 0),
-            round(100 * counts.get(level, 0) / total, 2) if total else None,
-        )
-        for level, label in enumerate(SAT5_LABELS, start=1)
-    ]
+def g_distribution(table: dict[tuple[str, str], Value], period: str) -> list:
+    """(label, count, percent) for each level of G, from the engine's share rows
+    `G:1` … `G:5` (percent of the n answers to G). Empty levels when absent."""
+    rows = []
+    for level, label in enumerate(SAT5_LABELS, start=1):
+        share = table.get((period, f"G:{level}"), EMPTY)
+        count = round(share.value * share.n / 100) if share.value is not None else 0
+        rows.append((label, count, share.value))
+    return rows
 
 
 @dataclass

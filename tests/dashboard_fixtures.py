@@ -110,6 +110,8 @@ def full_results(
         rows.append(result(agency, element, base - position, n, period=period))
         for k, item in enumerate(items):
             rows.append(result(agency, item, base - position + k, n, period=period))
+    for level, share in enumerate((2.0, 3.75, 15.0, 47.5, 31.75), start=1):
+        rows.append(result(agency, f"G:{level}", share, n, period=period, kind="share"))
     for channel, delta in (("truc_tiep", 2), ("truc_tuyen", -3)):
         rows.append(
             result(

@@ -7,14 +7,12 @@ the README shows (docs/screenshots/dashboard-*.png).
 
 from __future__ import annotations
 
-import datetime
 import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 
-from reports.models import AnswerCount
 from tests.dashboard_fixtures import *  # noqa: F403
 
 CHROMIUM = "/usr/bin/chromium"
@@ -56,22 +54,6 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def g_counts(agencies, exit_version):
-    """Answer counts of G for the overview's distribution chart (engine's table)."""
-    AnswerCount.objects.bulk_create(
-        AnswerCount(
-            agency=agencies["SNV-T33"],
-            day=datetime.date(2026, 7, 1),
-            version=exit_version,
-            item_code="G",
-            value=value,
-            count=count,
-        )
-        for value, count in ((1, 8), (2, 15), (3, 60), (4, 190), (5, 127))
-    )
-
-
 @pytest.fixture(autouse=True)
 def plain_http_cookies(settings):
     """The live server speaks plain HTTP: secure-only cookies would not come back."""
@@ -96,7 +78,7 @@ def _login(browser, live_server, user, viewport):
 
 
 def test_the_overview_draws_its_charts_and_the_pages_are_captured(
-    browser, live_server, province_analyst, index_results, comments, g_counts
+    browser, live_server, province_analyst, index_results, comments
 ):
     SHOTS.mkdir(parents=True, exist_ok=True)
     context, page = _login(browser, live_server, province_analyst, LAPTOP)

@@ -23,9 +23,9 @@ def _csv(response) -> list[list[str]]:
 @pytest.mark.parametrize(
     ("role", "url", "queries"),
     [
-        ("national_viewer", "/dashboard/", 9),
-        ("province_analyst", "/dashboard/", 10),
-        ("commune_manager", "/dashboard/?channel=truc_tiep", 9),
+        ("national_viewer", "/dashboard/", 8),
+        ("province_analyst", "/dashboard/", 9),
+        ("commune_manager", "/dashboard/?channel=truc_tiep", 8),
         ("national_viewer", "/dashboard/ranking/", 8),
         ("province_analyst", "/dashboard/ranking/?kind=ubnd_xa", 9),
         ("province_analyst", "/dashboard/agency/UBND-T33/", 12),
@@ -81,6 +81,7 @@ def test_the_overview_shows_the_headline_with_its_interval_and_n(
         "E5",
     ]
     assert response.context["months"][6] == ("2026-07", 37)
+    assert response.context["g_distribution"][3][1:] == (190, 47.5)
     assert "SXD-T33" in [r.agency.code for r in response.context["small"]]
     body = response.content.decode()
     assert "84,00 %" in body
