@@ -296,11 +296,12 @@ class AdministrativeUnitAdmin(FoldedSearchMixin, admin.ModelAdmin):
         "successor",
     ]
     list_display_links = ["code", "name"]
+    # Short filters first: the province list is long.
     list_filter = [
-        ProvinceFilter,
-        "level",
         ValidityFilter,
         ActiveInPeriodFilter,
+        "level",
+        ProvinceFilter,
     ]
     list_select_related = ["parent", "successor"]
     search_fields = ["code", "name"]
@@ -338,12 +339,12 @@ class AgencyAdmin(FoldedSearchMixin, admin.ModelAdmin):
     ]
     list_display_links = ["code", "name"]
     list_filter = [
-        ProvinceFilter,
-        "kind",
         ValidityFilter,
         ActiveInPeriodFilter,
-        ParentFilter,
+        "kind",
+        ProvinceFilter,
         SubtreeFilter,
+        ParentFilter,
     ]
     list_select_related = ["parent"]
     search_fields = ["code", "name"]
@@ -450,11 +451,11 @@ class ServicePointAdmin(FoldedSearchMixin, admin.ModelAdmin):
     ]
     list_display_links = ["code", "name"]
     list_filter = [
-        ServicePointProvinceFilter,
-        "kind",
-        "kiosk",
         ValidityFilter,
         ActiveInPeriodFilter,
+        "kind",
+        "kiosk",
+        ServicePointProvinceFilter,
     ]
     list_select_related = ["agency"]
     search_fields = ["code", "name", "agency__code"]
@@ -468,10 +469,10 @@ class ProcedureAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["code", "short_name", "field", "levels", "valid_until"]
     list_display_links = ["code", "short_name"]
     list_filter = [
-        ProcedureProvinceFilter,
-        "field",
         ValidityFilter,
         ActiveInPeriodFilter,
+        ProcedureProvinceFilter,
+        "field",
     ]
     search_fields = ["code", "name", "field"]
     search_help_text = _(

@@ -116,6 +116,21 @@ class ItemInline(admin.TabularInline):
     extra = 0
     ordering = ["position"]
 
+    def get_fields(self, request, obj=None) -> list[str]:
+        if _is_published(obj):
+            return [
+                "options_display" if name == "options" else name for name in self.fields
+            ]
+        return list(self.fields)
+
+    @admin.display(description=_("phương án"))
+    def options_display(self, item: Item) -> str:
+        """Options as "1 Rất không hài lòng · 2 …" rather than raw JSON."""
+        return " · ".join(f"{o['value']} {o['label']}" for o in item.options) or "—"
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return ["options_display"] if _is_published(obj) else []
+
     def has_add_permission(self, request, obj=None) -> bool:
         return not _is_published(obj) and super().has_add_permission(request, obj)
 
@@ -173,6 +188,19 @@ class QuestionnaireVersionAdmin(admin.ModelAdmin):
     @admin.display(description=_("số phiếu trả lời"), ordering="response_count")
     def response_count(self, version: QuestionnaireVersion) -> int:
         return version.response_count
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        version = self.get_object(request, object_id)
+        if _is_published(version) and request.method == "GET":
+            messages.info(
+                request,
+                gettext(
+                    "Phiên bản này đã công bố nên chỉ xem được, không sửa được: "
+                    "các phiếu trả lời gắn với nó. Để thay đổi, chọn nó trong danh "
+                    "sách và dùng thao tác “Sao chép thành bản nháp mới”."
+                ),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_change_permission(self, request, obj=None) -> bool:
         # False turns the change page of a published version into Django's
