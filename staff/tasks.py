@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from staff.models import ReportJob
 from staff.pdf import build_report_pdf
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(soft_time_limit=300, time_limit=360)
@@ -17,6 +21,7 @@ def build_report_task(job_id: str) -> str:
     try:
         build_report_pdf(job)
     except Exception:
+        log.exception("PDF report %s failed", job_id)
         # The failure is recorded on the job for the progress page; re-raising in
         # eager mode would turn the user's request into a 500.
         return ReportJob.Status.FAILED

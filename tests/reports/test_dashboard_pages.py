@@ -219,3 +219,15 @@ def test_raw_responses_are_streamed_within_the_scope(
     g_column = rows[0].index("G")
     assert sorted(row[g_column] for row in rows[1:]) == ["2", "5"]
     assert FOREIGN_NAME not in str(rows)
+
+
+def test_the_dashboards_speak_english_through_the_language_cookie(
+    client, province_analyst, index_results
+):
+    from django.conf import settings
+
+    client.force_login(province_analyst)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get("/dashboard/ranking/?kind=so").content.decode()
+    assert "Ranking of agencies of the same type" in body
+    assert "Not ranked (fewer than 30 responses or no data)" in body

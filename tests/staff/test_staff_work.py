@@ -218,3 +218,26 @@ def test_a_password_reset_is_sent_by_mail(client, agencies, mailoutbox):
     assert len(mailoutbox) == 1
     assert mailoutbox[0].subject == "Đặt lại mật khẩu SIPAS"
     assert "/accounts/reset/" in mailoutbox[0].body
+
+
+def test_a_failed_pdf_build_ends_visibly_instead_of_running_forever(
+    province_analyst, agencies, monkeypatch
+):
+    from staff import pdf
+    from staff.tasks import build_report_task
+
+    job = ReportJob.objects.create(
+        user=province_analyst,
+        agency=agencies["UBND-T33"],
+        period="2026",
+        questionnaire="exit-dv",
+    )
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("template exploded")
+
+    monkeypatch.setattr(pdf, "render_to_string", broken)
+    assert build_report_task(str(job.pk)) == "failed"
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert "RuntimeError" in job.message
