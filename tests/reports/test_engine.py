@@ -165,11 +165,11 @@ def test_dashboard_breakdowns_are_computed_for_headline_indicators(
             for v, channel in [(5, "truc_tiep"), (1, "truc_tuyen"), (4, "truc_tiep")]
         ]
     )
-    services.recompute_periods(["2026"])
+    services.recompute_periods(["2026", "2026-06"])
     in_person = IndexResult.objects.filter(
         agency=commune_centre,
         period="2026",
-        scope="own",
+        scope="subtree",
         dimension="channel",
         dimension_value="truc_tiep",
     )
@@ -181,12 +181,42 @@ def test_dashboard_breakdowns_are_computed_for_headline_indicators(
     women = IndexResult.objects.get(
         agency=commune_centre,
         period="2026",
-        scope="own",
+        scope="subtree",
         dimension="gender",
         dimension_value="nu",
         indicator="G",
     )
     assert (round(women.value, 2), women.n) == (66.67, 3)
+    # dashboards read breakdowns of the subtree scope only; months get no
+    # respondent-group rows (BREAKDOWN_GRANULARITIES keeps the table small)
+    assert not IndexResult.objects.exclude(dimension="").filter(scope="own").exists()
+    assert not IndexResult.objects.filter(period="2026-06", dimension="gender").exists()
+    assert IndexResult.objects.filter(period="2026-06", dimension="channel").exists()
+
+
+def test_breakdowns_by_procedure_and_its_field(exit_version, commune_centre):
+    from agencies.models import Procedure
+
+    procedure = Procedure.objects.exclude(field="").order_by("code").first()
+    store_responses(
+        [
+            draft(
+                exit_version, commune_centre, {"G": g}, JUNE, procedure_id=procedure.pk
+            )
+            for g in (5, 2)
+        ]
+    )
+    services.recompute_periods(["2026"])
+    for dimension, value in [("procedure", procedure.code), ("field", procedure.field)]:
+        row = IndexResult.objects.get(
+            agency=commune_centre,
+            period="2026",
+            scope="subtree",
+            dimension=dimension,
+            dimension_value=value,
+            indicator="G",
+        )
+        assert (row.value, row.n) == (50.0, 2)
 
 
 def test_the_recent_periods_task_covers_current_and_previous_periods(
