@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from agencies.models import Procedure
 from surveys.models import RESPONDENT_FIELDS, Channel, Item, QuestionnaireVersion
-from surveys.services import MAX_COMMENT_LENGTH
+from surveys.services import MAX_COMMENT_LENGTH, items_of
 
 HONEYPOT = "website"
 MAX_CONTACT_LENGTH = 254
@@ -129,7 +129,8 @@ class SurveyForm(forms.Form):
     ) -> None:
         super().__init__(data=data, initial=initial)
         self.version = version
-        self.items: list[Item] = list(version.items.all())
+        # items_of caches a published version's items: no query per request.
+        self.items: list[Item] = list(items_of(version).values())
         self.fields["procedure"].choices = [("", "")] + [
             (str(p.pk), p.name) for p in procedures
         ]

@@ -75,7 +75,11 @@ def take_survey(request: HttpRequest, code: str) -> HttpResponse:
     if version is None:
         return _not_found(request, code, questionnaire_missing=True)
     procedure_code = request.GET.get("thu_tuc", "")
-    procedure = Procedure.objects.filter(code=procedure_code).first()
+    procedure = (
+        Procedure.objects.filter(code=procedure_code).first()
+        if procedure_code
+        else None
+    )
     return _survey_page(
         request,
         point_or_agency=found.service_point or found.agency,

@@ -114,3 +114,21 @@ def test_english_shows_the_questionnaire_in_english(citizen, counter):
 def test_a_procedure_named_in_the_link_is_preselected(citizen, counter, procedures):
     html = citizen.get("/s/TTHCC-T33-Q1/?thu_tuc=1.000894").content.decode()
     assert f'<option value="{procedures[0].pk}" selected>' in html
+
+
+def test_the_survey_page_needs_a_fixed_handful_of_queries(
+    citizen, counter, django_assert_max_num_queries
+):
+    citizen.get("/s/TTHCC-T33-Q1/")  # warm the published items cache
+    with django_assert_max_num_queries(4):
+        assert citizen.get("/s/TTHCC-T33-Q1/").status_code == 200
+
+
+def test_storing_a_response_needs_a_fixed_handful_of_queries(
+    citizen, counter, django_assert_max_num_queries
+):
+    data = filled_form(citizen, "/s/TTHCC-T33-Q1/")
+    # place, questionnaire, version, procedures, two key look-ups, savepoints,
+    # one INSERT for the response and one for all its answers: none per answer.
+    with django_assert_max_num_queries(13):
+        assert citizen.post("/s/TTHCC-T33-Q1/", data).status_code == 302
