@@ -12,8 +12,9 @@ About one in ten responses is a household form (hh-1001) of a commune campaign,
 and when pre-2025 agencies of the merged provinces exist, some responses of 2024
 and the first half of 2025 are attached to them.
 
-Everything is drawn from one `random.Random(seed)`, so the same seed on the same
-reference data gives the same responses (same ids, same answers). Responses are
+Everything is drawn from one `random.Random(seed)`, so the same seed, year and
+reference data give the same responses (same ids, same answers); a current year
+ends today, so pass --year for data that must not change from day to day. Responses are
 written through `surveys.services.store_responses`, in batches.
 """
 
