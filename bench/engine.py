@@ -304,7 +304,7 @@ def update_after_new_responses(fx: Fixture, count: int, seed: int) -> float:
                 channel=meta["channel"],
                 procedure_id=meta["procedure"][0] if meta["procedure"] else None,
                 respondent={"gender": meta["gender"], "age_group": meta["age_group"]},
-                source=Response.Source.DEMO,
+                source=Response.Source.WEB,
             )
         )
     store_responses(drafts)
@@ -326,10 +326,12 @@ def main() -> int:
     import_rows = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
     url, name = bench_url(base_url)
     log(f"database {name}: {responses:,} responses, import file {import_rows:,} rows")
-    admin_sql(base_url, f'DROP DATABASE IF EXISTS "{name}"')
-    admin_sql(base_url, f'CREATE DATABASE "{name}"')
+    reuse = bool(os.environ.get("BENCH_REUSE_DB"))
+    if not reuse:
+        admin_sql(base_url, f'DROP DATABASE IF EXISTS "{name}"')
+        admin_sql(base_url, f'CREATE DATABASE "{name}"')
     try:
-        return run(url, responses, import_rows)
+        return run(url, responses, import_rows, reuse=reuse)
     finally:
         if not os.environ.get("BENCH_KEEP_DB"):
             from django.db import connections
@@ -338,7 +340,9 @@ def main() -> int:
             admin_sql(base_url, f'DROP DATABASE IF EXISTS "{name}"')
 
 
-def run(url: str, responses: int, import_rows: int) -> int:
+def run(url: str, responses: int, import_rows: int, *, reuse: bool = False) -> int:
+    """Load (unless reusing a kept database: BENCH_KEEP_DB then BENCH_REUSE_DB)
+    and measure."""
     setup_django(url)
     from django.core.management import call_command
     from django.db import connection
@@ -349,7 +353,18 @@ def run(url: str, responses: int, import_rows: int) -> int:
     load_reference_data(["33"])
     fx = Fixture()
     started = time.perf_counter()
-    copy_responses(fx, responses, seed=1)
+    if reuse:
+        with connection.cursor() as cursor:
+            # back to the loaded state: drop what earlier measurements added
+            cursor.execute(
+                "DELETE FROM surveys_answer WHERE response_id IN "
+                "(SELECT id FROM surveys_response WHERE source <> 'demo')"
+            )
+            cursor.execute("DELETE FROM surveys_response WHERE source <> 'demo'")
+            cursor.execute("SELECT COUNT(*) FROM surveys_response")
+            responses = cursor.fetchone()[0]
+    else:
+        copy_responses(fx, responses, seed=1)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         cursor.execute("SELECT COUNT(*) FROM surveys_answer")
