@@ -253,31 +253,45 @@ def rebuild_agency_days(
 ) -> None:
     """Rebuild the aggregates of some agency-days (and their agency-months'
     breakdowns) from raw answers. Idempotent."""
-    pairs = sorted(set(pairs))
-    months = sorted({(agency, _month_first(day)) for agency, day in pairs})
-    for agency_id, day in pairs:
-        for model in (AnswerCount, MaskCount):
-            model.objects.filter(agency_id=agency_id, day=day, dimension="").delete()
-        start, end = day_start(day), day_start(day + datetime.timedelta(days=1))
-        _insert_aggregates(
-            setup,
-            "r.agency_id = %s AND r.submitted_at >= %s AND r.submitted_at < %s",
-            [agency_id, start, end],
-            breakdowns=False,
-        )
-    for agency_id, first in months:
-        for model in (AnswerCount, MaskCount):
-            model.objects.filter(agency_id=agency_id, day=first).exclude(
-                dimension=""
-            ).delete()
-        start, end = day_start(first), day_start(_next_month(first))
-        _insert_aggregates(
-            setup,
-            "r.agency_id = %s AND r.submitted_at >= %s AND r.submitted_at < %s",
-            [agency_id, start, end],
-            breakdowns=True,
-            official=False,
-        )
+    by_day: dict[datetime.date, list[int]] = defaultdict(list)
+    by_month: dict[datetime.date, set[int]] = defaultdict(set)
+    for agency_id, day in sorted(set(pairs)):
+        by_day[day].append(agency_id)
+        by_month[_month_first(day)].add(agency_id)
+    # One set of statements per day (and per month for breakdowns), whatever the
+    # number of agencies: a burst of responses on one day is a few statements.
+    for day, agencies in sorted(by_day.items()):
+        for start_at in range(0, len(agencies), 500):
+            part = agencies[start_at : start_at + 500]
+            for model in (AnswerCount, MaskCount):
+                model.objects.filter(agency_id__in=part, day=day, dimension="").delete()
+            start, end = day_start(day), day_start(day + datetime.timedelta(days=1))
+            marks = ", ".join(["%s"] * len(part))
+            _insert_aggregates(
+                setup,
+                f"r.agency_id IN ({marks}) AND r.submitted_at >= %s "
+                "AND r.submitted_at < %s",
+                [*part, start, end],
+                breakdowns=False,
+            )
+    for first, agency_set in sorted(by_month.items()):
+        agencies = sorted(agency_set)
+        for start_at in range(0, len(agencies), 500):
+            part = agencies[start_at : start_at + 500]
+            for model in (AnswerCount, MaskCount):
+                model.objects.filter(agency_id__in=part, day=first).exclude(
+                    dimension=""
+                ).delete()
+            start, end = day_start(first), day_start(_next_month(first))
+            marks = ", ".join(["%s"] * len(part))
+            _insert_aggregates(
+                setup,
+                f"r.agency_id IN ({marks}) AND r.submitted_at >= %s "
+                "AND r.submitted_at < %s",
+                [*part, start, end],
+                breakdowns=True,
+                official=False,
+            )
 
 
 @transaction.atomic
