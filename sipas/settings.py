@@ -175,6 +175,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.recompute_recent_periods_task",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Every 5 minutes: process agency-days marked dirty whose debounced sweep was
+    # never sent (broker down at submission time) or was lost.
+    "dirty-sweep": {
+        "task": "reports.tasks.sweep_dirty_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every night at 03:30 Vietnam time: delete the reply contacts (phone/e-mail left
     # with a comment) that staff have handled or that are past their retention time.
     "nightly-purge-reply-contacts": {
