@@ -66,6 +66,35 @@ class RowError(Exception):
         self.message = message
 
 
+# --- spreadsheet formulas in free text ---------------------------------------------
+
+# A comment such as "=HYPERLINK(…)" or "+84…" would run as a formula when staff open
+# an export in a spreadsheet. Exports write such text with a leading apostrophe
+# (shown as text); imports take it off again, so export → import gives back the
+# very same comment (tests/security/test_export_roundtrip.py).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _looks_like_formula(text: str) -> bool:
+    # "'=x" also counts, so that a comment that really starts with an apostrophe
+    # survives the round trip.
+    if text.startswith(FORMULA_PREFIXES):
+        return True
+    return text.startswith("'") and _looks_like_formula(text[1:])
+
+
+def neutralise_text(text: str) -> str:
+    """The text as written to an export: inert in spreadsheets."""
+    return "'" + text if _looks_like_formula(text) else text
+
+
+def restore_text(text: str) -> str:
+    """Undo neutralise_text when reading a file back."""
+    if text.startswith("'") and _looks_like_formula(text[1:]):
+        return text[1:]
+    return text
+
+
 # --- reading ----------------------------------------------------------------------
 
 
@@ -236,7 +265,7 @@ def _parse_row(
         ),
         channel=channel,
         respondent=respondent,
-        comment=values.get("comment", ""),
+        comment=restore_text(values.get("comment", "")),
         source=Response.Source.IMPORT,
     )
     return draft
@@ -397,7 +426,7 @@ def export_rows(
                 "service_point": points.get(r["service_point_id"], ""),
                 "procedure": procedures.get(r["procedure_id"], ""),
                 "channel": r["channel"],
-                "comment": r["comment"],
+                "comment": neutralise_text(r["comment"]),
                 **{name: r[name] for name in RESPONDENT_FIELDS},
                 **{code: "|".join(map(str, v)) for code, v in own.items()},
             }
