@@ -40,6 +40,7 @@ def store_random_responses(
     count: int,
     seed: int = 6,
     at: datetime.datetime | None = None,
+    comments: list[str] | None = None,
 ) -> None:
     """`count` exit-form responses with random SAT5 answers, through the write path."""
     rng = random.Random(seed)
@@ -52,6 +53,7 @@ def store_random_responses(
             answers={code: rng.randint(1, 5) for code in codes if rng.random() < 0.9},
             submitted_at=at - datetime.timedelta(minutes=i),
             channel="truc_tiep",
+            comment=comments[i] if comments else "",
         )
         for i in range(count)
     ]
