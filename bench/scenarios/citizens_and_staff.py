@@ -164,6 +164,9 @@ class Citizen(HttpUser):
             return
         code = random.choice(SURVEY_CODES)
         url = f"/s/{code}/"
+        # Each iteration is another citizen: no cookies from the previous one (the
+        # portal hands a browser that just answered the same form key again).
+        self.client.cookies.clear()
         page = self.client.get(url, name="citizen: open survey")
         if page.status_code != 200:
             return
