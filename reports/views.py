@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.models import Agency
+from audit.services import record as audit_record
 from reports import queries, tables
 from reports.exports import raw_responses_response, table_response
 from reports.filters import (
@@ -31,6 +32,16 @@ from staff import queries as staff_queries
 from staff import services
 from staff.models import CommentReview, ReportJob
 from staff.scope import require_profile, visible_agencies
+
+
+def _audit_export(request: HttpRequest, what: str, fmt: str) -> None:
+    """Every export goes to the audit log (who, what, which filters)."""
+    audit_record(
+        "export",
+        request=request,
+        object_type=what,
+        detail={"format": fmt, "filters": request.GET.dict()},
+    )
 
 
 def _page(
@@ -49,6 +60,7 @@ def _page(
         )
         if fmt not in ("csv", "xlsx") or table is None:
             raise Http404(_("Không có bảng này."))
+        _audit_export(request, f"table:{table.name}", fmt)
         return table_response(table, fmt, f"sipas-{filters.period}")
     for error in filters.errors:
         messages.warning(request, error)
@@ -196,6 +208,7 @@ def raw_responses(request: HttpRequest) -> HttpResponse:
     if filters.field:
         responses = responses.filter(procedure__field=filters.field)
     codes = list(queries.item_labels(filters.questionnaire))
+    _audit_export(request, "responses", "csv")
     return raw_responses_response(responses, codes, filters)
 
 
@@ -250,6 +263,7 @@ def report_download(request: HttpRequest, pk: str) -> HttpResponse:
     pdf = ReportJob.objects.filter(pk=job.pk).values_list("pdf", flat=True).first()
     if job.status != ReportJob.Status.DONE or not pdf:
         raise Http404(_("Báo cáo chưa sẵn sàng."))
+    _audit_export(request, "report", "pdf")
     response = HttpResponse(bytes(pdf), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="sipas-{job.agency.code}-{job.period}.pdf"'
