@@ -5,7 +5,7 @@ per element. On a slow phone connection one page is one request (a step design
 costs a round trip per element and loses answers when a step fails to load); the
 browser's own back/forward keeps every answer; it needs no server-side draft state
 and no JavaScript; a screen-reader user gets the whole form and the error summary
-in one place. Each section heading says "Phần 2/7" and, with JavaScript, a
+in one place. Each section heading says "Phần 2/9" and, with JavaScript, a
 progress bar counts the questions answered.
 
 `_survey_page` renders and accepts the form for any place; the invitations app
