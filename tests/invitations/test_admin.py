@@ -161,3 +161,21 @@ def test_people_who_are_not_staff_cannot_issue_invitations(client, outsider, url
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_staff_see_only_the_invitations_of_their_scope(
+    client, hanoi_analyst, province_centre, hanoi_committee
+):
+    from invitations import services
+
+    services.create_invitation(dossier_code="HY-0001", agency=province_centre)
+    services.create_invitation(dossier_code="HN-0001", agency=hanoi_committee)
+    client.force_login(hanoi_analyst)
+    listing = client.get("/admin/invitations/invitation/")
+    assert [i.agency.code for i in listing.context["cl"].result_list] == ["UBND-T01"]
+    assert client.get("/admin/invitations/invitation/").status_code == 200
+    other = Invitation.objects.get(agency=province_centre)
+    assert (
+        client.get(f"/admin/invitations/invitation/{other.pk}/change/").status_code
+        == 302  # the admin's "does not exist" redirect, not the invitation
+    )
