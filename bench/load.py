@@ -164,7 +164,7 @@ def _locust(users, count, seconds, prefix, host, spawn_rate, env, log_file) -> N
             "-t",
             f"{seconds}s",
             "--stop-timeout",
-            "5",
+            "90",
             "--csv",
             str(prefix),
             "--only-summary",
