@@ -225,9 +225,15 @@ def test_the_dashboards_speak_english_through_the_language_cookie(
     client, province_analyst, index_results
 ):
     from django.conf import settings
+    from django.utils import translation
 
     client.force_login(province_analyst)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    body = client.get("/dashboard/ranking/?kind=so").content.decode()
+    try:
+        body = client.get("/dashboard/ranking/?kind=so").content.decode()
+    finally:
+        # LocaleMiddleware leaves English active in this thread; later tests
+        # that render without a request must not inherit it.
+        translation.activate(settings.LANGUAGE_CODE)
     assert "Ranking of agencies of the same type" in body
     assert "Not ranked (fewer than 30 responses or no data)" in body
