@@ -13,6 +13,9 @@
   shows the 500 page. Neither touches the database nor shows a stack trace.
 - StaffIdleTimeoutMiddleware logs a signed-in user out after SESSION_IDLE_TIMEOUT
   seconds without a request (SESSION_COOKIE_AGE stays the absolute limit).
+- NulCharacterMiddleware answers 400 to a URL, query string or web form holding
+  a NUL character, which no page accepts and PostgreSQL cannot even compare (found by
+  tests/security/test_bad_dashboard_filters.py).
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.core.exceptions import SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template import loader
+from django.views.defaults import bad_request
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +128,27 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(exception, DATABASE_ERRORS):
         return database_unavailable_response()
     return HttpResponseServerError(loader.render_to_string("500.html"))
+
+
+class NulCharacterMiddleware:
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            return bad_request(request, SuspiciousOperation("NUL in the URL"))
+        if (
+            request.method == "POST"
+            and request.content_type == "application/x-www-form-urlencoded"
+            and any(
+                "\x00" in value
+                for _, values in request.POST.lists()
+                for value in values
+            )
+        ):
+            return bad_request(request, SuspiciousOperation("NUL in the form"))
+        return self.get_response(request)
 
 
 class StaffIdleTimeoutMiddleware:

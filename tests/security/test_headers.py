@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
@@ -86,3 +87,19 @@ def test_no_template_of_the_portal_has_inline_script_the_policy_would_block():
             for match in pattern.finditer(text):
                 offenders.append(f"{path.relative_to(settings.BASE_DIR)}: {match[0]}")
     assert offenders == []
+
+
+@pytest.mark.parametrize("url", ["/dashboard/?agency=%00", "/s/X%00Y/", "/?q=a%00b"])
+def test_a_nul_character_in_the_url_is_a_bad_request(client, db, url):
+    # PostgreSQL cannot compare text holding NUL: refuse it before any query.
+    assert client.get(url).status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_posted_form_is_a_bad_request(client):
+    response = client.post(
+        "/accounts/login/",
+        "username=a%00b&password=x",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
