@@ -157,7 +157,8 @@ def test_a_malformed_reply_contact_comes_back_as_a_human_error(citizen, counter)
 
 def test_a_get_with_odd_parameters_never_fails(citizen, counter):
     for query in ("?q=%FF", "?tim=%00", "?thu_tuc=" + "x" * 500, "?kiosk=yes"):
-        assert citizen.get(URL + query).status_code in (200, 404)
+        # A NUL anywhere in a request is refused by sipas.middleware (400).
+        assert citizen.get(URL + query).status_code in (200, 400, 404)
 
 
 def test_a_post_without_the_csrf_token_gets_a_plain_explanation(counter, settings):
