@@ -151,13 +151,19 @@ def test_a_pdf_report_is_built_with_visible_progress(
     index_results,
     django_capture_on_commit_callbacks,
 ):
+    from staff.tasks import build_report_task
+
     client.force_login(province_analyst)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(
             "/dashboard/report/", {"agency": "UBND-T33", "period": "2026"}
         )
+    assert len(callbacks) == 1  # the task is enqueued once the job row is committed
     job = ReportJob.objects.get()
     assert response["Location"] == f"/dashboard/report/{job.pk}/"
+    assert client.get(f"/dashboard/report/{job.pk}/status/").json()["progress"] == 0
+    # What the worker (or eager mode) runs:
+    assert build_report_task(str(job.pk)) == "done"
     status = client.get(f"/dashboard/report/{job.pk}/status/").json()
     assert (status["status"], status["progress"]) == ("done", 100)
     assert (
