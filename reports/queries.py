@@ -389,6 +389,16 @@ RESPONDENT_DIMENSIONS = {
 }
 
 
+def _group_label(dimension: str, value: str) -> str:
+    """The display label of a respondent group value (nu → Nữ)."""
+    from surveys.models import RESPONDENT_FIELDS
+
+    choices = RESPONDENT_FIELDS.get(dimension)
+    if choices is not None and value in choices.values:
+        return str(choices(value).label)
+    return value
+
+
 def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
     """Elements × items heatmap with intervals, best and worst procedures,
     channels, respondent groups and the trend of the agency with its merged
@@ -507,7 +517,7 @@ def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
             for code_, value in sorted(breakdown.get("channel", []))
         ],
         "groups": [
-            (label, sorted(breakdown[d]))
+            (label, [(_group_label(d, dv), v) for dv, v in sorted(breakdown[d])])
             for d, label in RESPONDENT_DIMENSIONS.items()
             if d in breakdown
         ],

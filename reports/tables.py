@@ -28,7 +28,8 @@ def overview_tables(data: dict) -> list[Table]:
     months = Table("responses", _("Số phiếu theo tháng"), [_("Tháng"), _("Số phiếu")])
     months.rows = [[m, n] for m, n in data["months"]]
     tables = [trend, elements, months]
-    if data["g_distribution"]:
+    # Shown once the engine provides the G:1 … G:5 share rows.
+    if any(count for _label, count, _share in data["g_distribution"]):
         dist = Table(
             "overall",
             _("Phân bố đánh giá chung (G)"),
@@ -161,13 +162,21 @@ def agency_tables(data: dict) -> list[Table]:
 
 
 def agency_charts(data: dict) -> dict:
+    # The chart shows the agency and its merged units of the same kind (a province
+    # and the province merged into it); every merged unit stays in the table.
+    agency = data["agency"]
+    series = [
+        (unit, points)
+        for unit, points in data["series"]
+        if unit == agency or unit.kind == agency.kind or len(data["series"]) <= 6
+    ]
     return {
         "series": {
             "type": "line",
             "labels": data["trend_periods"],
             "datasets": [
                 {"label": unit.code, "data": [v.value for _p, v in points]}
-                for unit, points in data["series"]
+                for unit, points in series
             ],
             "percent": True,
         },
