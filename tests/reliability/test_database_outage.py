@@ -11,6 +11,7 @@ import textwrap
 import pytest
 from django.conf import settings
 from django.db import OperationalError, connection
+from django.utils import translation
 
 from sipas.middleware import server_error
 from surveys.models import Answer, Response
@@ -68,18 +69,21 @@ def test_the_same_form_sent_again_after_the_outage_is_stored_once(citizen, count
 
 @pytest.mark.django_db
 def test_a_database_error_outside_any_view_still_gets_the_503_page(rf):
-    try:
-        raise OperationalError("could not connect to server")
-    except OperationalError:
-        response = server_error(rf.get("/"))
+    # LocaleMiddleware has chosen Vietnamese for the request before the error.
+    with translation.override("vi"):
+        try:
+            raise OperationalError("could not connect to server")
+        except OperationalError:
+            response = server_error(rf.get("/"))
     _assert_is_the_outage_page(response)
 
 
 def test_another_error_gets_the_plain_500_page_without_a_trace(rf):
-    try:
-        raise ValueError("secret detail")
-    except ValueError:
-        response = server_error(rf.get("/"))
+    with translation.override("vi"):
+        try:
+            raise ValueError("secret detail")
+        except ValueError:
+            response = server_error(rf.get("/"))
     html = response.content.decode()
     assert response.status_code == 500
     assert "Đã xảy ra lỗi" in html
