@@ -1,6 +1,8 @@
 """Fixtures for the admin tests: the demo province and a few places elsewhere."""
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from agencies.models import AdministrativeUnit, Agency
 
@@ -48,3 +50,11 @@ def commune_centre(reference_data) -> Agency:
         .order_by("code")
         .first()
     )
+
+
+@pytest.fixture(autouse=True)
+def default_language_afterwards():
+    """Requests through the test client activate their language in this thread;
+    put Vietnamese back so later tests that render outside a request see it."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
