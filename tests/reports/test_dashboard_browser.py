@@ -55,6 +55,16 @@ def browser():
 
 
 @pytest.fixture(autouse=True)
+def forget_cached_items():
+    """These tests flush the database, so questionnaire version ids are reused by
+    later tests; surveys.services caches items by version id for the process."""
+    from surveys import services
+
+    yield
+    services._items_cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def plain_http_cookies(settings):
     """The live server speaks plain HTTP: secure-only cookies would not come back."""
     settings.SESSION_COOKIE_SECURE = False
