@@ -72,6 +72,7 @@ lint: devenv
 	$(VENV)/bin/ruff format --check .
 	SECRET_KEY=lint $(PY) manage.py makemigrations --check --dry-run
 
+messages: export DEBUG ?= true
 messages: devenv
 	$(PY) manage.py makemessages -l en --no-obsolete
 	$(PY) manage.py compilemessages -l en

@@ -87,7 +87,10 @@ class AdministrativeUnit(models.Model):
 class Agency(models.Model):
     class Kind(models.TextChoices):
         PEOPLES_COMMITTEE_PROVINCE = "ubnd_tinh", _("UBND cấp tỉnh")
-        SERVICE_CENTRE_PROVINCE = "tthcc_tinh", _("Trung tâm Phục vụ hành chính công tỉnh")
+        SERVICE_CENTRE_PROVINCE = (
+            "tthcc_tinh",
+            _("Trung tâm Phục vụ hành chính công tỉnh"),
+        )
         DEPARTMENT = "so", _("Sở, ban, ngành")
         PEOPLES_COMMITTEE_DISTRICT = "ubnd_huyen", _("UBND cấp huyện (trước 2025)")
         PEOPLES_COMMITTEE_COMMUNE = "ubnd_xa", _("UBND cấp xã")
@@ -149,7 +152,9 @@ class Agency(models.Model):
             super().save(update_fields=["path"])
             if old:
                 # Re-root the descendants that hung under the old path.
-                for child in Agency.objects.filter(path__startswith=old).exclude(pk=self.pk):
+                for child in Agency.objects.filter(path__startswith=old).exclude(
+                    pk=self.pk
+                ):
                     child.path = path + child.path[len(old) :]
                     child.save(update_fields=["path"])
 
@@ -222,10 +227,15 @@ class Procedure(models.Model):
     levels = models.CharField(_("cấp thực hiện"), max_length=60, blank=True)
     competent_authority = models.TextField(_("cơ quan có thẩm quyền"), blank=True)
     decision = models.CharField(_("quyết định công bố"), max_length=255, blank=True)
-    official_url = models.URLField(_("đường dẫn chính thức"), max_length=500, blank=True)
+    official_url = models.URLField(
+        _("đường dẫn chính thức"), max_length=500, blank=True
+    )
     source = models.TextField(_("nguồn"), blank=True)
     agencies = models.ManyToManyField(
-        Agency, verbose_name=_("cơ quan giải quyết"), blank=True, related_name="procedures"
+        Agency,
+        verbose_name=_("cơ quan giải quyết"),
+        blank=True,
+        related_name="procedures",
     )
     service_points = models.ManyToManyField(
         ServicePoint,
