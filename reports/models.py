@@ -32,7 +32,7 @@ class IndexResult(models.Model):
     # Breakdowns for dashboards (channel=truc_tiep, procedure=1.000894, age_group=60+);
     # both empty for the official headline rows that export_indices publishes.
     dimension = models.CharField(max_length=20, blank=True, default="")
-    dimension_value = models.CharField(max_length=40, blank=True, default="")
+    dimension_value = models.CharField(max_length=200, blank=True, default="")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     indicator = models.CharField(max_length=12)
     value = models.FloatField(null=True)
@@ -95,7 +95,7 @@ class AnswerCount(models.Model):
         "surveys.QuestionnaireVersion", on_delete=models.CASCADE, related_name="+"
     )
     dimension = models.CharField(max_length=20, blank=True, default="")
-    dimension_value = models.CharField(max_length=40, blank=True, default="")
+    dimension_value = models.CharField(max_length=200, blank=True, default="")
     item_code = models.CharField(max_length=10)
     value = models.PositiveSmallIntegerField()
     count = models.PositiveIntegerField()
@@ -145,7 +145,7 @@ class MaskCount(models.Model):
         "surveys.QuestionnaireVersion", on_delete=models.CASCADE, related_name="+"
     )
     dimension = models.CharField(max_length=20, blank=True, default="")
-    dimension_value = models.CharField(max_length=40, blank=True, default="")
+    dimension_value = models.CharField(max_length=200, blank=True, default="")
     mask = models.PositiveIntegerField()
     count = models.PositiveIntegerField()
 
