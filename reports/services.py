@@ -17,7 +17,8 @@ from __future__ import annotations
 import datetime
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -657,8 +658,10 @@ def _first_and_last_submission() -> list[datetime.datetime | None]:
 
 def _forget_dirty(noted: list[tuple[int, datetime.datetime]]) -> None:
     """Delete processed dirty marks unless they were noted again meanwhile."""
-    for pk, noted_at in noted:
-        DirtyAgencyDay.objects.filter(pk=pk, noted_at=noted_at).delete()
+    # One transaction: thousands of marks are one commit, not one each (SQLite).
+    with transaction.atomic():
+        for pk, noted_at in noted:
+            DirtyAgencyDay.objects.filter(pk=pk, noted_at=noted_at).delete()
 
 
 # --- new responses, the debounced sweep, flagged responses -------------------------
@@ -687,6 +690,22 @@ def _mark_dirty(pairs: set[tuple[int, datetime.date]]) -> None:
         unique_fields=["agency", "day"],
         batch_size=1000,
     )
+
+
+@contextmanager
+def deferred_sweep() -> Iterator[None]:
+    """Hold back the debounced sweep while a bulk load stores many responses.
+
+    The dirty marks are still written with the responses; they are processed by
+    `compute_indices` (a bulk rebuild, cheaper than sweeping every agency-day) or
+    by the periodic sweep in beat. Without this, a bulk load with tasks running
+    in-process would sweep thousands of agency-days inside the loading command.
+    """
+    cache.set(SWEEP_LOCK_KEY, "deferred", timeout=None)
+    try:
+        yield
+    finally:
+        cache.delete(SWEEP_LOCK_KEY)
 
 
 def enqueue_sweep() -> bool:

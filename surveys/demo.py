@@ -421,14 +421,16 @@ def seed_responses(
 ) -> int:
     """Store `count` demo responses through store_responses; returns how many.
 
-    All batches share one transaction: the demo data lands whole or not at all,
-    and the index engine is notified once, after the commit, instead of once per
-    batch.
+    All batches share one transaction: the demo data lands whole or not at all.
+    The engine's sweep is deferred: the dirty marks are processed by
+    `compute_indices` (which `make demo` runs next) or by beat's periodic sweep.
     """
+    from reports.services import deferred_sweep
+
     plan = build_plan(province=province, year=year, seed=seed, today=today)
     stored = 0
     batch: list[ResponseDraft] = []
-    with transaction.atomic():
+    with deferred_sweep(), transaction.atomic():
         for draft in generate(plan, count, seed):
             batch.append(draft)
             if len(batch) == batch_size:

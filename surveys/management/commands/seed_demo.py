@@ -68,3 +68,7 @@ class Command(BaseCommand):
                 f"in {time.monotonic() - started:.1f} s."
             )
         )
+        self.stdout.write(
+            "Indices: run `manage.py compute_indices --sync` (make demo does), or let "
+            "the worker's periodic sweep pick the new responses up."
+        )
