@@ -396,6 +396,12 @@ def main() -> int:
                 "2",
                 "--worker-class",
                 "gthread",
+                # Longer than the citizens' think time: with gunicorn's default of
+                # 2 s an idle kept-alive connection is closed just as the client
+                # reuses it, which locust counts as a reset (a client artifact;
+                # a reverse proxy in front of gunicorn holds the client side).
+                "--keep-alive",
+                "10",
                 "--log-level",
                 "warning",
             ],
