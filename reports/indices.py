@@ -316,6 +316,11 @@ def compute_rows(
     element E1 75.0 4
     aspect A_DV 75.0 4
     overall G 100.0 2
+    share G:1 0.0 2
+    share G:2 0.0 2
+    share G:3 0.0 2
+    share G:4 100.0 2
+    share G:5 0.0 2
     """
     rows: list[Row] = []
     satisfied = method.satisfied_values
@@ -376,6 +381,18 @@ def compute_rows(
         rows.append(
             _item_row("overall", method.overall_item, hits, sum(options.values()))
         )
+        # The distribution of G for the dashboards ("G:1" … "G:5", % of the answers
+        # to G). Not part of the published contract (its shares are the household
+        # form's single-choice items), so export_indices leaves these rows out.
+        for option in range(1, 6):
+            rows.append(
+                _item_row(
+                    "share",
+                    f"{method.overall_item}:{option}",
+                    options.get(option, 0),
+                    sum(options.values()),
+                )
+            )
 
     for code, option_values in catalogue.choices.items():
         if code not in method.share_items:

@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from agencies.models import Agency
-from reports.indices import DEFAULT_METHODOLOGY
+from reports.indices import DEFAULT_METHODOLOGY, METHODOLOGIES
 from reports.models import IndexResult
 from reports.periods import LOCAL_TZ, parse_period
 from surveys.importing import write_table
@@ -31,9 +31,12 @@ COLUMNS = [
 
 
 def published(period: str, agency: Agency | None = None, methodology: str = ""):
+    method = METHODOLOGIES[methodology or DEFAULT_METHODOLOGY]
+    # The distribution of the overall item (G:1 … G:5) is a dashboard row, not a
+    # published indicator (CONTRACT: shares are the household form's choices).
     rows = IndexResult.objects.filter(
-        period=period, methodology=methodology or DEFAULT_METHODOLOGY, dimension=""
-    )
+        period=period, methodology=method.code, dimension=""
+    ).exclude(kind="share", indicator__startswith=f"{method.overall_item}:")
     if agency is not None:
         rows = rows.filter(agency=agency)
     return rows.select_related("agency").order_by(
