@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from reports.filters import read_filters
 from reports.queries import Value, significant_change
 from tests.dashboard_fixtures import *  # noqa: F403
-from tests.dashboard_fixtures import FOREIGN_NAME, full_results
+from tests.dashboard_fixtures import FOREIGN_NAME, full_results, result
 
 
 def _csv(response) -> list[list[str]]:
@@ -237,3 +237,20 @@ def test_the_dashboards_speak_english_through_the_language_cookie(
         translation.activate(settings.LANGUAGE_CODE)
     assert "Ranking of agencies of the same type" in body
     assert "Not ranked (fewer than 30 responses or no data)" in body
+
+
+def test_the_procedure_field_filter_reads_the_field_rows(
+    client, province_analyst, agencies, index_results
+):
+    result(
+        agencies["UBND-T33"],
+        "A_DV",
+        72.5,
+        60,
+        dimension="field",
+        dimension_value="Hộ tịch",
+    ).save()
+    client.force_login(province_analyst)
+    response = client.get("/dashboard/?agency=UBND-T33&field=Hộ tịch")
+    assert response.context["headline"].value == 72.5
+    assert response.context["headline"].n == 60
