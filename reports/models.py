@@ -80,17 +80,21 @@ class IndexResult(models.Model):
 class AnswerCount(models.Model):
     """How many answers chose each option: the aggregate indices are computed from.
 
-    Official rows (dimension "") are per local day (Asia/Ho_Chi_Minh) so that a new
-    response only makes its agency-day be rebuilt. Breakdown rows (dimension
-    "channel", "gender", "age_group", "procedure") keep only the headline items
-    (A_DV items and G) and are per month (``day`` = the 1st), which keeps them small:
-    every period is a whole number of months. Flagged responses are not counted.
+    Kept current by adding the counts of each newly counted response (exactly once:
+    surveys.Response.counted), never by rescanning raw answers; a repair rebuilds
+    them from raw answers (reports.services.rebuild_aggregates). ``month`` is the
+    first day of a local (Asia/Ho_Chi_Minh) month: every period is a whole number of
+    months. Official rows (dimension "") count every option of every item. Breakdown
+    rows (see reports.services.DIMENSIONS) keep only the headline items, satisfied
+    (5) or not (1), in a bucket as coarse as the periods they are shown for: the
+    month for channels, the quarter's first month for fields and respondent groups,
+    January for single procedures. Flagged responses are not counted.
     """
 
     agency = models.ForeignKey(
         "agencies.Agency", on_delete=models.CASCADE, related_name="+"
     )
-    day = models.DateField()
+    month = models.DateField()
     version = models.ForeignKey(
         "surveys.QuestionnaireVersion", on_delete=models.CASCADE, related_name="+"
     )
@@ -102,11 +106,11 @@ class AnswerCount(models.Model):
 
     class Meta:
         constraints = [
-            # Rebuild of one agency-day: DELETE WHERE agency_id = … AND day = ….
+            # The conflict target of the delta upsert (count = count + new).
             models.UniqueConstraint(
                 fields=[
                     "agency",
-                    "day",
+                    "month",
                     "version",
                     "dimension",
                     "dimension_value",
@@ -117,13 +121,13 @@ class AnswerCount(models.Model):
             )
         ]
         indexes = [
-            # Indices of a period: WHERE day BETWEEN … GROUP BY agency, version, ….
-            models.Index(fields=["day"], name="answer_count_day"),
+            # Indices of a period: WHERE month BETWEEN … GROUP BY agency, version, ….
+            models.Index(fields=["month"], name="answer_count_month"),
         ]
 
     def __str__(self) -> str:
         return (
-            f"{self.agency_id} {self.day} {self.item_code}={self.value}: {self.count}"
+            f"{self.agency_id} {self.month} {self.item_code}={self.value}: {self.count}"
         )
 
 
@@ -133,14 +137,14 @@ class MaskCount(models.Model):
     ``mask`` has one bit per element (reports.indices.Methodology.element_bit); 0 is
     a response without any satisfaction answer. The number of responses with at
     least one answer in an element or aspect is then a sum over masks, exact over
-    any set of days and agencies (a response has one day and one agency).
-    Same granularity rules as AnswerCount.
+    any set of months and agencies (a response has one month and one agency).
+    Same granularity and upkeep as AnswerCount.
     """
 
     agency = models.ForeignKey(
         "agencies.Agency", on_delete=models.CASCADE, related_name="+"
     )
-    day = models.DateField()
+    month = models.DateField()
     version = models.ForeignKey(
         "surveys.QuestionnaireVersion", on_delete=models.CASCADE, related_name="+"
     )
@@ -151,11 +155,10 @@ class MaskCount(models.Model):
 
     class Meta:
         constraints = [
-            # Rebuild of one agency-day: DELETE WHERE agency_id = … AND day = ….
             models.UniqueConstraint(
                 fields=[
                     "agency",
-                    "day",
+                    "month",
                     "version",
                     "dimension",
                     "dimension_value",
@@ -165,31 +168,8 @@ class MaskCount(models.Model):
             )
         ]
         indexes = [
-            # Indices of a period: WHERE day BETWEEN … GROUP BY agency, version, mask.
-            models.Index(fields=["day"], name="mask_count_day"),
+            models.Index(fields=["month"], name="mask_count_month"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.agency_id} {self.day} mask {self.mask}: {self.count}"
-
-
-class DirtyAgencyDay(models.Model):
-    """An agency-day whose aggregates must be rebuilt (new or accepted responses).
-
-    Written in the same transaction as the responses; ``noted_at`` is bumped on
-    every new note, so a sweep deletes only the rows it has actually processed.
-    """
-
-    agency = models.ForeignKey(
-        "agencies.Agency", on_delete=models.CASCADE, related_name="+"
-    )
-    day = models.DateField()
-    noted_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["agency", "day"], name="dirty_agency_day")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.agency_id} {self.day}"
+        return f"{self.agency_id} {self.month} mask {self.mask}: {self.count}"

@@ -1,20 +1,28 @@
 """The index engine: keep the aggregates current and turn them into IndexResult rows.
 
-Flow. ``surveys.services.store_responses`` calls :func:`note_new_responses` inside
-its transaction: the touched agency-days are upserted into DirtyAgencyDay and one
-debounced sweep is enqueued after commit. The sweep (:func:`sweep_dirty`) rebuilds
-the AnswerCount/MaskCount rows of those agency-days from raw answers (a few
-hundred rows each) and recomputes the year, quarter and month they fall in for the
-agencies concerned. :func:`recompute_period` rebuilds a whole period (all agencies)
-from raw answers; beat runs it nightly for the current and previous periods.
+Flow. A response is stored with ``counted = False``; ``surveys.services`` calls
+:func:`note_new_responses`, which enqueues one debounced sweep after commit. The
+sweep (:func:`sweep_dirty`) adds the counts of the uncounted responses to the
+month aggregates (AnswerCount/MaskCount, an upsert ``count = count + new``), marks
+them counted in the same transaction — so each response is counted exactly once —
+and rewrites the year, quarter and month indices of the agency-scopes concerned.
+:func:`recompute_period` rewrites a whole period from the aggregates (beat does
+it nightly for the current and previous periods); :func:`rebuild_aggregates`
+rebuilds a year's aggregates from raw answers, a repair that ``compute_indices
+--rebuild`` runs.
 
-Indices are computed in Python from the aggregates (reports.indices), never from
-raw answers: a period reads a few thousand aggregate rows per agency at most.
+Indices are computed in Python (reports.indices) from group counts that the
+database sums from the aggregates (own agency, or the agency's subtree through the
+materialised paths), never from raw answers: a period reads one row per group.
+Writers of aggregates and indices take one lock (:func:`_lock_engine`), so a sweep
+and a recompute never interleave.
 """
 
 from __future__ import annotations
 
 import datetime
+import io
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -28,13 +36,13 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from reports import indices
-from reports.models import AnswerCount, DirtyAgencyDay, IndexResult, MaskCount
+from reports.models import AnswerCount, IndexResult, MaskCount
 from reports.periods import (
     Period,
-    day_start,
     local_day,
     parse_period,
     periods_of_day,
+    periods_of_year,
 )
 from surveys.models import Item, QuestionnaireVersion, Response
 
@@ -49,21 +57,29 @@ DIMENSIONS: dict[str, str] = {
     "field": "p.field",
 }
 # Which period granularities get breakdown rows (IndexResult), to keep them small:
-# dashboards filter every period by channel and procedure field; the respondent
-# groups are shown per year and quarter; single procedures only per year.
+# dashboards filter every period by channel, years and quarters by procedure
+# field; respondent groups are shown per year and quarter, single procedures per
+# year. The aggregates of a dimension are kept per bucket of its coarsest
+# granularity (a channel per month, a field per quarter, a procedure per year).
 BREAKDOWN_GRANULARITIES: dict[str, set[str]] = {
     "channel": {"year", "quarter", "month"},
-    "field": {"year", "quarter", "month"},
+    "field": {"year", "quarter"},
     "gender": {"year", "quarter"},
     "age_group": {"year", "quarter"},
     "procedure": {"year"},
 }
+# Breakdowns the agency page shows as one number per value: only the headline
+# indicator is written for them (channel and field rows also carry the elements,
+# G and its distribution, for the filtered overview).
+HEADLINE_ONLY = {"gender", "age_group", "procedure"}
 # Breakdown aggregates keep only satisfied (5) / not satisfied (1) per item: all
 # the headline indicators need, at a fraction of the rows.
 COLLAPSED_VALUE = "CASE WHEN a.value IN (4, 5) THEN 5 ELSE 1 END"
 SWEEP_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_SWEEP_DEBOUNCE_SECONDS", 30)
 SWEEP_LOCK_KEY = "reports:sweep-scheduled"
 SWEEP_BATCH = 5000
+ENGINE_LOCK_ID = 0x51FA5  # pg_advisory_xact_lock key shared by all engine writers
+ID_CHUNK = 1000
 
 
 # --- what the questionnaires ask ---------------------------------------------------
@@ -131,17 +147,31 @@ def load_setup() -> Setup:
     )
 
 
-# --- rebuilding aggregates from raw answers ---------------------------------------
+# --- aggregates: counted from new responses, or rebuilt from raw answers ----------
 
 
-def _day_sql(column: str, *, month: bool = False) -> str:
-    """SQL for the local (Asia/Ho_Chi_Minh) day, or its month's 1st, of a timestamp."""
+def _bucket_unit(dimension: str) -> str:
+    """The bucket of a dimension's aggregates: month, quarter or year."""
+    if not dimension:
+        return "month"
+    allowed = BREAKDOWN_GRANULARITIES[dimension]
+    return next(u for u in ("month", "quarter", "year") if u in allowed)
+
+
+def _bucket_sql(column: str, unit: str) -> str:
+    """SQL for the first day of the local (Asia/Ho_Chi_Minh) month, quarter or
+    year of a timestamp. Literal percent signs are doubled: the SQL runs with
+    parameters."""
     if connection.vendor == "postgresql":
         local = f"({column} AT TIME ZONE 'Asia/Ho_Chi_Minh')"
-        return f"date_trunc('month', {local})::date" if month else f"{local}::date"
+        return f"date_trunc('{unit}', {local})::date"
     # SQLite stores UTC text; Vietnam has kept UTC+7 without DST since 1975.
-    modifier = ", 'start of month'" if month else ""
-    return f"date({column}, '+7 hours'{modifier})"
+    if unit == "year":
+        return f"date({column}, '+7 hours', 'start of year')"
+    if unit == "month":
+        return f"date({column}, '+7 hours', 'start of month')"
+    back = f"((CAST(strftime('%%m', {column}, '+7 hours') AS INTEGER) - 1) %% 3)"
+    return f"date({column}, '+7 hours', 'start of month', '-' || {back} || ' months')"
 
 
 def _mask_case(setup: Setup) -> tuple[str, list]:
@@ -154,18 +184,18 @@ def _mask_case(setup: Setup) -> tuple[str, list]:
     return f"CASE a.item_code {whens} ELSE 0 END", params
 
 
-def _insert_aggregates(
-    setup: Setup,
-    where: str,
-    params: list,
-    *,
-    breakdowns: bool,
-    official: bool = True,
-) -> None:
-    """INSERT … SELECT the aggregates of the responses matching `where` (on r).
+ANSWER_KEY = (
+    "agency_id, month, version_id, dimension, dimension_value, item_code, value"
+)
+MASK_KEY = "agency_id, month, version_id, dimension, dimension_value, mask"
 
-    Official rows per day; breakdown rows per month for the headline items.
-    The caller has deleted the rows being replaced.
+
+def _insert_aggregates(setup: Setup, where: str, params: list, *, add: bool) -> None:
+    """INSERT … SELECT the aggregates of the unflagged responses matching `where`
+    (on r): official rows per month, breakdown rows per their bucket.
+
+    With ``add`` the counts are added to existing rows (the delta of newly counted
+    responses); without, the caller has deleted the rows being replaced.
     """
     false = "false" if connection.vendor == "postgresql" else "0"
     # Raw SQL: datetimes must be adapted like the ORM does (UTC text on SQLite).
@@ -179,21 +209,27 @@ def _insert_aggregates(
     mask_case, mask_params = _mask_case(setup)
     sat_codes = list(setup.element_of_item) or [""]
     sat_in = ", ".join(["%s"] * len(sat_codes))
-    targets = []
-    if official:
-        targets.append(("''", "''", _day_sql("r.submitted_at"), "", None))
-    if breakdowns and setup.headline_items:
-        month = _day_sql("r.submitted_at", month=True)
+    headline_in = ", ".join(["%s"] * len(setup.headline_items))
+    targets = [("", "''", "", None)]
+    if setup.headline_items:
         for name, expr in DIMENSIONS.items():
             join = (
                 "JOIN agencies_procedure p ON p.id = r.procedure_id"
                 if name in ("procedure", "field")
                 else ""
             )
-            targets.append((f"'{name}'", expr, month, join, expr))
-    headline_in = ", ".join(["%s"] * len(setup.headline_items))
+            targets.append((name, expr, join, expr))
+
+    def upsert(key: str, table: str) -> str:
+        if not add:
+            return ""
+        return (
+            f" ON CONFLICT ({key}) DO UPDATE SET count = {table}.count + excluded.count"
+        )
+
     with connection.cursor() as cursor:
-        for dim, dim_value, day, join, present in targets:
+        for dim, dim_value, join, present in targets:
+            bucket = _bucket_sql("r.submitted_at", _bucket_unit(dim))
             extra, extra_params = "", []
             group_dim = f", {dim_value}" if present is not None else ""
             value = COLLAPSED_VALUE if present is not None else "a.value"
@@ -202,30 +238,27 @@ def _insert_aggregates(
                 extra_params = list(setup.headline_items)
             cursor.execute(
                 f"""
-                INSERT INTO reports_answercount
-                    (agency_id, day, version_id, dimension, dimension_value,
-                     item_code, value, count)
-                SELECT r.agency_id, {day}, r.version_id, {dim}, {dim_value},
+                INSERT INTO reports_answercount ({ANSWER_KEY}, count)
+                SELECT r.agency_id, {bucket}, r.version_id, '{dim}', {dim_value},
                        a.item_code, {value}, COUNT(*)
                 FROM surveys_answer a
                 JOIN surveys_response r ON r.id = a.response_id {join}
                 WHERE {base}{extra}
-                GROUP BY r.agency_id, {day}, r.version_id{group_dim},
+                GROUP BY r.agency_id, {bucket}, r.version_id{group_dim},
                          a.item_code, {value}
+                {upsert(ANSWER_KEY, "reports_answercount")}
                 """,
                 params + extra_params,
             )
             having_dim = f" AND {present} <> ''" if present is not None else ""
             cursor.execute(
                 f"""
-                INSERT INTO reports_maskcount
-                    (agency_id, day, version_id, dimension, dimension_value, mask,
-                     count)
-                SELECT x.agency_id, x.day, x.version_id, {dim}, x.dim_value,
+                INSERT INTO reports_maskcount ({MASK_KEY}, count)
+                SELECT x.agency_id, x.bucket, x.version_id, '{dim}', x.dim_value,
                        x.mask, COUNT(*)
                 FROM (
                     -- one row per response: the elements it answered
-                    SELECT r.id, r.agency_id, {day} AS day, r.version_id,
+                    SELECT r.id, r.agency_id, {bucket} AS bucket, r.version_id,
                            {dim_value} AS dim_value,
                            COALESCE(SUM(DISTINCT {mask_case}), 0) AS mask
                     FROM surveys_response r {join}
@@ -234,173 +267,70 @@ def _insert_aggregates(
                     WHERE {base}{having_dim}
                     GROUP BY r.id, r.agency_id, r.submitted_at, r.version_id{group_dim}
                 ) x
-                GROUP BY x.agency_id, x.day, x.version_id, x.dim_value, x.mask
+                WHERE true
+                GROUP BY x.agency_id, x.bucket, x.version_id, x.dim_value, x.mask
+                {upsert(MASK_KEY, "reports_maskcount")}
                 """,
                 mask_params + sat_codes + params,
             )
 
 
-def _month_first(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def _next_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
-@transaction.atomic
-def rebuild_agency_days(
-    pairs: Iterable[tuple[int, datetime.date]], setup: Setup
-) -> None:
-    """Rebuild the aggregates of some agency-days (and their agency-months'
-    breakdowns) from raw answers. Idempotent."""
-    by_day: dict[datetime.date, list[int]] = defaultdict(list)
-    by_month: dict[datetime.date, set[int]] = defaultdict(set)
-    for agency_id, day in sorted(set(pairs)):
-        by_day[day].append(agency_id)
-        by_month[_month_first(day)].add(agency_id)
-    # One set of statements per day (and per month for breakdowns), whatever the
-    # number of agencies: a burst of responses on one day is a few statements.
-    for day, agencies in sorted(by_day.items()):
-        for start_at in range(0, len(agencies), 500):
-            part = agencies[start_at : start_at + 500]
-            for model in (AnswerCount, MaskCount):
-                model.objects.filter(agency_id__in=part, day=day, dimension="").delete()
-            start, end = day_start(day), day_start(day + datetime.timedelta(days=1))
-            marks = ", ".join(["%s"] * len(part))
-            _insert_aggregates(
-                setup,
-                f"r.agency_id IN ({marks}) AND r.submitted_at >= %s "
-                "AND r.submitted_at < %s",
-                [*part, start, end],
-                breakdowns=False,
-            )
-    for first, agency_set in sorted(by_month.items()):
-        agencies = sorted(agency_set)
-        for start_at in range(0, len(agencies), 500):
-            part = agencies[start_at : start_at + 500]
-            for model in (AnswerCount, MaskCount):
-                model.objects.filter(agency_id__in=part, day=first).exclude(
-                    dimension=""
-                ).delete()
-            start, end = day_start(first), day_start(_next_month(first))
-            marks = ", ".join(["%s"] * len(part))
-            _insert_aggregates(
-                setup,
-                f"r.agency_id IN ({marks}) AND r.submitted_at >= %s "
-                "AND r.submitted_at < %s",
-                [*part, start, end],
-                breakdowns=True,
-                official=False,
-            )
-
-
-@transaction.atomic
-def rebuild_period_aggregates(period: Period, setup: Setup) -> None:
-    """Rebuild every aggregate row of a period from raw answers (all agencies)."""
-    for model in (AnswerCount, MaskCount):
-        model.objects.filter(day__gte=period.first, day__lte=period.last).delete()
-    start, end = period.bounds()
-    where = "r.submitted_at >= %s AND r.submitted_at < %s"
+def _lock_engine() -> None:
+    """Serialise the writers of aggregates and indices (sweeps, recomputes,
+    rebuilds) until the end of the current transaction. SQLite has one writer
+    at a time anyway."""
     if connection.vendor == "postgresql":
-        _insert_aggregates_grouping_sets(setup, where, [start, end])
-    else:
-        _insert_aggregates(setup, where, [start, end], breakdowns=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ENGINE_LOCK_ID])
 
 
-def _insert_aggregates_grouping_sets(setup: Setup, where: str, params: list) -> None:
-    """PostgreSQL: the same rows as _insert_aggregates(breakdowns=True), with two
-    scans of the answers instead of ten (GROUPING SETS: official per day, each
-    dimension per month). The full rebuild of a year is what this is for."""
-    mask_case, mask_params = _mask_case(setup)
-    sat_codes = list(setup.element_of_item) or [""]
-    sat_in = ", ".join(["%s"] * len(sat_codes))
-    headline = list(setup.headline_items) or [""]
-    headline_in = ", ".join(["%s"] * len(headline))
-    day = _day_sql("r.submitted_at")
-    month = _day_sql("r.submitted_at", month=True)
-    dims = list(DIMENSIONS)
-    dim_columns = ", ".join(f"{DIMENSIONS[d]} AS {d}" for d in dims)
+def count_responses(setup: Setup, pending: list[tuple]) -> None:
+    """Add the counts of uncounted responses (id, …) to the aggregates and mark
+    them counted. Call inside a transaction holding the engine lock."""
+    pk_field = Response._meta.pk
+    for start in range(0, len(pending), ID_CHUNK):
+        ids = [row[0] for row in pending[start : start + ID_CHUNK]]
+        marks = ", ".join(["%s"] * len(ids))
+        prepared = [pk_field.get_db_prep_value(pk, connection) for pk in ids]
+        _insert_aggregates(setup, f"r.id IN ({marks})", prepared, add=True)
+        Response.objects.filter(pk__in=ids).update(counted=True)
 
-    def sets(key: str, dim_key: str) -> str:
-        official = f"(s.agency_id, s.day, s.version_id, {key})"
-        per_dim = [
-            f"(s.agency_id, s.month, s.version_id, s.{d}, {dim_key})" for d in dims
-        ]
-        return ", ".join([official, *per_dim])
 
-    dimension = (
-        "CASE "
-        + " ".join(f"WHEN GROUPING(s.{d}) = 0 THEN '{d}'" for d in dims)
-        + " ELSE '' END"
+def pending_responses() -> list[tuple]:
+    """(id, agency_id, submitted_at) of every response waiting to be counted."""
+    return list(
+        Response.objects.filter(counted=False, flagged=False)
+        .order_by("submitted_at")
+        .values_list("id", "agency_id", "submitted_at")
     )
-    value = (
-        "CASE "
-        + " ".join(f"WHEN GROUPING(s.{d}) = 0 THEN COALESCE(s.{d}, '')" for d in dims)
-        + " ELSE '' END"
+
+
+def count_pending(setup: Setup) -> set[str]:
+    """Count every uncounted response; returns the periods whose indices changed.
+    Call inside a transaction holding the engine lock."""
+    touched: set[str] = set()
+    pending = pending_responses()
+    count_responses(setup, pending)
+    for day in {local_day(at) for _pk, _agency, at in pending}:
+        touched.update(periods_of_day(day))
+    return touched
+
+
+def rebuild_aggregates(year: int, setup: Setup) -> None:
+    """Rebuild every aggregate row of a year from raw answers (all agencies): the
+    repair for aggregates that a bug or a manual database edit put out of step.
+    The year's unflagged responses are all counted afterwards. Call inside a
+    transaction holding the engine lock."""
+    period = parse_period(str(year))
+    for model in (AnswerCount, MaskCount):
+        model.objects.filter(month__gte=period.first, month__lte=period.last).delete()
+    start, end = period.bounds()
+    _insert_aggregates(
+        setup, "r.submitted_at >= %s AND r.submitted_at < %s", [start, end], add=False
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO reports_answercount
-                (agency_id, day, version_id, dimension, dimension_value, item_code,
-                 value, count)
-            SELECT agency_id, day, version_id, dimension, dimension_value,
-                   item_code, value, n
-            FROM (
-                SELECT s.agency_id, s.version_id, s.item_code,
-                       CASE WHEN GROUPING(s.value) = 0 THEN s.value ELSE s.sat END
-                           AS value,
-                       CASE WHEN GROUPING(s.day) = 0 THEN s.day ELSE s.month END
-                           AS day,
-                       {dimension} AS dimension, {value} AS dimension_value,
-                       COUNT(*) AS n
-                FROM (
-                    SELECT r.agency_id, r.version_id, a.item_code, a.value,
-                           {COLLAPSED_VALUE} AS sat, {day} AS day,
-                           {month} AS month, {dim_columns}
-                    FROM surveys_answer a
-                    JOIN surveys_response r ON r.id = a.response_id
-                    LEFT JOIN agencies_procedure p ON p.id = r.procedure_id
-                    WHERE r.flagged = false AND {where}
-                ) s
-                GROUP BY GROUPING SETS (
-                    {sets("s.item_code, s.value", "s.item_code, s.sat")}
-                )
-            ) g
-            WHERE dimension = ''
-               OR (dimension_value <> '' AND item_code IN ({headline_in}))
-            """,
-            params + headline,
-        )
-        cursor.execute(
-            f"""
-            INSERT INTO reports_maskcount
-                (agency_id, day, version_id, dimension, dimension_value, mask, count)
-            SELECT agency_id, day, version_id, dimension, dimension_value, mask, n
-            FROM (
-                SELECT s.agency_id, s.version_id, s.mask,
-                       CASE WHEN GROUPING(s.day) = 0 THEN s.day ELSE s.month END
-                           AS day,
-                       {dimension} AS dimension, {value} AS dimension_value,
-                       COUNT(*) AS n
-                FROM (
-                    SELECT r.agency_id, r.version_id, {day} AS day,
-                           {month} AS month, {dim_columns},
-                           COALESCE(SUM(DISTINCT {mask_case}), 0) AS mask
-                    FROM surveys_response r
-                    LEFT JOIN agencies_procedure p ON p.id = r.procedure_id
-                    LEFT JOIN surveys_answer a
-                        ON a.response_id = r.id AND a.item_code IN ({sat_in})
-                    WHERE r.flagged = false AND {where}
-                    GROUP BY r.id, p.code, p.field
-                ) s
-                GROUP BY GROUPING SETS ({sets("s.mask", "s.mask")})
-            ) g
-            WHERE dimension = '' OR dimension_value <> ''
-            """,
-            mask_params + sat_codes + params,
-        )
+    Response.objects.filter(
+        counted=False, flagged=False, submitted_at__gte=start, submitted_at__lt=end
+    ).update(counted=True)
 
 
 # --- computing indices from aggregates -------------------------------------------
@@ -409,67 +339,111 @@ def _insert_aggregates_grouping_sets(setup: Setup, where: str, params: list) -> 
 GroupKey = tuple[int, str, str, str, str]  # agency, scope, questionnaire, dim, value
 
 
-def _ancestors(path: str) -> list[int]:
-    return [int(part) for part in path.strip("/").split("/") if part]
+def _closure_sql() -> str:
+    """(agency_id, ancestor_id) for every agency and each agency on its
+    materialised path, itself included."""
+    if connection.vendor == "postgresql":
+        return (
+            "SELECT g.id AS agency_id, x.part::integer AS ancestor_id "
+            "FROM agencies_agency g, "
+            "unnest(string_to_array(btrim(g.path, '/'), '/')) AS x(part) "
+            "WHERE g.path <> ''"
+        )
+    return (
+        "SELECT g.id AS agency_id, CAST(j.value AS INTEGER) AS ancestor_id "
+        "FROM agencies_agency g, "
+        "json_each('[' || replace(trim(g.path, '/'), '/', ',') || ']') j "
+        "WHERE g.path <> ''"
+    )
 
 
-def _collect(period: Period, setup: Setup) -> dict[GroupKey, indices.Counts]:
+def _group_sql(table: str, cell: str, period: Period, dims: list[str], only) -> tuple:
+    """SQL summing one aggregate table (alias t) into groups: one row per (agency,
+    scope, version, dimension, value) with its cells as a JSON object {cell: n}.
+
+    Own groups read the official rows; subtree groups read the official rows and
+    the breakdown rows of `dims`, pooled over each agency's ancestors. `only`
+    ({(agency_id, scope)}) restricts the groups.
+    """
+    own_filter, subtree_filter = "", ""
+    params_own: list = [period.first, period.last]
+    params_sub: list = [period.first, period.last, *dims]
+    if only is not None:
+        own_ids = sorted(a for a, scope in only if scope == "own") or [0]
+        sub_ids = sorted(a for a, scope in only if scope == "subtree") or [0]
+        own_filter = f" AND t.agency_id IN ({', '.join(['%s'] * len(own_ids))})"
+        subtree_filter = f" AND c.ancestor_id IN ({', '.join(['%s'] * len(sub_ids))})"
+        params_own += own_ids
+        params_sub += sub_ids
+    pack = (
+        "json_object_agg" if connection.vendor == "postgresql" else "json_group_object"
+    )
+    sql = f"""
+        SELECT target, scope, version_id, dimension, dimension_value, {pack}(cell, n)
+        FROM (
+            SELECT t.agency_id AS target, 'own' AS scope, t.version_id,
+                   t.dimension, t.dimension_value, {cell} AS cell, SUM(t.count) AS n
+            FROM {table} t
+            WHERE t.month >= %s AND t.month <= %s AND t.dimension = ''{own_filter}
+            GROUP BY t.agency_id, t.version_id, t.dimension, t.dimension_value, {cell}
+            UNION ALL
+            SELECT c.ancestor_id, 'subtree', t.version_id, t.dimension,
+                   t.dimension_value, {cell}, SUM(t.count)
+            FROM {table} t JOIN ({_closure_sql()}) c ON c.agency_id = t.agency_id
+            WHERE t.month >= %s AND t.month <= %s
+              AND t.dimension IN ({", ".join(["%s"] * len(dims))}){subtree_filter}
+            GROUP BY c.ancestor_id, t.version_id, t.dimension, t.dimension_value,
+                     {cell}
+        ) cells
+        GROUP BY target, scope, version_id, dimension, dimension_value
+    """
+    return sql, params_own + params_sub
+
+
+def _collect(
+    period: Period, setup: Setup, only: set[tuple[int, str]] | None = None
+) -> dict[GroupKey, indices.Counts]:
     """Sum the aggregates of a period into own and subtree groups.
 
     Breakdown rows (dimension set) are summed for the subtree scope only (what
     dashboards read) and only for the dimensions BREAKDOWN_GRANULARITIES allows
     at this period's granularity.
     """
-    paths = dict(Agency.objects.values_list("id", "path"))
-    groups: dict[GroupKey, indices.Counts] = defaultdict(indices.Counts)
-    targets_cache: dict[tuple[int, bool], list[tuple[int, str]]] = {}
     dims = [""] + [
         d
         for d, allowed in BREAKDOWN_GRANULARITIES.items()
         if period.granularity in allowed
     ]
-    dims_in = ", ".join(["%s"] * len(dims))
-
-    def targets(agency_id: int, breakdown: bool) -> list[tuple[int, str]]:
-        key = (agency_id, breakdown)
-        if key not in targets_cache:
-            chain = _ancestors(paths.get(agency_id, "")) or [agency_id]
-            own = [] if breakdown else [(agency_id, "own")]
-            targets_cache[key] = own + [(a, "subtree") for a in chain]
-        return targets_cache[key]
-
+    groups: dict[GroupKey, indices.Counts] = defaultdict(indices.Counts)
+    value_cell = "t.item_code || ':' || CAST(t.value AS TEXT)"
+    mask_cell = "CAST(t.mask AS TEXT)"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT agency_id, version_id, dimension, dimension_value, item_code, value,
-                   SUM(count)
-            FROM reports_answercount
-            WHERE day >= %s AND day <= %s AND dimension IN ({dims_in})
-            GROUP BY agency_id, version_id, dimension, dimension_value, item_code, value
-            """,
-            [period.first, period.last, *dims],
-        )
-        for agency_id, version_id, dim, dv, item, value, count in cursor.fetchall():
+        sql, params = _group_sql("reports_answercount", value_cell, period, dims, only)
+        cursor.execute(sql, params)
+        for target, scope, version_id, dim, dv, cells in cursor.fetchall():
             q = setup.version_questionnaire.get(version_id)
             if q is None:
                 continue
-            for target, scope in targets(agency_id, bool(dim)):
-                groups[(target, scope, q, dim, dv)].add_value(item, value, int(count))
-        cursor.execute(
-            f"""
-            SELECT agency_id, version_id, dimension, dimension_value, mask, SUM(count)
-            FROM reports_maskcount
-            WHERE day >= %s AND day <= %s AND dimension IN ({dims_in})
-            GROUP BY agency_id, version_id, dimension, dimension_value, mask
-            """,
-            [period.first, period.last, *dims],
-        )
-        for agency_id, version_id, dim, dv, mask, count in cursor.fetchall():
+            counts = groups[(target, scope, q, dim, dv)]
+            values = counts.values
+            for key, n in (
+                json.loads(cells) if isinstance(cells, str) else cells
+            ).items():
+                item, _sep, option = key.rpartition(":")
+                options = values.setdefault(item, {})
+                option = int(option)
+                options[option] = options.get(option, 0) + int(n)
+        sql, params = _group_sql("reports_maskcount", mask_cell, period, dims, only)
+        cursor.execute(sql, params)
+        for target, scope, version_id, dim, dv, cells in cursor.fetchall():
             q = setup.version_questionnaire.get(version_id)
             if q is None:
                 continue
-            for target, scope in targets(agency_id, bool(dim)):
-                groups[(target, scope, q, dim, dv)].add_mask(mask, int(count))
+            counts = groups[(target, scope, q, dim, dv)]
+            for key, n in (
+                json.loads(cells) if isinstance(cells, str) else cells
+            ).items():
+                counts.add_mask(int(key), int(n))
     return groups
 
 
@@ -493,46 +467,40 @@ RESULT_COLUMNS = (
 
 
 def _result_rows(
-    period: Period,
-    setup: Setup,
-    groups: dict[GroupKey, indices.Counts],
-    only: set[tuple[int, str]] | None,
-) -> list[tuple]:
+    period: Period, setup: Setup, groups: dict[GroupKey, indices.Counts]
+) -> Iterator[tuple]:
     """IndexResult rows as tuples in RESULT_COLUMNS order."""
     now = timezone.now()
-    results: list[tuple] = []
     for (agency_id, scope, q, dim, dv), counts in groups.items():
-        if only is not None and (agency_id, scope) not in only:
-            continue
         # A group without any response is not published (CONTRACT: no n = 0 group).
         if counts.responses == 0:
             continue
         method = setup.methodology[q]
         catalogue = setup.breakdown_catalogue[q] if dim else setup.catalogue[q]
+        headline = method.headline.get(q) if dim in HEADLINE_ONLY else None
         for row in indices.compute_rows(method, catalogue, counts):
             if dim and row.kind == "item":
                 continue
+            if headline is not None and row.indicator != headline:
+                continue
             ci = row.ci95 or (None, None)
-            results.append(
-                (
-                    method.code,
-                    period.code,
-                    agency_id,
-                    scope,
-                    q,
-                    dim,
-                    dv,
-                    row.kind,
-                    row.indicator,
-                    indices.rounded(row.value),
-                    row.n,
-                    indices.rounded(ci[0]),
-                    indices.rounded(ci[1]),
-                    row.flag or "",
-                    now,
-                )
+            yield (
+                method.code,
+                period.code,
+                agency_id,
+                scope,
+                q,
+                dim,
+                dv,
+                row.kind,
+                row.indicator,
+                indices.rounded(row.value),
+                row.n,
+                indices.rounded(ci[0]),
+                indices.rounded(ci[1]),
+                row.flag or "",
+                now,
             )
-    return results
 
 
 def _copy_text(value: object) -> str:
@@ -543,32 +511,32 @@ def _copy_text(value: object) -> str:
     return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
 
 
-def _insert_results(results: list[tuple]) -> None:
+def _insert_results(results: Iterable[tuple]) -> int:
     """COPY on PostgreSQL (Django's bulk_create costs more than the maths)."""
     table = IndexResult._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            import io
-
             buffer = io.StringIO()
+            written = 0
             for row in results:
-                buffer.write("\t".join(_copy_text(v) for v in row) + "\n")
+                buffer.write("\t".join(map(_copy_text, row)) + "\n")
+                written += 1
             buffer.seek(0)
             cursor.cursor.copy_from(buffer, table, columns=RESULT_COLUMNS)
-        else:
-            columns = ", ".join(RESULT_COLUMNS)
-            marks = ", ".join(["%s"] * len(RESULT_COLUMNS))
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({marks})", results
-            )
+            return written
+        rows = list(results)
+        columns = ", ".join(RESULT_COLUMNS)
+        marks = ", ".join(["%s"] * len(RESULT_COLUMNS))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+        return len(rows)
 
 
-@transaction.atomic
 def write_period(
     period: Period, setup: Setup, only: set[tuple[int, str]] | None = None
 ) -> int:
-    """Replace the IndexResult rows of a period (or of some agency-scopes of it)."""
-    results = _result_rows(period, setup, _collect(period, setup), only)
+    """Replace the IndexResult rows of a period (or of some agency-scopes of it).
+    Call inside a transaction holding the engine lock."""
+    groups = _collect(period, setup, only)
     methods = {m.code for m in setup.methodology.values()} or {
         indices.DEFAULT_METHODOLOGY
     }
@@ -585,60 +553,40 @@ def write_period(
                     scope=scope, agency_id__in=agency_ids[start : start + 500]
                 )
                 part.delete()
-    if results:
-        _insert_results(results)
-    return len(results)
+    return _insert_results(_result_rows(period, setup, groups))
 
 
-def recompute_period(code: str, *, rebuild: bool = True) -> int:
-    """Recompute every index of one period, all agencies, both scopes.
+def recompute_periods(codes: Iterable[str], *, rebuild: bool = False) -> dict[str, int]:
+    """Rewrite every index of some periods, all agencies, both scopes.
 
-    With ``rebuild`` (the default) the period's aggregates are first rebuilt from
-    raw answers, which also repairs anything a sweep missed; dirty marks inside
-    the period are then cleared. Idempotent: running it twice gives the same rows.
-    Returns the number of IndexResult rows written.
+    Uncounted responses are counted first, and the other periods they fall in are
+    rewritten too, so no index is left behind its aggregates. With ``rebuild``
+    the aggregates of the periods' years are first rebuilt from raw answers (a
+    repair). Idempotent: running it twice gives the same rows. Returns the number
+    of IndexResult rows written per period.
     """
-    period = parse_period(code)
-    setup = load_setup()
-    noted = list(
-        DirtyAgencyDay.objects.filter(
-            day__gte=period.first, day__lte=period.last
-        ).values_list("id", "noted_at")
-    )
-    if rebuild:
-        rebuild_period_aggregates(period, setup)
-    written = write_period(period, setup)
-    if rebuild:
-        _forget_dirty(noted)
-    return written
-
-
-def recompute_periods(codes: Iterable[str]) -> dict[str, int]:
-    """Recompute several periods, rebuilding each day's aggregates only once.
-
-    Years go first; a quarter or month inside an already rebuilt year only has
-    its indices rewritten. Returns rows written per period.
-    """
-    periods = sorted(
-        {parse_period(code) for code in codes},
-        key=lambda p: (p.first, -(p.last - p.first).days),
-    )
-    rebuilt: list[Period] = []
-    written: dict[str, int] = {}
-    for period in periods:
-        covered = any(
-            r.first <= period.first and period.last <= r.last for r in rebuilt
+    periods = {parse_period(code).code for code in codes}
+    with transaction.atomic():
+        _lock_engine()
+        setup = load_setup()
+        if rebuild:
+            for year in sorted({int(code[:4]) for code in periods}):
+                rebuild_aggregates(year, setup)
+        periods |= count_pending(setup)
+        ordered = sorted(
+            (parse_period(code) for code in periods),
+            key=lambda p: (p.first, -(p.last - p.first).days),
         )
-        written[period.code] = recompute_period(period.code, rebuild=not covered)
-        if not covered:
-            rebuilt.append(period)
-    return written
+        return {p.code: write_period(p, setup) for p in ordered}
+
+
+def recompute_period(code: str, *, rebuild: bool = False) -> int:
+    """Rewrite every index of one period (see :func:`recompute_periods`)."""
+    return recompute_periods([code], rebuild=rebuild)[parse_period(code).code]
 
 
 def periods_with_responses() -> list[str]:
     """Every year, quarter and month of the years that have responses."""
-    from reports.periods import periods_of_year
-
     years = sorted(
         {local_day(at).year for at in _first_and_last_submission() if at is not None}
     )
@@ -656,50 +604,30 @@ def _first_and_last_submission() -> list[datetime.datetime | None]:
     return [bounds["first"], bounds["last"]]
 
 
-def _forget_dirty(noted: list[tuple[int, datetime.datetime]]) -> None:
-    """Delete processed dirty marks unless they were noted again meanwhile."""
-    # One transaction: thousands of marks are one commit, not one each (SQLite).
-    with transaction.atomic():
-        for pk, noted_at in noted:
-            DirtyAgencyDay.objects.filter(pk=pk, noted_at=noted_at).delete()
-
-
 # --- new responses, the debounced sweep, flagged responses -------------------------
 
 
 def note_new_responses(touched: set[tuple[int, int, datetime.datetime]]) -> None:
-    """Mark the agency-days of newly stored responses for recomputation.
+    """Schedule the counting of newly stored responses.
 
     Called inside the storing transaction with (agency_id, version_id,
-    submitted_at) tuples. The dirty marks commit or roll back with the responses;
-    one debounced sweep is enqueued after commit. Never raises because the broker
-    is down: the periodic sweep catches up.
+    submitted_at) tuples of the unflagged responses; they are stored uncounted,
+    so they are the sweep's queue whether or not this sweep is ever sent. One
+    debounced sweep is enqueued after commit. Never raises because the broker is
+    down: the periodic sweep catches up.
     """
-    _mark_dirty({(agency_id, local_day(at)) for agency_id, _version, at in touched})
-    transaction.on_commit(enqueue_sweep)
-
-
-def _mark_dirty(pairs: set[tuple[int, datetime.date]]) -> None:
-    if not pairs:
-        return
-    now = timezone.now()
-    DirtyAgencyDay.objects.bulk_create(
-        [DirtyAgencyDay(agency_id=a, day=d, noted_at=now) for a, d in sorted(pairs)],
-        update_conflicts=True,
-        update_fields=["noted_at"],
-        unique_fields=["agency", "day"],
-        batch_size=1000,
-    )
+    if touched:
+        transaction.on_commit(enqueue_sweep)
 
 
 @contextmanager
 def deferred_sweep() -> Iterator[None]:
     """Hold back the debounced sweep while a bulk load stores many responses.
 
-    The dirty marks are still written with the responses; they are processed by
-    `compute_indices` (a bulk rebuild, cheaper than sweeping every agency-day) or
-    by the periodic sweep in beat. Without this, a bulk load with tasks running
-    in-process would sweep thousands of agency-days inside the loading command.
+    The responses are still stored uncounted; they are counted by
+    `compute_indices` (which writes every period once instead of sweeping batch
+    after batch) or by the periodic sweep in beat. Without this, a bulk load with
+    tasks running in-process would sweep inside the loading command.
     """
     cache.set(SWEEP_LOCK_KEY, "deferred", timeout=None)
     try:
@@ -736,53 +664,58 @@ def enqueue_sweep() -> bool:
         return False
 
 
-def sweep_dirty(limit: int = SWEEP_BATCH) -> int:
-    """Rebuild the dirty agency-days and recompute the periods they fall in.
+def _ancestors(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
 
-    Only the own rows of the dirty agencies and the subtree rows of them and
-    their ancestors are rewritten. Returns the number of agency-days processed.
+
+def sweep_dirty(limit: int = SWEEP_BATCH) -> int:
+    """Count up to `limit` uncounted responses and rewrite the periods they fall
+    in, for the agency-scopes concerned only: the own rows of their agencies and
+    the subtree rows of those agencies and their ancestors. One transaction:
+    counts, counted marks and indices commit together. Returns the number of
+    responses counted.
     """
     try:
         cache.delete(SWEEP_LOCK_KEY)  # later notes schedule a new sweep
     except Exception:
         log.warning("cache unavailable while sweeping", exc_info=True)
-    dirty = list(
-        DirtyAgencyDay.objects.order_by("day", "agency_id").values_list(
-            "id", "agency_id", "day", "noted_at"
-        )[:limit]
-    )
-    if not dirty:
-        return 0
-    setup = load_setup()
-    rebuild_agency_days([(a, d) for _pk, a, d, _at in dirty], setup)
-    paths = dict(
-        Agency.objects.filter(id__in={a for _pk, a, _d, _at in dirty}).values_list(
-            "id", "path"
+    with transaction.atomic():
+        _lock_engine()
+        pending = list(
+            Response.objects.filter(counted=False, flagged=False)
+            .order_by("submitted_at")
+            .values_list("id", "agency_id", "submitted_at")[:limit]
         )
-    )
-    affected: dict[str, set[tuple[int, str]]] = defaultdict(set)
-    for _pk, agency_id, day, _at in dirty:
-        scopes = {(agency_id, "own")} | {
-            (a, "subtree") for a in _ancestors(paths.get(agency_id, "")) or [agency_id]
-        }
-        for code in periods_of_day(day):
-            affected[code] |= scopes
-    for code, only in sorted(affected.items()):
-        write_period(parse_period(code), setup, only)
-    _forget_dirty([(pk, at) for pk, _a, _d, at in dirty])
-    return len(dirty)
+        if not pending:
+            return 0
+        setup = load_setup()
+        count_responses(setup, pending)
+        paths = dict(
+            Agency.objects.filter(
+                id__in={agency for _pk, agency, _at in pending}
+            ).values_list("id", "path")
+        )
+        affected: dict[str, set[tuple[int, str]]] = defaultdict(set)
+        for agency_id, day in {(agency, local_day(at)) for _pk, agency, at in pending}:
+            chain = _ancestors(paths.get(agency_id, "")) or [agency_id]
+            scopes = {(agency_id, "own")} | {(a, "subtree") for a in chain}
+            for code in periods_of_day(day):
+                affected[code] |= scopes
+        for code, only in sorted(affected.items()):
+            write_period(parse_period(code), setup, only)
+    return len(pending)
 
 
 @transaction.atomic
 def accept_flagged(response_ids: Iterable) -> int:
-    """Unflag responses a reviewer accepted so that they count; marks them dirty.
+    """Unflag responses a reviewer accepted so that the next sweep counts them.
 
     Returns the number of responses that were flagged and are now accepted.
     """
     flagged = Response.objects.filter(pk__in=list(response_ids), flagged=True)
     rows = list(flagged.values_list("agency_id", "submitted_at"))
+    # Accepted responses are still uncounted: the next sweep counts them.
     count = flagged.update(flagged=False, flag_reason="")
-    _mark_dirty({(agency_id, local_day(at)) for agency_id, at in rows})
     if rows:
         transaction.on_commit(enqueue_sweep)
     return count

@@ -24,20 +24,20 @@ RETRY = {
 
 @shared_task(soft_time_limit=1500, time_limit=1800, **RETRY)
 def recompute_period_task(period: str) -> int:
-    """Rebuild the aggregates and indices of one period; returns rows written."""
+    """Rewrite the indices of one period from the aggregates; returns rows written."""
     return services.recompute_period(period)
 
 
 @shared_task(soft_time_limit=3000, time_limit=3600, **RETRY)
 def recompute_recent_periods_task() -> dict[str, int]:
-    """Nightly: rebuild the current and previous year, quarter and month."""
+    """Nightly: rewrite the current and previous year, quarter and month."""
     today = timezone.localdate()
-    return {code: services.recompute_period(code) for code in recent_periods(today)}
+    return services.recompute_periods(recent_periods(today))
 
 
 @shared_task(soft_time_limit=240, time_limit=300, **RETRY)
 def sweep_dirty_task() -> int:
-    """Process the agency-days marked dirty by new or accepted responses."""
+    """Count new or accepted responses and rewrite the indices they change."""
     processed = services.sweep_dirty()
     if processed >= services.SWEEP_BATCH:
         services.enqueue_sweep()  # more left: continue in a fresh task

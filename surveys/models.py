@@ -273,12 +273,16 @@ class Response(models.Model):
     # sha256 of the response's content: the same response_id with other content is
     # refused.
     fingerprint = models.CharField(max_length=64, blank=True)
+    # Whether the index engine's aggregates include this response. Stored False;
+    # the sweep adds the counts of uncounted, unflagged responses and sets it in
+    # the same transaction, so every response is counted exactly once.
+    counted = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("phiếu trả lời")
         verbose_name_plural = _("phiếu trả lời")
         indexes = [
-            # Recompute of one agency-day and exports of a period: WHERE agency_id = …
+            # Exports of a period per agency: WHERE agency_id = …
             # AND submitted_at BETWEEN …
             models.Index(
                 fields=["agency", "submitted_at"], name="response_agency_time"
@@ -292,6 +296,12 @@ class Response(models.Model):
                 fields=["submitted_at"],
                 name="response_flagged_time",
                 condition=models.Q(flagged=True),
+            ),
+            # The engine's queue: WHERE NOT counted AND NOT flagged.
+            models.Index(
+                fields=["submitted_at"],
+                name="response_uncounted",
+                condition=models.Q(counted=False, flagged=False),
             ),
         ]
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.test import Client
 
 from reports import services
-from reports.models import DirtyAgencyDay, IndexResult
+from reports.models import IndexResult
 from sipas.celery import app
 from surveys.models import Response
 from tests.reliability.conftest import closed_port, filled_form, send
@@ -51,7 +51,7 @@ def real_broker(monkeypatch):
 
 
 def _periodic_sweep() -> dict:
-    """The beat entry that sweeps dirty agency-days (at least every 15 minutes)."""
+    """The beat entry that counts new responses (at least every 15 minutes)."""
     entries = [
         entry
         for entry in settings.CELERY_BEAT_SCHEDULE.values()
@@ -67,10 +67,10 @@ def _periodic_sweep() -> dict:
 def _wait_until_swept(timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not DirtyAgencyDay.objects.exists():
+        if not Response.objects.filter(counted=False).exists():
             return
         time.sleep(0.2)
-    raise AssertionError("the worker did not sweep the dirty agency-days")
+    raise AssertionError("the worker did not count the new responses")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -83,7 +83,7 @@ def test_with_redis_down_a_submission_is_stored_and_acknowledged(
     assert "/cam-on/" in sent["Location"]
     assert Response.objects.count() == 1
     # The work for the engine is remembered in the database, not only in Redis.
-    assert DirtyAgencyDay.objects.filter(agency=counter.agency).exists()
+    assert Response.objects.filter(agency=counter.agency, counted=False).exists()
     assert citizen.get(sent["Location"]).status_code == 200
 
 

@@ -1,5 +1,5 @@
-"""The engine's moving parts: dirty agency-days, the debounced sweep, flagged
-responses, idempotent tasks, breakdown rows for dashboards."""
+"""The engine's moving parts: the queue of uncounted responses, the debounced
+sweep, flagged responses, idempotent tasks, breakdown rows for dashboards."""
 
 import datetime
 
@@ -8,9 +8,9 @@ from django.core.cache import cache
 
 from agencies.models import Agency
 from reports import services, tasks
-from reports.models import DirtyAgencyDay, IndexResult
+from reports.models import AnswerCount, IndexResult
 from reports.periods import LOCAL_TZ
-from surveys.models import Questionnaire
+from surveys.models import Questionnaire, Response
 from surveys.services import ResponseDraft, store_responses
 
 ALL_FIVE = {code: 5 for code in ["E1.1", "E2.1", "E3.1", "E4.1", "E5.1", "G"]}
@@ -41,15 +41,32 @@ def headline(agency, period="2026", scope="own", indicator="E1.1"):
 JUNE = datetime.datetime(2026, 6, 15, 9, tzinfo=LOCAL_TZ)
 
 
-def test_new_responses_mark_their_agency_day_dirty_in_the_same_transaction(
+def uncounted():
+    return Response.objects.filter(counted=False, flagged=False).count()
+
+
+def test_new_responses_are_stored_uncounted_and_a_sweep_is_scheduled(
     exit_version, commune_centre, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         store_responses([draft(exit_version, commune_centre, ALL_FIVE, JUNE)])
-    assert list(DirtyAgencyDay.objects.values_list("agency_id", "day")) == [
-        (commune_centre.pk, datetime.date(2026, 6, 15))
-    ]
+    assert uncounted() == 1
     assert services.enqueue_sweep in callbacks
+    assert not AnswerCount.objects.exists()
+
+
+def test_the_sweep_counts_each_response_exactly_once(exit_version, commune_centre):
+    store_responses([draft(exit_version, commune_centre, {"E1.1": 5}, JUNE)])
+    assert services.sweep_dirty() == 1
+    assert services.sweep_dirty() == 0  # nothing left: counts are not added twice
+    store_responses([draft(exit_version, commune_centre, {"E1.1": 5}, JUNE)])
+    assert services.sweep_dirty() == 1
+    assert uncounted() == 0
+    june = AnswerCount.objects.get(
+        agency=commune_centre, item_code="E1.1", value=5, dimension=""
+    )
+    assert (june.month, june.count) == (datetime.date(2026, 6, 1), 2)
+    assert headline(commune_centre).n == 2
 
 
 def test_many_responses_enqueue_one_debounced_sweep(
@@ -79,10 +96,10 @@ def test_a_submission_succeeds_when_the_broker_is_unreachable(
     with django_capture_on_commit_callbacks(execute=True):
         stored = store_responses([draft(exit_version, commune_centre, ALL_FIVE, JUNE)])
     assert len(stored) == 1
-    assert DirtyAgencyDay.objects.count() == 1  # the periodic sweep will take it
+    assert uncounted() == 1  # the periodic sweep will take it
     assert services.sweep_dirty() == 1
     assert headline(commune_centre).value == 100.0
-    assert DirtyAgencyDay.objects.count() == 0
+    assert uncounted() == 0
 
 
 def test_the_sweep_updates_own_and_every_ancestor_subtree(exit_version, commune_centre):
@@ -184,9 +201,15 @@ def test_dashboard_breakdowns_are_computed_for_headline_indicators(
         scope="subtree",
         dimension="gender",
         dimension_value="nu",
-        indicator="G",
+        indicator="A_DV",
     )
     assert (round(women.value, 2), women.n) == (66.67, 3)
+    # respondent groups carry only the headline (the agency page's tables)
+    assert set(
+        IndexResult.objects.filter(dimension="gender").values_list(
+            "indicator", flat=True
+        )
+    ) == {"A_DV"}
     # dashboards read breakdowns of the subtree scope only; months get no
     # respondent-group rows (BREAKDOWN_GRANULARITIES keeps the table small)
     assert not IndexResult.objects.exclude(dimension="").filter(scope="own").exists()
@@ -201,22 +224,33 @@ def test_breakdowns_by_procedure_and_its_field(exit_version, commune_centre):
     store_responses(
         [
             draft(
-                exit_version, commune_centre, {"G": g}, JUNE, procedure_id=procedure.pk
+                exit_version,
+                commune_centre,
+                {"E2.1": g, "G": g},
+                JUNE,
+                procedure_id=procedure.pk,
             )
             for g in (5, 2)
         ]
     )
     services.recompute_periods(["2026"])
-    for dimension, value in [("procedure", procedure.code), ("field", procedure.field)]:
+    for dimension, value, indicator in [
+        ("procedure", procedure.code, "A_DV"),
+        ("field", procedure.field, "G"),
+        ("field", procedure.field, "E2"),
+    ]:
         row = IndexResult.objects.get(
             agency=commune_centre,
             period="2026",
             scope="subtree",
             dimension=dimension,
             dimension_value=value,
-            indicator="G",
+            indicator=indicator,
         )
         assert (row.value, row.n) == (50.0, 2)
+    # fields are broken down for years and quarters, not months
+    assert IndexResult.objects.filter(period="2026-Q2", dimension="field").exists()
+    assert not IndexResult.objects.filter(period="2026-06", dimension="field").exists()
 
 
 def test_the_recent_periods_task_covers_current_and_previous_periods(

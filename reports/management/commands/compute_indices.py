@@ -17,8 +17,16 @@ class Command(BaseCommand):
             "--period", nargs="+", action="extend", metavar="P", default=[]
         )
         parser.add_argument("--sync", action="store_true", help="run in this process")
+        parser.add_argument(
+            "--rebuild",
+            action="store_true",
+            help="first rebuild the aggregates of the periods' years from raw answers "
+            "(a repair; implies --sync)",
+        )
 
-    def handle(self, *args, period: list[str], sync: bool, **options) -> None:
+    def handle(
+        self, *args, period: list[str], sync: bool, rebuild: bool, **options
+    ) -> None:
         for code in period:
             try:
                 parse_period(code)
@@ -28,8 +36,9 @@ class Command(BaseCommand):
         if not codes:
             self.stdout.write("No responses: nothing to compute.")
             return
-        if sync:
-            for code, rows in services.recompute_periods(codes).items():
+        if sync or rebuild:
+            written = services.recompute_periods(codes, rebuild=rebuild)
+            for code, rows in written.items():
                 self.stdout.write(f"{code}: {rows} index rows")
             return
         from reports.tasks import recompute_period_task
