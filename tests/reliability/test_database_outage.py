@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import textwrap
 
 import pytest
 from django.conf import settings
-from django.db import OperationalError, connection
+from django.db import OperationalError
 from django.utils import translation
 
 from sipas.middleware import server_error
@@ -40,18 +39,6 @@ def lost_after_answers(monkeypatch):
         monkeypatch.setattr(services, "_insert_answers", original)
 
     return arm, disarm
-
-
-def _fail_when(pattern: str):
-    """An execute wrapper that loses the database at the first matching statement."""
-    matcher = re.compile(pattern, re.IGNORECASE)
-
-    def wrapper(execute, sql, params, many, context):
-        if matcher.search(sql):
-            raise OperationalError("server closed the connection unexpectedly")
-        return execute(sql, params, many, context)
-
-    return wrapper
 
 
 def _assert_is_the_outage_page(response) -> None:
