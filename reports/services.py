@@ -282,6 +282,10 @@ def _lock_engine() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ENGINE_LOCK_ID])
+            # Group sums hash a few hundred thousand rows: keep them in memory.
+            # JIT compiling costs more than it saves on these short statements.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL jit = off")
 
 
 def count_responses(setup: Setup, pending: list[tuple]) -> None:
@@ -331,6 +335,11 @@ def rebuild_aggregates(year: int, setup: Setup) -> None:
     Response.objects.filter(
         counted=False, flagged=False, submitted_at__gte=start, submitted_at__lt=end
     ).update(counted=True)
+    if connection.vendor == "postgresql":
+        # The tables changed wholesale: fresh statistics keep the group sums on
+        # hash plans (stale ones made them sort millions of rows on disk).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE reports_answercount, reports_maskcount")
 
 
 # --- computing indices from aggregates -------------------------------------------
@@ -357,13 +366,16 @@ def _closure_sql() -> str:
     )
 
 
-def _group_sql(table: str, cell: str, period: Period, dims: list[str], only) -> tuple:
+def _group_sql(
+    table: str, columns: str, cell: str, period: Period, dims: list[str], only
+) -> tuple[str, list]:
     """SQL summing one aggregate table (alias t) into groups: one row per (agency,
     scope, version, dimension, value) with its cells as a JSON object {cell: n}.
 
     Own groups read the official rows; subtree groups read the official rows and
     the breakdown rows of `dims`, pooled over each agency's ancestors. `only`
-    ({(agency_id, scope)}) restricts the groups.
+    ({(agency_id, scope)}) restricts the groups. Sums are grouped by the raw
+    `columns`; the `cell` text key is only built for the summed rows.
     """
     own_filter, subtree_filter = "", ""
     params_own: list = [period.first, period.last]
@@ -378,23 +390,25 @@ def _group_sql(table: str, cell: str, period: Period, dims: list[str], only) -> 
     pack = (
         "json_object_agg" if connection.vendor == "postgresql" else "json_group_object"
     )
+    dims_in = ", ".join(["%s"] * len(dims))
     sql = f"""
-        SELECT target, scope, version_id, dimension, dimension_value, {pack}(cell, n)
+        SELECT target, scope, version_id, dimension, dimension_value, {pack}({cell}, n)
         FROM (
             SELECT t.agency_id AS target, 'own' AS scope, t.version_id,
-                   t.dimension, t.dimension_value, {cell} AS cell, SUM(t.count) AS n
+                   t.dimension, t.dimension_value, {columns}, SUM(t.count) AS n
             FROM {table} t
             WHERE t.month >= %s AND t.month <= %s AND t.dimension = ''{own_filter}
-            GROUP BY t.agency_id, t.version_id, t.dimension, t.dimension_value, {cell}
+            GROUP BY t.agency_id, t.version_id, t.dimension, t.dimension_value,
+                     {columns}
             UNION ALL
             SELECT c.ancestor_id, 'subtree', t.version_id, t.dimension,
-                   t.dimension_value, {cell}, SUM(t.count)
+                   t.dimension_value, {columns}, SUM(t.count)
             FROM {table} t JOIN ({_closure_sql()}) c ON c.agency_id = t.agency_id
             WHERE t.month >= %s AND t.month <= %s
-              AND t.dimension IN ({", ".join(["%s"] * len(dims))}){subtree_filter}
+              AND t.dimension IN ({dims_in}){subtree_filter}
             GROUP BY c.ancestor_id, t.version_id, t.dimension, t.dimension_value,
-                     {cell}
-        ) cells
+                     {columns}
+        ) t
         GROUP BY target, scope, version_id, dimension, dimension_value
     """
     return sql, params_own + params_sub
@@ -415,10 +429,10 @@ def _collect(
         if period.granularity in allowed
     ]
     groups: dict[GroupKey, indices.Counts] = defaultdict(indices.Counts)
-    value_cell = "t.item_code || ':' || CAST(t.value AS TEXT)"
-    mask_cell = "CAST(t.mask AS TEXT)"
+    value_cell = ("t.item_code, t.value", "t.item_code || ':' || CAST(t.value AS TEXT)")
+    mask_cell = ("t.mask", "CAST(t.mask AS TEXT)")
     with connection.cursor() as cursor:
-        sql, params = _group_sql("reports_answercount", value_cell, period, dims, only)
+        sql, params = _group_sql("reports_answercount", *value_cell, period, dims, only)
         cursor.execute(sql, params)
         for target, scope, version_id, dim, dv, cells in cursor.fetchall():
             q = setup.version_questionnaire.get(version_id)
@@ -433,7 +447,7 @@ def _collect(
                 options = values.setdefault(item, {})
                 option = int(option)
                 options[option] = options.get(option, 0) + int(n)
-        sql, params = _group_sql("reports_maskcount", mask_cell, period, dims, only)
+        sql, params = _group_sql("reports_maskcount", *mask_cell, period, dims, only)
         cursor.execute(sql, params)
         for target, scope, version_id, dim, dv, cells in cursor.fetchall():
             q = setup.version_questionnaire.get(version_id)
@@ -531,29 +545,68 @@ def _insert_results(results: Iterable[tuple]) -> int:
         return len(rows)
 
 
-def write_period(
-    period: Period, setup: Setup, only: set[tuple[int, str]] | None = None
-) -> int:
-    """Replace the IndexResult rows of a period (or of some agency-scopes of it).
-    Call inside a transaction holding the engine lock."""
-    groups = _collect(period, setup, only)
-    methods = {m.code for m in setup.methodology.values()} or {
-        indices.DEFAULT_METHODOLOGY
-    }
-    stale = IndexResult.objects.filter(period=period.code, methodology__in=methods)
+def _existing_rows(
+    period: Period, methods: set[str], only: set[tuple[int, str]] | None
+) -> dict[tuple, tuple[int, tuple]]:
+    """The period's current IndexResult rows (of some agency-scopes): key → (id,
+    published values), keys and values laid out like :func:`_row_key`."""
+    current = IndexResult.objects.filter(period=period.code, methodology__in=methods)
+    fields = ("id", *(RESULT_COLUMNS[i] for i in KEY_AT + VALUES_AT))
     if only is None:
-        stale.delete()
+        parts = [current]
     else:
         by_scope: dict[str, list[int]] = defaultdict(list)
         for agency_id, scope in only:
             by_scope[scope].append(agency_id)
-        for scope, agency_ids in by_scope.items():
-            for start in range(0, len(agency_ids), 500):
-                part = stale.filter(
-                    scope=scope, agency_id__in=agency_ids[start : start + 500]
-                )
-                part.delete()
-    return _insert_results(_result_rows(period, setup, groups))
+        parts = [
+            current.filter(scope=scope, agency_id__in=ids[start : start + 500])
+            for scope, ids in by_scope.items()
+            for start in range(0, len(ids), 500)
+        ]
+    split = 1 + len(KEY_AT)
+    return {
+        row[1:split]: (row[0], row[split:])
+        for part in parts
+        for row in part.values_list(*fields)
+    }
+
+
+# Positions in RESULT_COLUMNS of a row's identity and of what it publishes.
+KEY_AT = (0, 2, 3, 4, 5, 6, 8)
+VALUES_AT = (7, 9, 10, 11, 12, 13)
+
+
+def write_period(
+    period: Period, setup: Setup, only: set[tuple[int, str]] | None = None
+) -> int:
+    """Bring the IndexResult rows of a period (or of some agency-scopes of it) in
+    line with the aggregates, writing only the rows whose published values
+    changed (``computed_at`` is when a row last changed). Returns the number of
+    rows the period has for those agency-scopes. Call inside a transaction
+    holding the engine lock."""
+    groups = _collect(period, setup, only)
+    methods = {m.code for m in setup.methodology.values()} or {
+        indices.DEFAULT_METHODOLOGY
+    }
+    existing = _existing_rows(period, methods, only)
+    fresh: list[tuple] = []
+    replaced: list[int] = []
+    computed = 0
+    for row in _result_rows(period, setup, groups):
+        computed += 1
+        old = existing.pop(tuple(row[i] for i in KEY_AT), None)
+        if old is not None:
+            if old[1] == tuple(row[i] for i in VALUES_AT):
+                continue
+            replaced.append(old[0])
+        fresh.append(row)
+    # rows of groups that no longer have responses go too
+    replaced.extend(pk for pk, _values in existing.values())
+    for start in range(0, len(replaced), 1000):
+        IndexResult.objects.filter(pk__in=replaced[start : start + 1000]).delete()
+    if fresh:
+        _insert_results(fresh)
+    return computed
 
 
 def recompute_periods(codes: Iterable[str], *, rebuild: bool = False) -> dict[str, int]:
