@@ -26,12 +26,18 @@ from reports.periods import LOCAL_TZ, parse_period
 from surveys.models import (
     RESPONDENT_FIELDS,
     Answer,
-    Channel,
     Questionnaire,
     QuestionnaireVersion,
     Response,
 )
-from surveys.services import ResponseDraft, fingerprint, items_of, store_responses
+from surveys.services import (
+    CHANNEL_VALUES,
+    RESPONDENT_VALUES,
+    ResponseDraft,
+    fingerprint,
+    items_of,
+    store_responses,
+)
 
 BASE_COLUMNS = [
     "response_id",
@@ -217,12 +223,12 @@ def _parse_row(
     if agency_id is None:
         raise RowError("agency", f"unknown agency code {agency_code!r}")
     channel = values.get("channel", "")
-    if channel and channel not in Channel.values:
+    if channel and channel not in CHANNEL_VALUES:
         raise RowError("channel", f"invalid channel {channel!r}")
     respondent = {}
-    for name, choices in RESPONDENT_FIELDS.items():
+    for name, allowed in RESPONDENT_VALUES.items():
         value = values.get(name, "")
-        if value and value not in choices.values:
+        if value and value not in allowed:
             raise RowError(name, f"invalid value {value!r}")
         if value:
             respondent[name] = value
@@ -345,7 +351,7 @@ def import_responses(path: Path, *, skip_invalid: bool = False) -> ImportReport:
                 column, messages = next(iter(error.message_dict.items()))
                 fail(number, column, "; ".join(messages))
                 continue
-            print_ = fingerprint(draft)
+            print_ = draft.fingerprint = fingerprint(draft)
             if draft.id in seen:
                 if seen[draft.id] == print_:
                     report.skipped += 1

@@ -11,6 +11,7 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -129,9 +130,11 @@ class Item(models.Model):
             for o in self.options
         ]
 
-    @property
-    def option_values(self) -> set[int]:
-        return {o["value"] for o in self.options}
+    @cached_property
+    def option_values(self) -> frozenset[int]:
+        # Items of a published version never change; a draft version's items are
+        # fetched anew for every form (surveys.services.items_of).
+        return frozenset(o["value"] for o in self.options)
 
 
 class Channel(models.TextChoices):
