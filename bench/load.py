@@ -244,7 +244,6 @@ def _verify(ack_file: str, started: str) -> None:
     from django.db.models import Count
 
     from bench.bare_urls import BARE_TABLE
-    from reports.models import DirtyAgencyDay
     from surveys.abuse import TOKEN_SALT
     from surveys.models import Response
 
@@ -278,7 +277,9 @@ def _verify(ack_file: str, started: str) -> None:
                 "acked_not_stored": sum(1 for k in acked if k not in stored),
                 "stored_more_than_once": sum(1 for n in stored.values() if n > 1),
                 "stored_not_acked": sum(1 for k in stored if k not in acked),
-                "dirty_agency_days_left": DirtyAgencyDay.objects.count(),
+                "uncounted_responses_left": Response.objects.filter(
+                    counted=False, flagged=False
+                ).count(),
                 "bare_rows": bare_rows,
             }
         )
@@ -286,11 +287,12 @@ def _verify(ack_file: str, started: str) -> None:
 
 
 def _wait_for_engine(env: dict[str, str], timeout: float = 120) -> float:
-    """Seconds until the worker has swept every dirty agency-day."""
+    """Seconds until the worker has counted every new response."""
     started = time.monotonic()
     code = (
         "import sys; sys.path.insert(0, '.'); import django; django.setup();"
-        "from reports.models import DirtyAgencyDay as D; print(D.objects.count())"
+        "from surveys.models import Response as R;"
+        "print(R.objects.filter(counted=False, flagged=False).count())"
     )
     while time.monotonic() - started < timeout:
         left = (
@@ -530,7 +532,7 @@ def report(result: dict) -> None:
         f"{check['acked_not_stored']}; stored twice {check['stored_more_than_once']}; "
         f"stored-not-acked {check['stored_not_acked']}; indices caught up after "
         f"{result['engine_caught_up_after_s']} s "
-        f"(dirty left {check['dirty_agency_days_left']})"
+        f"(uncounted left {check['uncounted_responses_left']})"
     )
 
 

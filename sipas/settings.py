@@ -171,8 +171,8 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 900)
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A citizen's submission must not hang on a Redis that is down: sending a task
-# tries the broker for about half a second, then gives up (the dirty agency-days
-# stay in the database and are swept once Redis is back). Without this, each send
+# tries the broker for about half a second, then gives up (the responses stay
+# uncounted in the database and are swept once Redis is back). Without this, each send
 # waited ~6 s on the broker and ~20 s on the result store (tests/reliability).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
@@ -190,7 +190,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.recompute_recent_periods_task",
         "schedule": crontab(hour=2, minute=15),
     },
-    # Every 5 minutes: process agency-days marked dirty whose debounced sweep was
+    # Every 5 minutes: count responses whose debounced sweep was
     # never sent (broker down at submission time) or was lost.
     "dirty-sweep": {
         "task": "reports.tasks.sweep_dirty_task",

@@ -1,7 +1,7 @@
 """The one write path for citizens' responses, whatever the channel.
 
-`store_responses` validates and writes a batch atomically (bulk inserts), and tells
-the index engine which agency-days changed. `submit_response` is the single-response
+`store_responses` validates and writes a batch atomically (bulk inserts), stored uncounted,
+and schedules the index engine's sweep. `submit_response` is the single-response
 form of it used by the web form, the kiosk and invitations; imports and the demo
 seeder call `store_responses` with many drafts at once.
 """
@@ -217,8 +217,8 @@ def store_responses(
     """Validate and store drafts in one transaction; all or nothing.
 
     Every draft gets an id and a submission time if it has none. Answers are
-    bulk-inserted. After commit, the index engine is told which agency-days changed
-    so that one debounced recompute follows (never one task per response).
+    bulk-inserted. Responses are stored uncounted; after commit one debounced
+    sweep counts them (never one task per response).
     """
     now = timezone.now()
     responses: list[Response] = []

@@ -102,7 +102,7 @@ def test_when_redis_returns_the_indices_catch_up_with_the_outage(
     real_broker(own_redis.url)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         # No new submission needed: beat's periodic sweep, sent through the broker
-        # as beat sends it, finds the agency-days marked during the outage.
+        # as beat sends it, finds the responses left uncounted during the outage.
         app.send_task(_periodic_sweep()["task"])
         _wait_until_swept()
     caught_up = snapshot()
