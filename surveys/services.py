@@ -1,9 +1,10 @@
 """The one write path for citizens' responses, whatever the channel.
 
-`store_responses` validates and writes a batch atomically (bulk inserts), stored uncounted,
-and schedules the index engine's sweep. `submit_response` is the single-response
-form of it used by the web form, the kiosk and invitations; imports and the demo
-seeder call `store_responses` with many drafts at once.
+`store_responses` validates and writes a batch atomically (bulk inserts); the
+responses are stored uncounted and the index engine's sweep is scheduled.
+`submit_response` is the single-response form of it used by the web form, the
+kiosk and invitations; imports and the demo seeder call `store_responses` with
+many drafts at once.
 """
 
 from __future__ import annotations
