@@ -80,6 +80,10 @@ class IndexResult(models.Model):
 class AnswerCount(models.Model):
     """How many answers chose each option: the aggregate indices are computed from.
 
+    A response counts for its own agency (``pooled`` False) and for every agency
+    above it (``pooled`` True): an agency's own scope is its unpooled rows, its
+    subtree scope all of its rows.
+
     Kept current by adding the counts of each newly counted response (exactly once:
     surveys.Response.counted), never by rescanning raw answers; a repair rebuilds
     them from raw answers (reports.services.rebuild_aggregates). ``month`` is the
@@ -94,6 +98,10 @@ class AnswerCount(models.Model):
     agency = models.ForeignKey(
         "agencies.Agency", on_delete=models.CASCADE, related_name="+"
     )
+    # False: the agency's own responses; True: those of the agencies under it
+    # (kept at every agency above a response's own, so a subtree is one agency's
+    # rows).
+    pooled = models.BooleanField(default=False)
     month = models.DateField()
     version = models.ForeignKey(
         "surveys.QuestionnaireVersion", on_delete=models.CASCADE, related_name="+"
@@ -110,6 +118,7 @@ class AnswerCount(models.Model):
             models.UniqueConstraint(
                 fields=[
                     "agency",
+                    "pooled",
                     "month",
                     "version",
                     "dimension",
@@ -144,6 +153,10 @@ class MaskCount(models.Model):
     agency = models.ForeignKey(
         "agencies.Agency", on_delete=models.CASCADE, related_name="+"
     )
+    # False: the agency's own responses; True: those of the agencies under it
+    # (kept at every agency above a response's own, so a subtree is one agency's
+    # rows).
+    pooled = models.BooleanField(default=False)
     month = models.DateField()
     version = models.ForeignKey(
         "surveys.QuestionnaireVersion", on_delete=models.CASCADE, related_name="+"
@@ -158,6 +171,7 @@ class MaskCount(models.Model):
             models.UniqueConstraint(
                 fields=[
                     "agency",
+                    "pooled",
                     "month",
                     "version",
                     "dimension",

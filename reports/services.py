@@ -50,11 +50,11 @@ log = logging.getLogger(__name__)
 
 # Breakdowns for dashboards: the dimension and the SQL giving its value.
 DIMENSIONS: dict[str, str] = {
-    "channel": "r.channel",
-    "gender": "r.gender",
-    "age_group": "r.age_group",
-    "procedure": "p.code",
-    "field": "p.field",
+    "channel": "b.channel",
+    "gender": "b.gender",
+    "age_group": "b.age_group",
+    "procedure": "b.procedure",
+    "field": "b.field",
 }
 # Which period granularities get breakdown rows (IndexResult), to keep them small:
 # dashboards filter every period by channel, years and quarters by procedure
@@ -74,7 +74,7 @@ BREAKDOWN_GRANULARITIES: dict[str, set[str]] = {
 HEADLINE_ONLY = {"gender", "age_group", "procedure"}
 # Breakdown aggregates keep only satisfied (5) / not satisfied (1) per item: all
 # the headline indicators need, at a fraction of the rows.
-COLLAPSED_VALUE = "CASE WHEN a.value IN (4, 5) THEN 5 ELSE 1 END"
+COLLAPSED_VALUE = "CASE WHEN b.value IN (4, 5) THEN 5 ELSE 1 END"
 SWEEP_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_SWEEP_DEBOUNCE_SECONDS", 30)
 SWEEP_LOCK_KEY = "reports:sweep-scheduled"
 SWEEP_BATCH = 5000
@@ -181,44 +181,65 @@ def _mask_case(setup: Setup) -> tuple[str, list]:
     params: list = []
     for code, bit in setup.element_of_item.items():
         params += [code, bit]
-    return f"CASE a.item_code {whens} ELSE 0 END", params
+    return f"CASE b.item_code {whens} ELSE 0 END", params
 
 
 ANSWER_KEY = (
-    "agency_id, month, version_id, dimension, dimension_value, item_code, value"
+    "agency_id, pooled, month, version_id, dimension, dimension_value, item_code, value"
 )
-MASK_KEY = "agency_id, month, version_id, dimension, dimension_value, mask"
+MASK_KEY = "agency_id, pooled, month, version_id, dimension, dimension_value, mask"
+BATCH_TABLE = "reports_engine_batch"
 
 
-def _insert_aggregates(setup: Setup, where: str, params: list, *, add: bool) -> None:
-    """INSERT … SELECT the aggregates of the unflagged responses matching `where`
-    (on r): official rows per month, breakdown rows per their bucket.
-
-    With ``add`` the counts are added to existing rows (the delta of newly counted
-    responses); without, the caller has deleted the rows being replaced.
-    """
+def _source_sql(where: str) -> str:
+    """One row per answer (one with NULL item for a response without answers) of
+    the unflagged responses matching `where` (on r), with what the aggregates
+    are keyed by: the columns the statements of _insert_aggregates read as b."""
     false = "false" if connection.vendor == "postgresql" else "0"
+    return f"""
+        SELECT r.id AS response_id, r.agency_id, r.version_id, r.submitted_at,
+               r.channel, r.gender, r.age_group, p.code AS procedure,
+               p.field AS field, a.item_code, a.value
+        FROM surveys_response r
+        LEFT JOIN agencies_procedure p ON p.id = r.procedure_id
+        LEFT JOIN surveys_answer a ON a.response_id = r.id
+        WHERE r.flagged = {false} AND {where}
+    """
+
+
+def _adapted(params: list) -> list:
     # Raw SQL: datetimes must be adapted like the ORM does (UTC text on SQLite).
-    params = [
+    return [
         connection.ops.adapt_datetimefield_value(p)
         if isinstance(p, datetime.datetime)
         else p
         for p in params
     ]
-    base = f"r.flagged = {false} AND {where}"
+
+
+def _insert_aggregates(
+    setup: Setup, source: str, params: list, *, add: bool, pool: bool
+) -> None:
+    """INSERT … SELECT the aggregates of the answer rows of `source` (see
+    _source_sql): official rows per month, breakdown rows per their bucket.
+
+    Each response counts for its agency (``pooled`` false) and, with `pool`, for
+    every agency above it (``pooled`` true), so that a subtree's counts are its
+    agency's rows, own and pooled, without walking the tree when reading. With
+    ``add`` the counts are added to existing rows (the delta of newly counted
+    responses); without, the caller has deleted the rows being replaced.
+    """
+    params = _adapted(params)
     mask_case, mask_params = _mask_case(setup)
-    sat_codes = list(setup.element_of_item) or [""]
-    sat_in = ", ".join(["%s"] * len(sat_codes))
     headline_in = ", ".join(["%s"] * len(setup.headline_items))
-    targets = [("", "''", "", None)]
+    targets: list[tuple[str, str | None]] = [("", None)]
     if setup.headline_items:
-        for name, expr in DIMENSIONS.items():
-            join = (
-                "JOIN agencies_procedure p ON p.id = r.procedure_id"
-                if name in ("procedure", "field")
-                else ""
-            )
-            targets.append((name, expr, join, expr))
+        targets += list(DIMENSIONS.items())
+    if pool:
+        tree = f"JOIN ({_closure_sql()}) c ON c.agency_id = {{alias}}.agency_id"
+        agency, pooled = "c.ancestor_id", "c.ancestor_id <> {alias}.agency_id"
+    else:
+        tree, agency, pooled = "", "{alias}.agency_id", "%s"
 
     def upsert(key: str, table: str) -> str:
         if not add:
@@ -228,50 +249,74 @@ def _insert_aggregates(setup: Setup, where: str, params: list, *, add: bool) -> 
         )
 
     with connection.cursor() as cursor:
-        for dim, dim_value, join, present in targets:
-            bucket = _bucket_sql("r.submitted_at", _bucket_unit(dim))
+        for dim, column in targets:
+            bucket = _bucket_sql("b.submitted_at", _bucket_unit(dim))
+            value = COLLAPSED_VALUE if column else "b.value"
+            dim_value = column or "''"
             extra, extra_params = "", []
-            group_dim = f", {dim_value}" if present is not None else ""
-            value = COLLAPSED_VALUE if present is not None else "a.value"
-            if present is not None:
-                extra = f" AND {present} <> '' AND a.item_code IN ({headline_in})"
+            if column:
+                extra = f" AND {column} <> '' AND b.item_code IN ({headline_in})"
                 extra_params = list(setup.headline_items)
+            pooled_params = [] if pool else [False]
             cursor.execute(
                 f"""
                 INSERT INTO reports_answercount ({ANSWER_KEY}, count)
-                SELECT r.agency_id, {bucket}, r.version_id, '{dim}', {dim_value},
-                       a.item_code, {value}, COUNT(*)
-                FROM surveys_answer a
-                JOIN surveys_response r ON r.id = a.response_id {join}
-                WHERE {base}{extra}
-                GROUP BY r.agency_id, {bucket}, r.version_id{group_dim},
-                         a.item_code, {value}
+                SELECT {agency.format(alias="b")}, {pooled.format(alias="b")},
+                       {bucket}, b.version_id, '{dim}', {dim_value}, b.item_code,
+                       {value}, COUNT(*)
+                FROM ({source}) b {tree.format(alias="b")}
+                WHERE b.item_code IS NOT NULL{extra}
+                GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
                 {upsert(ANSWER_KEY, "reports_answercount")}
                 """,
-                params + extra_params,
+                pooled_params + params + extra_params,
             )
-            having_dim = f" AND {present} <> ''" if present is not None else ""
+            having_dim = f" AND {column} <> ''" if column else ""
             cursor.execute(
                 f"""
                 INSERT INTO reports_maskcount ({MASK_KEY}, count)
-                SELECT x.agency_id, x.bucket, x.version_id, '{dim}', x.dim_value,
-                       x.mask, COUNT(*)
+                SELECT {agency.format(alias="x")}, {pooled.format(alias="x")},
+                       x.bucket, x.version_id, '{dim}', x.dim_value, x.mask,
+                       COUNT(*)
                 FROM (
                     -- one row per response: the elements it answered
-                    SELECT r.id, r.agency_id, {bucket} AS bucket, r.version_id,
-                           {dim_value} AS dim_value,
+                    SELECT b.response_id, b.agency_id, {bucket} AS bucket,
+                           b.version_id, {dim_value} AS dim_value,
                            COALESCE(SUM(DISTINCT {mask_case}), 0) AS mask
-                    FROM surveys_response r {join}
-                    LEFT JOIN surveys_answer a
-                        ON a.response_id = r.id AND a.item_code IN ({sat_in})
-                    WHERE {base}{having_dim}
-                    GROUP BY r.id, r.agency_id, r.submitted_at, r.version_id{group_dim}
-                ) x
+                    FROM ({source}) b
+                    WHERE true{having_dim}
+                    GROUP BY b.response_id, b.agency_id, b.submitted_at,
+                             b.version_id{", " + column if column else ""}
+                ) x {tree.format(alias="x")}
                 WHERE true
-                GROUP BY x.agency_id, x.bucket, x.version_id, x.dim_value, x.mask
+                GROUP BY 1, 2, 3, 4, 5, 6, 7
                 {upsert(MASK_KEY, "reports_maskcount")}
                 """,
-                mask_params + sat_codes + params,
+                pooled_params + mask_params + params,
+            )
+
+
+def _pool_aggregates(period: Period) -> None:
+    """Add the pooled rows of a period from its own rows: each agency's counts to
+    every agency above it (the repair's second step)."""
+    for table, columns in (
+        ("reports_answercount", "t.item_code, t.value"),
+        ("reports_maskcount", "t.mask"),
+    ):
+        key = ANSWER_KEY if table == "reports_answercount" else MASK_KEY
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {table} ({key}, count)
+                SELECT c.ancestor_id, %s, t.month, t.version_id, t.dimension,
+                       t.dimension_value, {columns}, SUM(t.count)
+                FROM {table} t JOIN ({_closure_sql()}) c
+                    ON c.agency_id = t.agency_id AND c.ancestor_id <> t.agency_id
+                WHERE t.pooled = %s AND t.month >= %s AND t.month <= %s
+                GROUP BY c.ancestor_id, t.month, t.version_id, t.dimension,
+                         t.dimension_value, {columns}
+                """,
+                [True, False, period.first, period.last],
             )
 
 
@@ -290,13 +335,30 @@ def _lock_engine() -> None:
 
 def count_responses(setup: Setup, pending: list[tuple]) -> None:
     """Add the counts of uncounted responses (id, …) to the aggregates and mark
-    them counted. Call inside a transaction holding the engine lock."""
+    them counted. Call inside a transaction holding the engine lock.
+
+    Each chunk's answer rows are first copied into a temporary table, so the
+    dozen aggregate statements read a few thousand rows instead of finding the
+    responses again each time."""
     pk_field = Response._meta.pk
     for start in range(0, len(pending), ID_CHUNK):
         ids = [row[0] for row in pending[start : start + ID_CHUNK]]
         marks = ", ".join(["%s"] * len(ids))
         prepared = [pk_field.get_db_prep_value(pk, connection) for pk in ids]
-        _insert_aggregates(setup, f"r.id IN ({marks})", prepared, add=True)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {BATCH_TABLE}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {BATCH_TABLE} AS "
+                + _source_sql(f"r.id IN ({marks})"),
+                prepared,
+            )
+        try:
+            _insert_aggregates(
+                setup, f"SELECT * FROM {BATCH_TABLE}", [], add=True, pool=True
+            )
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {BATCH_TABLE}")
         Response.objects.filter(pk__in=ids).update(counted=True)
 
 
@@ -330,8 +392,13 @@ def rebuild_aggregates(year: int, setup: Setup) -> None:
         model.objects.filter(month__gte=period.first, month__lte=period.last).delete()
     start, end = period.bounds()
     _insert_aggregates(
-        setup, "r.submitted_at >= %s AND r.submitted_at < %s", [start, end], add=False
+        setup,
+        _source_sql("r.submitted_at >= %s AND r.submitted_at < %s"),
+        [start, end],
+        add=False,
+        pool=False,
     )
+    _pool_aggregates(period)
     Response.objects.filter(
         counted=False, flagged=False, submitted_at__gte=start, submitted_at__lt=end
     ).update(counted=True)
@@ -372,19 +439,19 @@ def _group_sql(
     """SQL summing one aggregate table (alias t) into groups: one row per (agency,
     scope, version, dimension, value) with its cells as a JSON object {cell: n}.
 
-    Own groups read the official rows; subtree groups read the official rows and
-    the breakdown rows of `dims`, pooled over each agency's ancestors. `only`
+    Own groups read an agency's own official rows; subtree groups read all its
+    rows, own and pooled, official and the breakdowns of `dims`. `only`
     ({(agency_id, scope)}) restricts the groups. Sums are grouped by the raw
     `columns`; the `cell` text key is only built for the summed rows.
     """
     own_filter, subtree_filter = "", ""
-    params_own: list = [period.first, period.last]
+    params_own: list = [False, period.first, period.last]
     params_sub: list = [period.first, period.last, *dims]
     if only is not None:
         own_ids = sorted(a for a, scope in only if scope == "own") or [0]
         sub_ids = sorted(a for a, scope in only if scope == "subtree") or [0]
         own_filter = f" AND t.agency_id IN ({', '.join(['%s'] * len(own_ids))})"
-        subtree_filter = f" AND c.ancestor_id IN ({', '.join(['%s'] * len(sub_ids))})"
+        subtree_filter = f" AND t.agency_id IN ({', '.join(['%s'] * len(sub_ids))})"
         params_own += own_ids
         params_sub += sub_ids
     pack = (
@@ -397,16 +464,17 @@ def _group_sql(
             SELECT t.agency_id AS target, 'own' AS scope, t.version_id,
                    t.dimension, t.dimension_value, {columns}, SUM(t.count) AS n
             FROM {table} t
-            WHERE t.month >= %s AND t.month <= %s AND t.dimension = ''{own_filter}
+            WHERE t.pooled = %s AND t.month >= %s AND t.month <= %s
+              AND t.dimension = ''{own_filter}
             GROUP BY t.agency_id, t.version_id, t.dimension, t.dimension_value,
                      {columns}
             UNION ALL
-            SELECT c.ancestor_id, 'subtree', t.version_id, t.dimension,
+            SELECT t.agency_id, 'subtree', t.version_id, t.dimension,
                    t.dimension_value, {columns}, SUM(t.count)
-            FROM {table} t JOIN ({_closure_sql()}) c ON c.agency_id = t.agency_id
+            FROM {table} t
             WHERE t.month >= %s AND t.month <= %s
               AND t.dimension IN ({dims_in}){subtree_filter}
-            GROUP BY c.ancestor_id, t.version_id, t.dimension, t.dimension_value,
+            GROUP BY t.agency_id, t.version_id, t.dimension, t.dimension_value,
                      {columns}
         ) t
         GROUP BY target, scope, version_id, dimension, dimension_value

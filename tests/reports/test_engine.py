@@ -261,3 +261,60 @@ def test_the_recent_periods_task_covers_current_and_previous_periods(
     written = tasks.recompute_recent_periods_task()
     assert set(written) == {"2026", "2026-Q3", "2026-07", "2025", "2026-Q2", "2026-06"}
     assert written["2026-06"] > 0 and written["2026-07"] == 0
+
+
+def test_counting_by_sweeps_and_rebuilding_from_raw_answers_agree(exit_version):
+    """The deltas the sweep adds (own and pooled rows) equal a rebuild from raw
+    answers, row for row, and so do the indices."""
+    from reports.models import MaskCount
+    from tests.reliability.engine import snapshot
+
+    agencies = list(
+        Agency.objects.filter(province_code="33", valid_until__isnull=True)
+        .exclude(parent=None)
+        .order_by("code")[:6]
+    )
+    for batch, start in enumerate((0, 3)):
+        store_responses(
+            [
+                draft(
+                    exit_version,
+                    agency,
+                    {"E1.1": 1 + (i + batch) % 5, "E3.2": 4, "G": 5 - i % 2},
+                    JUNE + datetime.timedelta(days=40 * i, hours=batch),
+                    channel=["truc_tiep", "truc_tuyen", ""][i % 3],
+                    respondent={"gender": ["nu", "nam", ""][i % 3]},
+                )
+                for i, agency in enumerate(agencies[start:] + agencies[:start])
+            ]
+        )
+        services.sweep_dirty()
+
+    def aggregates():
+        return (
+            sorted(
+                AnswerCount.objects.values_list(
+                    "agency_id",
+                    "pooled",
+                    "month",
+                    "dimension",
+                    "dimension_value",
+                    "item_code",
+                    "value",
+                    "count",
+                )
+            ),
+            sorted(
+                MaskCount.objects.values_list(
+                    "agency_id", "pooled", "month", "dimension", "mask", "count"
+                )
+            ),
+        )
+
+    swept, swept_indices = aggregates(), snapshot()
+    assert any(pooled for _a, pooled, *_rest in swept[0])
+    from reports.periods import periods_of_year
+
+    services.recompute_periods(periods_of_year(2026), rebuild=True)
+    assert aggregates() == swept
+    assert snapshot() == swept_indices
