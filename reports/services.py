@@ -79,7 +79,6 @@ SWEEP_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_SWEEP_DEBOUNCE_SECONDS", 30)
 SWEEP_LOCK_KEY = "reports:sweep-scheduled"
 SWEEP_BATCH = 5000
 ENGINE_LOCK_ID = 0x51FA5  # pg_advisory_xact_lock key shared by all engine writers
-ID_CHUNK = 1000
 
 
 # --- what the questionnaires ask ---------------------------------------------------
@@ -337,29 +336,49 @@ def count_responses(setup: Setup, pending: list[tuple]) -> None:
     """Add the counts of uncounted responses (id, …) to the aggregates and mark
     them counted. Call inside a transaction holding the engine lock.
 
-    Each chunk's answer rows are first copied into a temporary table, so the
-    dozen aggregate statements read a few thousand rows instead of finding the
-    responses again each time."""
+    The ids go into a temporary table and the responses' answer rows into
+    another, so the dozen aggregate statements read only those rows, however
+    many responses there are (a sweep's few hundred or a bulk import's
+    hundred thousand: one pass either way)."""
+    if not pending:
+        return
     pk_field = Response._meta.pk
-    for start in range(0, len(pending), ID_CHUNK):
-        ids = [row[0] for row in pending[start : start + ID_CHUNK]]
-        marks = ", ".join(["%s"] * len(ids))
-        prepared = [pk_field.get_db_prep_value(pk, connection) for pk in ids]
+    ids = [pk_field.get_db_prep_value(row[0], connection) for row in pending]
+    ids_table = BATCH_TABLE + "_ids"
+    with connection.cursor() as cursor:
+        for table in (BATCH_TABLE, ids_table):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        if connection.vendor == "postgresql":
+            cursor.execute(f"CREATE TEMPORARY TABLE {ids_table} (id uuid PRIMARY KEY)")
+            cursor.cursor.copy_from(
+                io.StringIO("".join(f"{pk}\n" for pk in ids)), ids_table
+            )
+        else:
+            cursor.execute(f"CREATE TEMPORARY TABLE {ids_table} (id PRIMARY KEY)")
+            cursor.executemany(
+                f"INSERT INTO {ids_table} (id) VALUES (%s)", [(pk,) for pk in ids]
+            )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {BATCH_TABLE} AS "
+            + _source_sql(f"r.id IN (SELECT id FROM {ids_table})"),
+            [],
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {BATCH_TABLE}")
+    try:
+        _insert_aggregates(
+            setup, f"SELECT * FROM {BATCH_TABLE}", [], add=True, pool=True
+        )
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {BATCH_TABLE}")
             cursor.execute(
-                f"CREATE TEMPORARY TABLE {BATCH_TABLE} AS "
-                + _source_sql(f"r.id IN ({marks})"),
-                prepared,
+                f"UPDATE surveys_response SET counted = %s "
+                f"WHERE id IN (SELECT id FROM {ids_table})",
+                [True],
             )
-        try:
-            _insert_aggregates(
-                setup, f"SELECT * FROM {BATCH_TABLE}", [], add=True, pool=True
-            )
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute(f"DROP TABLE IF EXISTS {BATCH_TABLE}")
-        Response.objects.filter(pk__in=ids).update(counted=True)
+    finally:
+        with connection.cursor() as cursor:
+            for table in (BATCH_TABLE, ids_table):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def pending_responses() -> list[tuple]:
