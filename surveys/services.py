@@ -160,10 +160,13 @@ def _insert_answers(rows: list[tuple[uuid.UUID, str, int]]) -> None:
             batch_size=5000,
         )
         return
-    buffer = io.StringIO()
+    lines = []
+    last_id, id_text = None, ""
     for response_id, code, value in rows:
-        buffer.write(f"{response_id}\t{code}\t{int(value)}\n")
-    buffer.seek(0)
+        if response_id is not last_id:  # a response's answers come together
+            last_id, id_text = response_id, str(response_id)
+        lines.append(f"{id_text}\t{code}\t{int(value)}\n")
+    buffer = io.StringIO("".join(lines))
     with connection.cursor() as cursor:
         cursor.cursor.copy_from(
             buffer, Answer._meta.db_table, columns=("response_id", "item_code", "value")
@@ -199,10 +202,10 @@ def _insert_responses(responses: list[Response]) -> None:
         return
     fields = Response._meta.concrete_fields
     buffer = io.StringIO()
+    names = [f.attname for f in fields]
     for response in responses:
-        buffer.write(
-            "\t".join(_copy_value(getattr(response, f.attname)) for f in fields)
-        )
+        values = response.__dict__
+        buffer.write("\t".join([_copy_value(values[name]) for name in names]))
         buffer.write("\n")
     buffer.seek(0)
     with connection.cursor() as cursor, connection.wrap_database_errors:
