@@ -436,19 +436,21 @@ GroupKey = tuple[int, str, str, str, str]  # agency, scope, questionnaire, dim, 
 
 def _closure_sql() -> str:
     """(agency_id, ancestor_id) for every agency and each agency on its
-    materialised path, itself included."""
+    materialised path, itself included (an agency saved without a path yet
+    counts as its own only ancestor, so none of its responses is dropped)."""
+    unpathed = "SELECT g.id, g.id FROM agencies_agency g WHERE g.path = ''"
     if connection.vendor == "postgresql":
         return (
             "SELECT g.id AS agency_id, x.part::integer AS ancestor_id "
             "FROM agencies_agency g, "
             "unnest(string_to_array(btrim(g.path, '/'), '/')) AS x(part) "
-            "WHERE g.path <> ''"
+            f"WHERE g.path <> '' UNION ALL {unpathed}"
         )
     return (
         "SELECT g.id AS agency_id, CAST(j.value AS INTEGER) AS ancestor_id "
         "FROM agencies_agency g, "
         "json_each('[' || replace(trim(g.path, '/'), '/', ',') || ']') j "
-        "WHERE g.path <> ''"
+        f"WHERE g.path <> '' UNION ALL {unpathed}"
     )
 
 

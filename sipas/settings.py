@@ -184,8 +184,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # subscribe to the result store when they are sent.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE = {
-    # Every night at 02:15 Vietnam time: rebuild the indices of the current and the
-    # previous period, so late imports and accepted flagged responses are counted.
+    # Every night at 02:15 Vietnam time: rewrite the indices of the current and the
+    # previous period from the aggregates (counting anything still uncounted).
     "nightly-recompute": {
         "task": "reports.tasks.recompute_recent_periods_task",
         "schedule": crontab(hour=2, minute=15),

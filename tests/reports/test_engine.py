@@ -318,3 +318,13 @@ def test_counting_by_sweeps_and_rebuilding_from_raw_answers_agree(exit_version):
     services.recompute_periods(periods_of_year(2026), rebuild=True)
     assert aggregates() == swept
     assert snapshot() == swept_indices
+
+
+def test_an_agency_without_a_materialised_path_still_counts(
+    exit_version, commune_centre
+):
+    Agency.objects.filter(pk=commune_centre.pk).update(path="")
+    store_responses([draft(exit_version, commune_centre, {"E1.1": 5}, JUNE)])
+    assert services.sweep_dirty() == 1
+    assert headline(commune_centre).n == 1
+    assert headline(commune_centre, scope="subtree").n == 1
