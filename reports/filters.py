@@ -183,6 +183,16 @@ def read_filters(params: QueryDict) -> Filters:
     if kind and kind not in KINDS:
         errors.append(_("Loại cơ quan không hợp lệ; bộ lọc bị bỏ qua."))
         kind = ""
+    if field_name and period and parse_period(period)[1] == "M":
+        # The engine breaks fields down for years and quarters only (see
+        # reports.services.BREAKDOWN_GRANULARITIES).
+        errors.append(
+            _(
+                "Chỉ số theo lĩnh vực có cho năm và quý, không có cho từng tháng; "
+                "bộ lọc lĩnh vực bị bỏ qua."
+            )
+        )
+        field_name = ""
     if channel and field_name:
         errors.append(_("Chỉ áp dụng được một phân nhóm mỗi lần; đang lọc theo kênh."))
     return Filters(

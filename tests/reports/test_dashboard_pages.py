@@ -254,3 +254,13 @@ def test_the_procedure_field_filter_reads_the_field_rows(
     response = client.get("/dashboard/?agency=UBND-T33&field=Hộ tịch")
     assert response.context["headline"].value == 72.5
     assert response.context["headline"].n == 60
+
+
+def test_a_field_filter_on_a_month_is_dropped_with_a_note(
+    client, province_analyst, agencies, index_results
+):
+    client.force_login(province_analyst)
+    response = client.get("/dashboard/?agency=UBND-T33&field=Hộ tịch&period=2026-03")
+    assert response.status_code == 200
+    assert response.context["filters"].field == ""
+    assert "không có cho từng tháng" in response.content.decode()
