@@ -332,6 +332,26 @@ def _lock_engine() -> None:
             cursor.execute("SET LOCAL jit = off")
 
 
+def _stage_batch(where: str, params: list) -> None:
+    """Copy the answer rows of the responses matching `where` (see _source_sql)
+    into the temporary BATCH_TABLE: the aggregate statements then scan that
+    table, a dozen times, instead of joining answers to responses each time."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {BATCH_TABLE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {BATCH_TABLE} AS " + _source_sql(where),
+            _adapted(params),
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {BATCH_TABLE}")
+
+
+def _drop_temporary(*tables: str) -> None:
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
 def count_responses(setup: Setup, pending: list[tuple]) -> None:
     """Add the counts of uncounted responses (id, …) to the aggregates and mark
     them counted. Call inside a transaction holding the engine lock.
@@ -345,9 +365,8 @@ def count_responses(setup: Setup, pending: list[tuple]) -> None:
     pk_field = Response._meta.pk
     ids = [pk_field.get_db_prep_value(row[0], connection) for row in pending]
     ids_table = BATCH_TABLE + "_ids"
+    _drop_temporary(BATCH_TABLE, ids_table)
     with connection.cursor() as cursor:
-        for table in (BATCH_TABLE, ids_table):
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
         if connection.vendor == "postgresql":
             cursor.execute(f"CREATE TEMPORARY TABLE {ids_table} (id uuid PRIMARY KEY)")
             cursor.cursor.copy_from(
@@ -358,27 +377,17 @@ def count_responses(setup: Setup, pending: list[tuple]) -> None:
             cursor.executemany(
                 f"INSERT INTO {ids_table} (id) VALUES (%s)", [(pk,) for pk in ids]
             )
+    _stage_batch(f"r.id IN (SELECT id FROM {ids_table})", [])
+    _insert_aggregates(setup, f"SELECT * FROM {BATCH_TABLE}", [], add=True, pool=True)
+    with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {BATCH_TABLE} AS "
-            + _source_sql(f"r.id IN (SELECT id FROM {ids_table})"),
-            [],
+            f"UPDATE surveys_response SET counted = %s "
+            f"WHERE id IN (SELECT id FROM {ids_table})",
+            [True],
         )
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {BATCH_TABLE}")
-    try:
-        _insert_aggregates(
-            setup, f"SELECT * FROM {BATCH_TABLE}", [], add=True, pool=True
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE surveys_response SET counted = %s "
-                f"WHERE id IN (SELECT id FROM {ids_table})",
-                [True],
-            )
-    finally:
-        with connection.cursor() as cursor:
-            for table in (BATCH_TABLE, ids_table):
-                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    # Not in a `finally`: after an error the transaction is aborted and rolls
+    # the tables back with everything else (the next call drops leftovers).
+    _drop_temporary(BATCH_TABLE, ids_table)
 
 
 def pending_responses() -> list[tuple]:
@@ -410,13 +419,9 @@ def rebuild_aggregates(year: int, setup: Setup) -> None:
     for model in (AnswerCount, MaskCount):
         model.objects.filter(month__gte=period.first, month__lte=period.last).delete()
     start, end = period.bounds()
-    _insert_aggregates(
-        setup,
-        _source_sql("r.submitted_at >= %s AND r.submitted_at < %s"),
-        [start, end],
-        add=False,
-        pool=False,
-    )
+    _stage_batch("r.submitted_at >= %s AND r.submitted_at < %s", [start, end])
+    _insert_aggregates(setup, f"SELECT * FROM {BATCH_TABLE}", [], add=False, pool=False)
+    _drop_temporary(BATCH_TABLE)
     _pool_aggregates(period)
     Response.objects.filter(
         counted=False, flagged=False, submitted_at__gte=start, submitted_at__lt=end

@@ -153,3 +153,29 @@ def test_a_sweep_killed_midway_leaves_its_work_marked_for_the_next_one(
     assert {r for r in swept if r[1] == _period()} == {
         r for r in snapshot() if r[1] == _period()
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_error_while_counting_surfaces_as_itself_for_the_retry(
+    centre, exit_version, monkeypatch
+):
+    """The tasks retry on OperationalError: counting must not hide it behind a
+    clean-up statement failing in the aborted transaction."""
+    from django.db import DatabaseError, OperationalError
+
+    monkeypatch.setattr(services, "enqueue_sweep", lambda: False)
+    store_random_responses(exit_version, centre.pk, 20)
+
+    def lost(execute, sql, params, many, context):
+        if re.search(r"insert into \"?reports_maskcount", sql, re.IGNORECASE):
+            try:  # a real server error first: PostgreSQL aborts the transaction
+                execute("SELECT 1/0", None, many, context)
+            except DatabaseError:
+                pass
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with pytest.raises(OperationalError), connection.execute_wrapper(lost):
+        services.sweep_dirty()
+    assert Response.objects.filter(counted=False).count() == 20
+    assert services.sweep_dirty() == 20
