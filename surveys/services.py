@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sipas.pgcopy import copy_line
 from surveys.models import (
     RESPONDENT_FIELDS,
     Answer,
@@ -176,23 +177,6 @@ def _insert_answers(rows: list[tuple[uuid.UUID, str, int]]) -> None:
 COPY_FROM = 100  # responses: below this many, a plain INSERT
 
 
-def _copy_value(value: object) -> str:
-    """One value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if value is True or value is False:
-        return "t" if value else "f"
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    return (
-        str(value)
-        .replace("\\", "\\\\")
-        .replace("\t", "\\t")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-    )
-
-
 def _insert_responses(responses: list[Response]) -> None:
     """Bulk loads on PostgreSQL go in by COPY: preparing each value through the
     ORM costs more than the database does. Errors surface as Django's
@@ -205,8 +189,7 @@ def _insert_responses(responses: list[Response]) -> None:
     names = [f.attname for f in fields]
     for response in responses:
         values = response.__dict__
-        buffer.write("\t".join([_copy_value(values[name]) for name in names]))
-        buffer.write("\n")
+        buffer.write(copy_line([values[name] for name in names]))
     buffer.seek(0)
     with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.cursor.copy_from(
