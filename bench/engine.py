@@ -159,6 +159,20 @@ def random_response(rng: random.Random, fx: Fixture) -> tuple[dict, dict[str, in
     return meta, answers
 
 
+def write_copy_rows(
+    fx: Fixture, meta: dict, chosen: dict[str, int], responses, answers
+) -> None:
+    """One generated response and its answers as COPY lines (RESPONSE_COLUMNS)."""
+    procedure = meta["procedure"][0] if meta["procedure"] else "\\N"
+    responses.write(
+        f"{meta['id']}\t{meta['submitted_at'].isoformat()}\t{meta['channel']}\t"
+        f"{meta['gender']}\t{meta['age_group']}\t\t\t\t\t\t\tdemo\tf\t\t\tf\t"
+        f"{meta['agency'][0]}\t{procedure}\t{fx.version.pk}\n"
+    )
+    for code, value in chosen.items():
+        answers.write(f"{meta['id']}\t{code}\t{value}\n")
+
+
 def copy_responses(fx: Fixture, count: int, seed: int, batch: int = 100_000) -> None:
     """COPY `count` generated responses and their answers into the real tables."""
     from django.db import connection
@@ -170,14 +184,7 @@ def copy_responses(fx: Fixture, count: int, seed: int, batch: int = 100_000) -> 
         responses, answers = io.StringIO(), io.StringIO()
         for _ in range(size):
             meta, chosen = random_response(rng, fx)
-            procedure = meta["procedure"][0] if meta["procedure"] else "\\N"
-            responses.write(
-                f"{meta['id']}\t{meta['submitted_at'].isoformat()}\t{meta['channel']}\t"
-                f"{meta['gender']}\t{meta['age_group']}\t\t\t\t\t\t\tdemo\tf\t\t\tf\t"
-                f"{meta['agency'][0]}\t{procedure}\t{fx.version.pk}\n"
-            )
-            for code, value in chosen.items():
-                answers.write(f"{meta['id']}\t{code}\t{value}\n")
+            write_copy_rows(fx, meta, chosen, responses, answers)
         responses.seek(0)
         answers.seek(0)
         with connection.cursor() as cursor:
@@ -229,14 +236,7 @@ def copy_floor(fx: Fixture, rows: int, seed: int, *, fresh_tables: bool) -> floa
     responses, answers = io.StringIO(), io.StringIO()
     for _ in range(rows):
         meta, chosen = random_response(rng, fx)
-        procedure = meta["procedure"][0] if meta["procedure"] else "\\N"
-        responses.write(
-            f"{meta['id']}\t{meta['submitted_at'].isoformat()}\t{meta['channel']}\t"
-            f"{meta['gender']}\t{meta['age_group']}\t\t\t\t\t\t\tdemo\tf\t\t\tf\t"
-            f"{meta['agency'][0]}\t{procedure}\t{fx.version.pk}\n"
-        )
-        for code, value in chosen.items():
-            answers.write(f"{meta['id']}\t{code}\t{value}\n")
+        write_copy_rows(fx, meta, chosen, responses, answers)
     tables = ("surveys_response", "surveys_answer")
     if fresh_tables:
         tables = ("bench_response", "bench_answer")

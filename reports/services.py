@@ -44,6 +44,7 @@ from reports.periods import (
     periods_of_day,
     periods_of_year,
 )
+from sipas.pgcopy import copy_line
 from surveys.models import Item, QuestionnaireVersion, Response
 
 log = logging.getLogger(__name__)
@@ -390,13 +391,15 @@ def count_responses(setup: Setup, pending: list[tuple]) -> None:
     _drop_temporary(BATCH_TABLE, ids_table)
 
 
-def pending_responses() -> list[tuple]:
-    """(id, agency_id, submitted_at) of every response waiting to be counted."""
-    return list(
+def pending_responses(limit: int | None = None) -> list[tuple]:
+    """(id, agency_id, submitted_at) of the responses waiting to be counted,
+    oldest first (all of them, or the first `limit`)."""
+    pending = (
         Response.objects.filter(counted=False, flagged=False)
         .order_by("submitted_at")
         .values_list("id", "agency_id", "submitted_at")
     )
+    return list(pending if limit is None else pending[:limit])
 
 
 def count_pending(setup: Setup) -> set[str]:
@@ -611,14 +614,6 @@ def _result_rows(
             )
 
 
-def _copy_text(value: object) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
-
-
 def _insert_results(results: Iterable[tuple]) -> int:
     """COPY on PostgreSQL (Django's bulk_create costs more than the maths)."""
     table = IndexResult._meta.db_table
@@ -627,7 +622,7 @@ def _insert_results(results: Iterable[tuple]) -> int:
             buffer = io.StringIO()
             written = 0
             for row in results:
-                buffer.write("\t".join(map(_copy_text, row)) + "\n")
+                buffer.write(copy_line(row))
                 written += 1
             buffer.seek(0)
             cursor.cursor.copy_from(buffer, table, columns=RESULT_COLUMNS)
@@ -828,11 +823,7 @@ def sweep_dirty(limit: int = SWEEP_BATCH) -> int:
         log.warning("cache unavailable while sweeping", exc_info=True)
     with transaction.atomic():
         _lock_engine()
-        pending = list(
-            Response.objects.filter(counted=False, flagged=False)
-            .order_by("submitted_at")
-            .values_list("id", "agency_id", "submitted_at")[:limit]
-        )
+        pending = pending_responses(limit)
         if not pending:
             return 0
         setup = load_setup()
