@@ -303,17 +303,21 @@ def floor_group_by() -> float:
     return time.perf_counter() - started
 
 
-def full_recompute_child(rebuild: bool) -> None:
+def full_recompute_child(mode: str) -> None:
     """Run in a fresh process, as a worker would: the task's work, then its peak
-    memory."""
+    memory. `mode`: "rebuild", or the engine part to recompute ("official",
+    "breakdowns")."""
     from reports import services
     from reports.periods import periods_of_year
 
     started = time.perf_counter()
     # What beat/compute_indices do for a year: 17 periods written, from the
-    # aggregates; with `rebuild` the year's aggregates first rebuilt from raw
-    # answers (compute_indices --rebuild, the repair).
-    written = services.recompute_periods(periods_of_year(YEAR), rebuild=rebuild)
+    # aggregates, one engine part; "rebuild": both parts, the year's aggregates
+    # first rebuilt from raw answers (compute_indices --rebuild, the repair).
+    if mode == "rebuild":
+        written = services.recompute_periods(periods_of_year(YEAR), rebuild=True)
+    else:
+        written = services.recompute_periods(periods_of_year(YEAR), parts=(mode,))
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
@@ -338,10 +342,11 @@ def run_child(url: str, mode: str) -> dict:
 
 def update_after_new_responses(
     fx: Fixture, count: int, seed: int, agencies: int | None = None
-) -> float:
+) -> tuple[float, float]:
     """Store `count` responses of one day through the write path (spread over
     all agencies, or over the first `agencies`), then time the sweep that counts
-    them and rewrites the indices they change."""
+    them and rewrites the official indices they change, and the breakdown sweep
+    that follows it."""
     from reports import services
     from surveys.models import Response
     from surveys.services import ResponseDraft, store_responses
@@ -371,7 +376,11 @@ def update_after_new_responses(
     swept = services.sweep_dirty(limit=count)
     seconds = time.perf_counter() - started
     assert swept == count, swept
-    return seconds
+    started = time.perf_counter()
+    swept = services.sweep_breakdowns(limit=count)
+    breakdown_seconds = time.perf_counter() - started
+    assert swept == count, swept
+    return seconds, breakdown_seconds
 
 
 def main() -> int:
@@ -381,7 +390,7 @@ def main() -> int:
         return 0
     if os.environ.get("BENCH_ENGINE_CHILD"):
         setup_django(os.environ["DATABASE_URL"])
-        full_recompute_child(rebuild=os.environ["BENCH_ENGINE_CHILD"] == "rebuild")
+        full_recompute_child(os.environ["BENCH_ENGINE_CHILD"])
         return 0
     responses = int(os.environ.get("BENCH_RESPONSES", "1000000"))
     import_rows = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
@@ -445,19 +454,31 @@ def run(url: str, responses: int, import_rows: int, *, reuse: bool = False) -> i
     )
     with connection.cursor() as cursor:
         vacuum(cursor)
-    nightly = run_child(url, "recompute")
+    nightly = run_child(url, "official")
     log(
-        f"(a) nightly recompute of {YEAR} (17 periods, index rows already current, "
-        f"only changes written): {nightly['seconds']:.2f} s"
+        f"(a) nightly recompute of {YEAR}'s official indices (17 periods, rows "
+        f"already current, only changes written): {nightly['seconds']:.2f} s"
     )
+    nightly_bd = run_child(url, "breakdowns")
+    log(f"    the same for the breakdowns: {nightly_bd['seconds']:.2f} s")
     with connection.cursor() as cursor:
         cursor.execute(
             "DELETE FROM reports_indexresult WHERE period LIKE %s", [f"{YEAR}%"]
         )
         vacuum(cursor)
-    measured = run_child(url, "recompute")
+    measured = run_child(url, "official")
     full, peak = measured["seconds"], measured["peak_mb"]
-    log(f"(a) full recompute of {YEAR} (17 periods, every row written): {full:.2f} s")
+    log(
+        f"(a) full recompute of {YEAR}'s official indices (17 periods, every row "
+        f"written): {full:.2f} s, {measured['rows']:,} rows"
+    )
+    measured_bd = run_child(url, "breakdowns")
+    full_bd = measured_bd["seconds"]
+    peak = max(peak, measured_bd["peak_mb"])
+    log(
+        f"    the same for the breakdowns: {full_bd:.2f} s, "
+        f"{measured_bd['rows']:,} rows"
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM reports_answercount")
         aggregate_rows = cursor.fetchone()[0]
@@ -467,10 +488,18 @@ def run(url: str, responses: int, import_rows: int, *, reuse: bool = False) -> i
         result_rows = cursor.fetchone()[0]
     log(f"    {aggregate_rows:,} aggregate rows, {result_rows:,} index rows")
 
-    update = update_after_new_responses(fx, 1000, seed=2)
-    log(f"(b) update after 1,000 new responses, all agencies: {update:.2f} s")
-    update_few = update_after_new_responses(fx, 1000, seed=4, agencies=10)
-    log(f"(b) update after 1,000 new responses at 10 agencies: {update_few:.2f} s")
+    update, update_bd = update_after_new_responses(fx, 1000, seed=2)
+    log(
+        f"(b) update after 1,000 new responses, all agencies: {update:.3f} s "
+        f"(breakdown sweep {update_bd:.3f} s)"
+    )
+    update_few, update_few_bd = update_after_new_responses(
+        fx, 1000, seed=4, agencies=10
+    )
+    log(
+        f"(b) update after 1,000 new responses at 10 agencies: {update_few:.3f} s "
+        f"(breakdown sweep {update_few_bd:.3f} s)"
+    )
 
     import_file = OUT_DIR / "engine-import.csv"
     OUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -496,6 +525,9 @@ def run(url: str, responses: int, import_rows: int, *, reuse: bool = False) -> i
         "full_recompute_s": round(full, 2),
         "a_full_over_floor": round(full / floor, 2),
         "nightly_recompute_s": round(nightly["seconds"], 2),
+        "nightly_breakdowns_s": round(nightly_bd["seconds"], 2),
+        "full_breakdowns_s": round(full_bd, 2),
+        "full_breakdowns_over_floor": round(full_bd / floor, 2),
         "a_nightly_over_floor": round(nightly["seconds"] / floor, 2),
         "repair_s": round(repair["seconds"], 2),
         "a_repair_over_floor": round(repair["seconds"] / floor, 2),
@@ -504,6 +536,10 @@ def run(url: str, responses: int, import_rows: int, *, reuse: bool = False) -> i
         "b_update_over_full": round(update / full, 4),
         "update_1000_at_10_agencies_s": round(update_few, 3),
         "b_update_at_10_agencies_over_full": round(update_few / full, 4),
+        "breakdown_update_1000_s": round(update_bd, 3),
+        "breakdown_update_over_full": round(update_bd / full_bd, 4),
+        "breakdown_update_1000_at_10_agencies_s": round(update_few_bd, 3),
+        "breakdown_update_at_10_agencies_over_full": round(update_few_bd / full_bd, 4),
         "copy_s": round(copy_seconds, 2),
         "copy_fresh_tables_s": round(fresh_seconds, 2),
         "c_import_speed_vs_copy_fresh_tables": round(fresh_seconds / import_seconds, 3),
@@ -518,6 +554,9 @@ def run(url: str, responses: int, import_rows: int, *, reuse: bool = False) -> i
         f"RESULT (a) full/floor = {figures['a_full_over_floor']}x (target <= 2) · "
         f"(b) update/full = 1/{full / update:.0f} (all agencies), "
         f"1/{full / update_few:.0f} (10 agencies) (target <= 1/50) · "
+        f"breakdowns: full/floor = {figures['full_breakdowns_over_floor']}x, "
+        f"update/full = 1/{full_bd / update_bd:.0f} (all agencies), "
+        f"1/{full_bd / update_few_bd:.0f} (10 agencies) · "
         f"(a') repair/floor = {figures['a_repair_over_floor']}x · "
         f"nightly/floor = {figures['a_nightly_over_floor']}x · "
         f"(c) import/COPY speed = {figures['c_import_speed_vs_copy']}x "

@@ -192,3 +192,24 @@ class MaskCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.month} mask {self.mask}: {self.count}"
+
+
+class PendingBreakdown(models.Model):
+    """A response already counted into the official aggregates whose breakdown
+    counts (reports.services.DIMENSIONS) are still to be added: the queue of the
+    breakdown sweep (reports.services.sweep_breakdowns).
+
+    The official sweep adds a response here in the transaction that counts it;
+    the breakdown sweep removes it in the transaction that adds its breakdown
+    counts, so each response is counted into the breakdowns exactly once too.
+    """
+
+    response = models.OneToOneField(
+        "surveys.Response",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+
+    def __str__(self) -> str:
+        return str(self.response_id)

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from reports import indices
-from reports.models import AnswerCount, IndexResult, MaskCount
+from reports.models import AnswerCount, IndexResult, MaskCount, PendingBreakdown
 from reports.periods import (
     Period,
     local_day,
@@ -44,7 +44,7 @@ from reports.periods import (
     periods_of_day,
     periods_of_year,
 )
-from sipas.pgcopy import copy_line
+from sipas.pgcopy import copy_line, copy_value
 from surveys.models import Item, QuestionnaireVersion, Response
 
 log = logging.getLogger(__name__)
@@ -73,11 +73,21 @@ BREAKDOWN_GRANULARITIES: dict[str, set[str]] = {
 # indicator is written for them (channel and field rows also carry the elements,
 # G and its distribution, for the filtered overview).
 HEADLINE_ONLY = {"gender", "age_group", "procedure"}
+# The engine's two parts. OFFICIAL: the indices CONTRACT.md publishes (dimension
+# ""), own and subtree scopes. BREAKDOWNS: the dashboards' breakdowns (subtree
+# scope). They share the aggregate tables but are counted and written by separate
+# sweeps, so the official indices never wait for the breakdowns, which are four
+# fifths of the aggregate rows and most of the engine's work.
+OFFICIAL = "official"
+BREAKDOWNS = "breakdowns"
+PARTS = (OFFICIAL, BREAKDOWNS)
 # Breakdown aggregates keep only satisfied (5) / not satisfied (1) per item: all
 # the headline indicators need, at a fraction of the rows.
 COLLAPSED_VALUE = "CASE WHEN b.value IN (4, 5) THEN 5 ELSE 1 END"
 SWEEP_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_SWEEP_DEBOUNCE_SECONDS", 30)
 SWEEP_LOCK_KEY = "reports:sweep-scheduled"
+BREAKDOWN_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_BREAKDOWN_DEBOUNCE_SECONDS", 60)
+BREAKDOWN_LOCK_KEY = "reports:breakdown-sweep-scheduled"
 SWEEP_BATCH = 5000
 ENGINE_LOCK_ID = 0x51FA5  # pg_advisory_xact_lock key shared by all engine writers
 
@@ -217,8 +227,20 @@ def _adapted(params: list) -> list:
     ]
 
 
+def _dims_of(parts: Iterable[str]) -> list[str]:
+    """The aggregate dimensions of some engine parts ("" is the official rows)."""
+    dims = [""] if OFFICIAL in parts else []
+    return dims + (list(DIMENSIONS) if BREAKDOWNS in parts else [])
+
+
 def _insert_aggregates(
-    setup: Setup, source: str, params: list, *, add: bool, pool: bool
+    setup: Setup,
+    source: str,
+    params: list,
+    *,
+    add: bool,
+    pool: bool,
+    dims: Iterable[str] = ("", *DIMENSIONS),
 ) -> None:
     """INSERT … SELECT the aggregates of the answer rows of `source` (see
     _source_sql): official rows per month, breakdown rows per their bucket.
@@ -227,14 +249,15 @@ def _insert_aggregates(
     every agency above it (``pooled`` true), so that a subtree's counts are its
     agency's rows, own and pooled, without walking the tree when reading. With
     ``add`` the counts are added to existing rows (the delta of newly counted
-    responses); without, the caller has deleted the rows being replaced.
+    responses); without, the caller has deleted the rows being replaced. `dims`
+    says which rows: "" the official ones, a DIMENSIONS key a breakdown.
     """
     params = _adapted(params)
     mask_case, mask_params = _mask_case(setup)
     headline_in = ", ".join(["%s"] * len(setup.headline_items))
-    targets: list[tuple[str, str | None]] = [("", None)]
-    if setup.headline_items:
-        targets += list(DIMENSIONS.items())
+    targets = [
+        (dim, DIMENSIONS.get(dim)) for dim in dims if not dim or setup.headline_items
+    ]
     if pool:
         tree = f"JOIN ({_closure_sql()}) c ON c.agency_id = {{alias}}.agency_id"
         agency, pooled = "c.ancestor_id", "c.ancestor_id <> {alias}.agency_id"
@@ -331,6 +354,12 @@ def _lock_engine() -> None:
             # JIT compiling costs more than it saves on these short statements.
             cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute("SET LOCAL jit = off")
+            # Do not wait for the WAL flush at commit (a recompute writes ~100 MB
+            # of it). A crash just after commit can lose the transaction, only
+            # whole: its counted marks go with its counts, and the responses
+            # themselves were committed durably when stored, so the next sweep
+            # or recompute redoes it. Never inconsistent, only later.
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _stage_batch(where: str, params: list) -> None:
@@ -353,14 +382,21 @@ def _drop_temporary(*tables: str) -> None:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def count_responses(setup: Setup, pending: list[tuple]) -> None:
-    """Add the counts of uncounted responses (id, …) to the aggregates and mark
-    them counted. Call inside a transaction holding the engine lock.
+def count_responses(
+    setup: Setup, pending: list[tuple], parts: tuple[str, ...] = PARTS
+) -> None:
+    """Add the counts of some responses (id, …) to the aggregates of some engine
+    parts. Call inside a transaction holding the engine lock.
+
+    OFFICIAL in `parts`: the responses are uncounted; they are marked counted,
+    and queued for the breakdown sweep (PendingBreakdown) unless BREAKDOWNS is
+    counted too. BREAKDOWNS alone: the responses are queued; they leave the queue.
+    Either way in this transaction, so each is counted once into each part.
 
     The ids go into a temporary table and the responses' answer rows into
-    another, so the dozen aggregate statements read only those rows, however
-    many responses there are (a sweep's few hundred or a bulk import's
-    hundred thousand: one pass either way)."""
+    another, so the aggregate statements read only those rows, however many
+    responses there are (a sweep's few hundred or a bulk import's hundred
+    thousand: one pass either way)."""
     if not pending:
         return
     pk_field = Response._meta.pk
@@ -379,13 +415,30 @@ def count_responses(setup: Setup, pending: list[tuple]) -> None:
                 f"INSERT INTO {ids_table} (id) VALUES (%s)", [(pk,) for pk in ids]
             )
     _stage_batch(f"r.id IN (SELECT id FROM {ids_table})", [])
-    _insert_aggregates(setup, f"SELECT * FROM {BATCH_TABLE}", [], add=True, pool=True)
+    _insert_aggregates(
+        setup,
+        f"SELECT * FROM {BATCH_TABLE}",
+        [],
+        add=True,
+        pool=True,
+        dims=_dims_of(parts),
+    )
+    queue = PendingBreakdown._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE surveys_response SET counted = %s "
-            f"WHERE id IN (SELECT id FROM {ids_table})",
-            [True],
-        )
+        if OFFICIAL in parts:
+            cursor.execute(
+                f"UPDATE surveys_response SET counted = %s "
+                f"WHERE id IN (SELECT id FROM {ids_table})",
+                [True],
+            )
+        if BREAKDOWNS not in parts:
+            cursor.execute(
+                f"INSERT INTO {queue} (response_id) SELECT id FROM {ids_table}"
+            )
+        elif OFFICIAL not in parts:
+            cursor.execute(
+                f"DELETE FROM {queue} WHERE response_id IN (SELECT id FROM {ids_table})"
+            )
     # Not in a `finally`: after an error the transaction is aborted and rolls
     # the tables back with everything else (the next call drops leftovers).
     _drop_temporary(BATCH_TABLE, ids_table)
@@ -402,12 +455,26 @@ def pending_responses(limit: int | None = None) -> list[tuple]:
     return list(pending if limit is None else pending[:limit])
 
 
-def count_pending(setup: Setup) -> set[str]:
-    """Count every uncounted response; returns the periods whose indices changed.
-    Call inside a transaction holding the engine lock."""
+def pending_breakdowns(limit: int | None = None) -> list[tuple]:
+    """(id, agency_id, submitted_at) of the responses queued for the breakdown
+    sweep (all of them, or `limit` of them)."""
+    queued = PendingBreakdown.objects.values_list(
+        "response_id", "response__agency_id", "response__submitted_at"
+    )
+    return list(queued if limit is None else queued[:limit])
+
+
+def count_pending(setup: Setup, parts: tuple[str, ...] = PARTS) -> set[str]:
+    """Count every uncounted response into the aggregates of `parts` (and, with
+    BREAKDOWNS, every response queued for the breakdowns); returns the periods
+    whose indices changed. Call inside a transaction holding the engine lock."""
+    pending = pending_responses() if OFFICIAL in parts else []
+    count_responses(setup, pending, parts)
+    if BREAKDOWNS in parts:
+        queued = pending_breakdowns()
+        count_responses(setup, queued, (BREAKDOWNS,))
+        pending += queued
     touched: set[str] = set()
-    pending = pending_responses()
-    count_responses(setup, pending)
     for day in {local_day(at) for _pk, _agency, at in pending}:
         touched.update(periods_of_day(day))
     return touched
@@ -429,6 +496,9 @@ def rebuild_aggregates(year: int, setup: Setup) -> None:
     Response.objects.filter(
         counted=False, flagged=False, submitted_at__gte=start, submitted_at__lt=end
     ).update(counted=True)
+    PendingBreakdown.objects.filter(
+        response__submitted_at__gte=start, response__submitted_at__lt=end
+    ).delete()
     if connection.vendor == "postgresql":
         # The tables changed wholesale: fresh statistics keep the group sums on
         # hash plans (stale ones made them sort millions of rows on disk).
@@ -463,99 +533,220 @@ def _closure_sql() -> str:
 
 
 def _group_sql(
-    table: str, columns: str, cell: str, period: Period, dims: list[str], only
+    table: str, columns: str, cell: str, period: Period, part: str, dims, only
 ) -> tuple[str, list]:
     """SQL summing one aggregate table (alias t) into groups: one row per (agency,
     scope, version, dimension, value) with its cells as a JSON object {cell: n}.
 
-    Own groups read an agency's own official rows; subtree groups read all its
-    rows, own and pooled, official and the breakdowns of `dims`. `only`
-    ({(agency_id, scope)}) restricts the groups. Sums are grouped by the raw
-    `columns`; the `cell` text key is only built for the summed rows.
+    OFFICIAL: own groups read an agency's own official rows, subtree groups all
+    its official rows, own and pooled. BREAKDOWNS: subtree groups of the
+    breakdowns `dims`. `only` ({(agency_id, scope)}) restricts the groups. Sums
+    are grouped by the raw `columns`; the `cell` text key is only built for the
+    summed rows.
     """
-    own_filter, subtree_filter = "", ""
-    params_own: list = [False, period.first, period.last]
-    params_sub: list = [period.first, period.last, *dims]
-    if only is not None:
-        own_ids = sorted(a for a, scope in only if scope == "own") or [0]
-        sub_ids = sorted(a for a, scope in only if scope == "subtree") or [0]
-        own_filter = f" AND t.agency_id IN ({', '.join(['%s'] * len(own_ids))})"
-        subtree_filter = f" AND t.agency_id IN ({', '.join(['%s'] * len(sub_ids))})"
-        params_own += own_ids
-        params_sub += sub_ids
     pack = (
         "json_object_agg" if connection.vendor == "postgresql" else "json_group_object"
     )
-    dims_in = ", ".join(["%s"] * len(dims))
-    sql = f"""
-        SELECT target, scope, version_id, dimension, dimension_value, {pack}({cell}, n)
-        FROM (
-            SELECT t.agency_id AS target, 'own' AS scope, t.version_id,
+    dims = [""] if part == OFFICIAL else list(dims)
+    selects, params = [], []
+    for scope in ("own", "subtree") if part == OFFICIAL else ("subtree",):
+        where = "t.month >= %s AND t.month <= %s"
+        scope_params: list = [period.first, period.last]
+        if scope == "own":
+            where += " AND t.pooled = %s"
+            scope_params.append(False)
+        where += f" AND t.dimension IN ({', '.join(['%s'] * len(dims))})"
+        scope_params += dims
+        if only is not None:
+            ids = sorted(a for a, s in only if s == scope) or [0]
+            where += f" AND t.agency_id IN ({', '.join(['%s'] * len(ids))})"
+            scope_params += ids
+        selects.append(
+            f"""
+            SELECT t.agency_id AS target, '{scope}' AS scope, t.version_id,
                    t.dimension, t.dimension_value, {columns}, SUM(t.count) AS n
             FROM {table} t
-            WHERE t.pooled = %s AND t.month >= %s AND t.month <= %s
-              AND t.dimension = ''{own_filter}
+            WHERE {where}
             GROUP BY t.agency_id, t.version_id, t.dimension, t.dimension_value,
                      {columns}
-            UNION ALL
-            SELECT t.agency_id, 'subtree', t.version_id, t.dimension,
-                   t.dimension_value, {columns}, SUM(t.count)
-            FROM {table} t
-            WHERE t.month >= %s AND t.month <= %s
-              AND t.dimension IN ({dims_in}){subtree_filter}
-            GROUP BY t.agency_id, t.version_id, t.dimension, t.dimension_value,
-                     {columns}
-        ) t
+            """
+        )
+        params += scope_params
+    sql = f"""
+        SELECT target, scope, version_id, dimension, dimension_value, {pack}({cell}, n)
+        FROM ({" UNION ALL ".join(selects)}) t
         GROUP BY target, scope, version_id, dimension, dimension_value
     """
-    return sql, params_own + params_sub
+    return sql, params
 
 
-def _collect(
-    period: Period, setup: Setup, only: set[tuple[int, str]] | None = None
-) -> dict[GroupKey, indices.Counts]:
-    """Sum the aggregates of a period into own and subtree groups.
-
-    Breakdown rows (dimension set) are summed for the subtree scope only (what
-    dashboards read) and only for the dimensions BREAKDOWN_GRANULARITIES allows
-    at this period's granularity.
-    """
-    dims = [""] + [
+def _breakdown_dims(period: Period) -> list[str]:
+    """The breakdowns written for a period (BREAKDOWN_GRANULARITIES)."""
+    return [
         d
         for d, allowed in BREAKDOWN_GRANULARITIES.items()
         if period.granularity in allowed
     ]
+
+
+def _collect(
+    period: Period,
+    setup: Setup,
+    only: set[tuple[int, str]] | None = None,
+    part: str = OFFICIAL,
+) -> dict[GroupKey, indices.Counts]:
+    """Sum the aggregates of a period into groups: for OFFICIAL the own and
+    subtree groups of the official rows; for BREAKDOWNS the subtree groups (what
+    dashboards read) of the dimensions BREAKDOWN_GRANULARITIES allows at this
+    period's granularity.
+    """
+    dims = _breakdown_dims(period)
+    if part == BREAKDOWNS and not (dims and setup.headline_items):
+        return {}
     groups: dict[GroupKey, indices.Counts] = defaultdict(indices.Counts)
-    value_cell = ("t.item_code, t.value", "t.item_code || ':' || CAST(t.value AS TEXT)")
-    mask_cell = ("t.mask", "CAST(t.mask AS TEXT)")
     with connection.cursor() as cursor:
-        sql, params = _group_sql("reports_answercount", *value_cell, period, dims, only)
-        cursor.execute(sql, params)
-        for target, scope, version_id, dim, dv, cells in cursor.fetchall():
-            q = setup.version_questionnaire.get(version_id)
-            if q is None:
-                continue
-            counts = groups[(target, scope, q, dim, dv)]
-            values = counts.values
-            for key, n in (
-                json.loads(cells) if isinstance(cells, str) else cells
-            ).items():
-                item, _sep, option = key.rpartition(":")
-                options = values.setdefault(item, {})
-                option = int(option)
-                options[option] = options.get(option, 0) + int(n)
-        sql, params = _group_sql("reports_maskcount", *mask_cell, period, dims, only)
-        cursor.execute(sql, params)
-        for target, scope, version_id, dim, dv, cells in cursor.fetchall():
-            q = setup.version_questionnaire.get(version_id)
-            if q is None:
-                continue
-            counts = groups[(target, scope, q, dim, dv)]
-            for key, n in (
-                json.loads(cells) if isinstance(cells, str) else cells
-            ).items():
-                counts.add_mask(int(key), int(n))
+        for table, cell in (
+            ("reports_answercount", ANSWER_CELL),
+            ("reports_maskcount", MASK_CELL),
+        ):
+            sql, params = _group_sql(table, *cell, period, part, dims, only)
+            cursor.execute(sql, params)
+            for target, scope, version_id, dim, dv, cells in cursor.fetchall():
+                _add_cells(setup, groups, (target, scope, version_id, dim, dv), cells)
     return groups
+
+
+# How the group sums name their cells: "E1.1:5" (item and option), "#13" (mask).
+ANSWER_CELL = ("t.item_code, t.value", "t.item_code || ':' || CAST(t.value AS TEXT)")
+MASK_CELL = ("t.mask", "'#' || CAST(t.mask AS TEXT)")
+
+
+def _add_cells(
+    setup: Setup,
+    groups: dict[GroupKey, indices.Counts],
+    key: tuple[int, str, int, str, str],
+    cells: dict | str,
+) -> None:
+    """Add one summed row {cell: n} of (agency, scope, version, dimension,
+    value) to its questionnaire's group."""
+    target, scope, version_id, dim, dv = key
+    q = setup.version_questionnaire.get(version_id)
+    if q is None:
+        return
+    counts = groups[(target, scope, q, dim, dv)]
+    values = counts.values
+    for cell, n in (json.loads(cells) if isinstance(cells, str) else cells).items():
+        if cell[0] == "#":
+            counts.add_mask(int(cell[1:]), int(n))
+            continue
+        item, _sep, option = cell.rpartition(":")
+        options = values.setdefault(item, {})
+        option = int(option)
+        options[option] = options.get(option, 0) + int(n)
+
+
+# Periods of a year in the rollup query: 0 the year, 1 … 12 its months, 101 … 104
+# its quarters (integers: grouping and hashing them is cheaper than text codes).
+def _rollup_code(year: str, key: int) -> str:
+    if key == 0:
+        return year
+    return f"{year}-Q{key - 100}" if key > 100 else f"{year}-{key:02d}"
+
+
+def _rollup_sql(periods: list[Period]) -> tuple[str, list]:
+    """PostgreSQL: the official groups of several periods of one year from one
+    scan of each aggregate table, months, quarters and the year summed together
+    (GROUPING SETS), one row per (period key, agency, scope, version, "", "")
+    with its cells as JSON. Same groups as :func:`_group_sql` gives
+    period by period. An official cell is summed once for both scopes: over all
+    rows for the subtree, over the unpooled ones (FILTER) for the agency's own."""
+    first = min(p.first for p in periods)
+    last = max(p.last for p in periods)
+    keys = sorted({_rollup_key(p) for p in periods})
+    selects, params = [], []
+    for table, (columns, cell) in (
+        ("reports_answercount", ANSWER_CELL),
+        ("reports_maskcount", MASK_CELL),
+    ):
+        selects.append(
+            f"""
+            SELECT g.period, g.target, x.scope, g.version_id,
+                   {cell.replace("t.", "g.")} AS cell, x.n
+            FROM (
+                SELECT CASE WHEN GROUPING(t.month) = 0
+                            THEN extract(month FROM t.month)::integer
+                            WHEN GROUPING(t.quarter) = 0
+                            THEN 100 + extract(quarter FROM t.quarter)::integer
+                            ELSE 0 END AS period,
+                       t.agency_id AS target, t.version_id, {columns},
+                       SUM(t.count) AS subtree_n,
+                       SUM(t.count) FILTER (WHERE NOT t.pooled) AS own_n
+                FROM (
+                    SELECT *, date_trunc('quarter', month)::date AS quarter
+                    FROM {table}
+                    WHERE month >= %s AND month <= %s
+                      AND dimension = ''
+                ) t
+                GROUP BY t.agency_id, t.version_id, {columns},
+                         GROUPING SETS ((t.month), (t.quarter), ())
+            ) g CROSS JOIN LATERAL (
+                VALUES ('own', g.own_n), ('subtree', g.subtree_n)
+            ) x(scope, n)
+            WHERE x.n IS NOT NULL
+              AND g.period IN ({", ".join(["%s"] * len(keys))})
+            """
+        )
+        params += [first, last, *keys]
+    sql = f"""
+        SELECT period, target, scope, version_id, '', '', json_object_agg(cell, n)
+        FROM ({" UNION ALL ".join(selects)}) u
+        GROUP BY period, target, scope, version_id
+    """
+    return sql, params
+
+
+def _rollup_key(period: Period) -> int:
+    if period.granularity == "year":
+        return 0
+    if period.granularity == "quarter":
+        return 100 + (period.first.month + 2) // 3
+    return period.first.month
+
+
+def _collect_periods(
+    periods: list[Period], setup: Setup, part: str
+) -> Iterator[tuple[Period, dict[GroupKey, indices.Counts]]]:
+    """(period, groups) of every period, all agencies: for the official indices
+    on PostgreSQL one query per year (:func:`_rollup_sql`); otherwise one
+    :func:`_collect` per period."""
+    if connection.vendor != "postgresql" or part == BREAKDOWNS:
+        # Breakdown aggregates are kept per their dimension's coarsest period
+        # (a field per quarter, a procedure per year): rolling them up in one
+        # query would sum most of their 1.8 million rows (at 1 M responses) into
+        # groups no period shows. Period by period reads only the rows wanted.
+        for period in periods:
+            yield period, _collect(period, setup, None, part)
+        return
+    by_year: dict[str, list[Period]] = defaultdict(list)
+    for period in periods:
+        by_year[period.code[:4]].append(period)
+    for year, of_year in sorted(by_year.items()):
+        by_code = {p.code: p for p in of_year}
+        sql, params = _rollup_sql(of_year)
+        collected: dict[str, dict] = defaultdict(lambda: defaultdict(indices.Counts))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for key, target, scope, version_id, dim, dv, cells in cursor:
+                _add_cells(
+                    setup,
+                    collected[_rollup_code(year, key)],
+                    (target, scope, version_id, dim, dv),
+                    cells,
+                )
+        for code in sorted(collected):
+            yield by_code.pop(code), collected.pop(code)  # freed once written
+        for period in by_code.values():  # no aggregate rows at all
+            yield period, {}
 
 
 RESULT_COLUMNS = (
@@ -614,6 +805,37 @@ def _result_rows(
             )
 
 
+def _result_lines(results: Iterable[tuple]) -> Iterator[str]:
+    """COPY lines of result rows: :func:`sipas.pgcopy.copy_line`, with what
+    repeats formatted once (a group's first seven columns, labels, the time
+    stamp): half a million rows is a few million values."""
+    formatted: dict = {}
+
+    def text(value: object) -> str:
+        # labels, flags and the time stamp repeat: escape each once
+        done = formatted.get(value)
+        if done is None:
+            done = formatted[value] = copy_value(value)
+        return done
+
+    for row in results:
+        head = row[:7]
+        prefix = formatted.get(head)
+        if prefix is None:
+            prefix = formatted[head] = copy_line(head)[:-1]
+        kind, indicator, value, n, low, high, flag, at = row[7:]
+        yield (
+            f"{prefix}\t{text(kind)}\t{text(indicator)}\t"
+            f"{NULL if value is None else repr(value)}\t{n:d}\t"
+            f"{NULL if low is None else repr(low)}\t"
+            f"{NULL if high is None else repr(high)}\t"
+            f"{text(flag)}\t{text(at)}\n"
+        )
+
+
+NULL = copy_value(None)
+
+
 def _insert_results(results: Iterable[tuple]) -> int:
     """COPY on PostgreSQL (Django's bulk_create costs more than the maths)."""
     table = IndexResult._meta.db_table
@@ -621,8 +843,8 @@ def _insert_results(results: Iterable[tuple]) -> int:
         if connection.vendor == "postgresql":
             buffer = io.StringIO()
             written = 0
-            for row in results:
-                buffer.write(copy_line(row))
+            for line in _result_lines(results):
+                buffer.write(line)
                 written += 1
             buffer.seek(0)
             cursor.cursor.copy_from(buffer, table, columns=RESULT_COLUMNS)
@@ -635,11 +857,19 @@ def _insert_results(results: Iterable[tuple]) -> int:
 
 
 def _existing_rows(
-    period: Period, methods: set[str], only: set[tuple[int, str]] | None
+    period: Period,
+    methods: set[str],
+    only: set[tuple[int, str]] | None,
+    part: str = OFFICIAL,
 ) -> dict[tuple, tuple[int, tuple]]:
-    """The period's current IndexResult rows (of some agency-scopes): key → (id,
-    published values), keys and values laid out like :func:`_row_key`."""
+    """The period's current IndexResult rows of an engine part (of some
+    agency-scopes): key → (id, published values), laid out like KEY_AT and
+    VALUES_AT pick them from a result row."""
     current = IndexResult.objects.filter(period=period.code, methodology__in=methods)
+    if part == OFFICIAL:
+        current = current.filter(dimension="")
+    else:
+        current = current.exclude(dimension="")
     fields = ("id", *(RESULT_COLUMNS[i] for i in KEY_AT + VALUES_AT))
     if only is None:
         parts = [current]
@@ -666,18 +896,24 @@ VALUES_AT = (7, 9, 10, 11, 12, 13)
 
 
 def write_period(
-    period: Period, setup: Setup, only: set[tuple[int, str]] | None = None
+    period: Period,
+    setup: Setup,
+    only: set[tuple[int, str]] | None = None,
+    part: str = OFFICIAL,
+    groups: dict[GroupKey, indices.Counts] | None = None,
 ) -> int:
-    """Bring the IndexResult rows of a period (or of some agency-scopes of it) in
-    line with the aggregates, writing only the rows whose published values
-    changed (``computed_at`` is when a row last changed). Returns the number of
-    rows the period has for those agency-scopes. Call inside a transaction
-    holding the engine lock."""
-    groups = _collect(period, setup, only)
+    """Bring the IndexResult rows of one engine part of a period (or of some
+    agency-scopes of it) in line with the aggregates, writing only the rows whose
+    published values changed (``computed_at`` is when a row last changed).
+    Returns the number of rows the period has there. `groups` are the period's
+    sums if the caller has them already (see :func:`_collect_periods`). Call inside
+    a transaction holding the engine lock."""
+    if groups is None:
+        groups = _collect(period, setup, only, part)
     methods = {m.code for m in setup.methodology.values()} or {
         indices.DEFAULT_METHODOLOGY
     }
-    existing = _existing_rows(period, methods, only)
+    existing = _existing_rows(period, methods, only, part)
     fresh: list[tuple] = []
     replaced: list[int] = []
     computed = 0
@@ -698,8 +934,11 @@ def write_period(
     return computed
 
 
-def recompute_periods(codes: Iterable[str], *, rebuild: bool = False) -> dict[str, int]:
-    """Rewrite every index of some periods, all agencies, both scopes.
+def recompute_periods(
+    codes: Iterable[str], *, rebuild: bool = False, parts: tuple[str, ...] = PARTS
+) -> dict[str, int]:
+    """Rewrite every index of some periods, all agencies, both scopes: the
+    official indices and the breakdowns, or the `parts` asked for.
 
     Uncounted responses are counted first, and the other periods they fall in are
     rewritten too, so no index is left behind its aggregates. With ``rebuild``
@@ -714,12 +953,24 @@ def recompute_periods(codes: Iterable[str], *, rebuild: bool = False) -> dict[st
         if rebuild:
             for year in sorted({int(code[:4]) for code in periods}):
                 rebuild_aggregates(year, setup)
-        periods |= count_pending(setup)
+        periods |= count_pending(setup, parts)
         ordered = sorted(
             (parse_period(code) for code in periods),
             key=lambda p: (p.first, -(p.last - p.first).days),
         )
-        return {p.code: write_period(p, setup) for p in ordered}
+        if OFFICIAL in parts and BREAKDOWNS not in parts and _has_queued():
+            transaction.on_commit(enqueue_breakdown_sweep)
+        written = dict.fromkeys((p.code for p in ordered), 0)
+        for part in parts:
+            for period, groups in _collect_periods(ordered, setup, part):
+                written[period.code] += write_period(
+                    period, setup, part=part, groups=groups
+                )
+        return written
+
+
+def _has_queued() -> bool:
+    return PendingBreakdown.objects.exists()
 
 
 def recompute_period(code: str, *, rebuild: bool = False) -> int:
@@ -810,11 +1061,33 @@ def _ancestors(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
 
 
+def _affected(pending: list[tuple], *, own: bool) -> dict[str, set[tuple[int, str]]]:
+    """Per period code, the agency-scopes whose indices the responses (id,
+    agency_id, submitted_at) change: the subtree scopes of their agencies and of
+    the agencies above, and with `own` the own scopes of their agencies."""
+    paths = dict(
+        Agency.objects.filter(
+            id__in={agency for _pk, agency, _at in pending}
+        ).values_list("id", "path")
+    )
+    affected: dict[str, set[tuple[int, str]]] = defaultdict(set)
+    for agency_id, day in {(agency, local_day(at)) for _pk, agency, at in pending}:
+        chain = _ancestors(paths.get(agency_id, "")) or [agency_id]
+        scopes = {(a, "subtree") for a in chain}
+        if own:
+            scopes.add((agency_id, "own"))
+        for code in periods_of_day(day):
+            affected[code] |= scopes
+    return affected
+
+
 def sweep_dirty(limit: int = SWEEP_BATCH) -> int:
-    """Count up to `limit` uncounted responses and rewrite the periods they fall
-    in, for the agency-scopes concerned only: the own rows of their agencies and
-    the subtree rows of those agencies and their ancestors. One transaction:
-    counts, counted marks and indices commit together. Returns the number of
+    """Count up to `limit` uncounted responses into the official aggregates and
+    rewrite the official indices of the periods they fall in, for the
+    agency-scopes concerned only: the own rows of their agencies and the subtree
+    rows of those agencies and their ancestors. One transaction: counts, counted
+    marks and indices commit together. The responses are queued for the
+    breakdown sweep, which is enqueued after commit. Returns the number of
     responses counted.
     """
     try:
@@ -827,21 +1100,58 @@ def sweep_dirty(limit: int = SWEEP_BATCH) -> int:
         if not pending:
             return 0
         setup = load_setup()
-        count_responses(setup, pending)
-        paths = dict(
-            Agency.objects.filter(
-                id__in={agency for _pk, agency, _at in pending}
-            ).values_list("id", "path")
-        )
-        affected: dict[str, set[tuple[int, str]]] = defaultdict(set)
-        for agency_id, day in {(agency, local_day(at)) for _pk, agency, at in pending}:
-            chain = _ancestors(paths.get(agency_id, "")) or [agency_id]
-            scopes = {(agency_id, "own")} | {(a, "subtree") for a in chain}
-            for code in periods_of_day(day):
-                affected[code] |= scopes
-        for code, only in sorted(affected.items()):
-            write_period(parse_period(code), setup, only)
+        count_responses(setup, pending, (OFFICIAL,))
+        for code, only in sorted(_affected(pending, own=True).items()):
+            write_period(parse_period(code), setup, only, OFFICIAL)
+        transaction.on_commit(enqueue_breakdown_sweep)
     return len(pending)
+
+
+def sweep_breakdowns(limit: int = SWEEP_BATCH) -> int:
+    """Count up to `limit` queued responses into the breakdown aggregates and
+    rewrite the breakdowns they change (subtree scopes of their agencies and the
+    agencies above). One transaction. Returns the number of responses counted."""
+    try:
+        cache.delete(BREAKDOWN_LOCK_KEY)
+    except Exception:
+        log.warning("cache unavailable while sweeping", exc_info=True)
+    with transaction.atomic():
+        _lock_engine()
+        queued = pending_breakdowns(limit)
+        if not queued:
+            return 0
+        setup = load_setup()
+        count_responses(setup, queued, (BREAKDOWNS,))
+        for code, only in sorted(_affected(queued, own=False).items()):
+            write_period(parse_period(code), setup, only, BREAKDOWNS)
+    return len(queued)
+
+
+def enqueue_breakdown_sweep() -> bool:
+    """Schedule one breakdown sweep in BREAKDOWN_DEBOUNCE_SECONDS unless one is
+    already pending; like :func:`enqueue_sweep`, never raises (beat catches up)."""
+    from reports.tasks import sweep_breakdowns_task
+
+    try:
+        if not cache.add(BREAKDOWN_LOCK_KEY, "1", BREAKDOWN_DEBOUNCE_SECONDS * 4):
+            return False
+    except Exception:
+        log.warning("cache unavailable; enqueueing a breakdown sweep anyway")
+    try:
+        sweep_breakdowns_task.apply_async(
+            countdown=BREAKDOWN_DEBOUNCE_SECONDS, retry=False
+        )
+        return True
+    except Exception:
+        log.warning(
+            "could not enqueue the breakdown sweep; the periodic sweep will catch up",
+            exc_info=True,
+        )
+        try:
+            cache.delete(BREAKDOWN_LOCK_KEY)
+        except Exception:
+            pass
+        return False
 
 
 @transaction.atomic

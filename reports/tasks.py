@@ -42,3 +42,13 @@ def sweep_dirty_task() -> int:
     if processed >= services.SWEEP_BATCH:
         services.enqueue_sweep()  # more left: continue in a fresh task
     return processed
+
+
+@shared_task(soft_time_limit=240, time_limit=300, **RETRY)
+def sweep_breakdowns_task() -> int:
+    """Count the queued responses into the dashboards' breakdowns and rewrite the
+    breakdowns they change."""
+    processed = services.sweep_breakdowns()
+    if processed >= services.SWEEP_BATCH:
+        services.enqueue_breakdown_sweep()  # more left: continue in a fresh task
+    return processed

@@ -196,6 +196,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.sweep_dirty_task",
         "schedule": crontab(minute="*/5"),
     },
+    # The same for the dashboards' breakdowns (their own, slower sweep).
+    "breakdown-sweep": {
+        "task": "reports.tasks.sweep_breakdowns_task",
+        "schedule": crontab(minute="2-59/5"),
+    },
     # Every night at 03:30 Vietnam time: delete the reply contacts (phone/e-mail left
     # with a comment) that staff have handled or that are past their retention time.
     "nightly-purge-reply-contacts": {

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.test import Client
 
 from reports import services
-from reports.models import IndexResult
+from reports.models import IndexResult, PendingBreakdown
 from sipas.celery import app
 from surveys.models import Response
 from tests.reliability.conftest import closed_port, filled_form, send
@@ -34,6 +34,7 @@ def real_broker(monkeypatch):
     }
     # Tasks go to the broker; a sweep is due at once rather than in 30 s.
     monkeypatch.setattr(services, "SWEEP_DEBOUNCE_SECONDS", 0)
+    monkeypatch.setattr(services, "BREAKDOWN_DEBOUNCE_SECONDS", 0)
 
     def point_at(url: str) -> None:
         # Broker and result store are the same Redis, as in production.
@@ -67,7 +68,11 @@ def _periodic_sweep() -> dict:
 def _wait_until_swept(timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not Response.objects.filter(counted=False).exists():
+        # counted, and the breakdown sweep that follows has run too
+        if not (
+            Response.objects.filter(counted=False).exists()
+            or PendingBreakdown.objects.exists()
+        ):
             return
         time.sleep(0.2)
     raise AssertionError("the worker did not count the new responses")

@@ -69,6 +69,50 @@ def test_the_sweep_counts_each_response_exactly_once(exit_version, commune_centr
     assert headline(commune_centre).n == 2
 
 
+def test_breakdowns_follow_in_their_own_sweep_exactly_once(
+    exit_version, commune_centre, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The official sweep queues what it counted for the breakdown sweep and
+    enqueues that sweep after commit; the breakdown sweep counts each queued
+    response once into the breakdowns and empties the queue."""
+    from reports.models import PendingBreakdown
+
+    sent = []
+    monkeypatch.setattr(
+        tasks.sweep_breakdowns_task, "apply_async", lambda **kw: sent.append(kw)
+    )
+    cache.delete(services.BREAKDOWN_LOCK_KEY)
+    store_responses(
+        [draft(exit_version, commune_centre, ALL_FIVE, JUNE, channel="truc_tiep")]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep_dirty() == 1
+    assert sent and sent[0]["countdown"] == services.BREAKDOWN_DEBOUNCE_SECONDS
+    assert headline(commune_centre).value == 100.0  # official: current at once
+    assert PendingBreakdown.objects.count() == 1
+    by_channel = IndexResult.objects.filter(dimension="channel")
+    assert not by_channel.exists()  # breakdowns: after their sweep
+
+    assert services.sweep_breakdowns() == 1
+    assert services.sweep_breakdowns() == 0
+    assert not PendingBreakdown.objects.exists()
+    sat = AnswerCount.objects.get(
+        agency=commune_centre,
+        pooled=False,
+        dimension="channel",
+        dimension_value="truc_tiep",
+        item_code="E1.1",
+    )
+    assert (sat.value, sat.count) == (5, 1)
+    rows = by_channel.filter(agency=commune_centre, scope="subtree", indicator="A_DV")
+    assert {r.period: r.value for r in rows} == {
+        "2026": 100.0,
+        "2026-Q2": 100.0,
+        "2026-06": 100.0,
+    }
+    cache.delete(services.BREAKDOWN_LOCK_KEY)
+
+
 def test_many_responses_enqueue_one_debounced_sweep(
     exit_version, commune_centre, django_capture_on_commit_callbacks, monkeypatch
 ):
@@ -288,7 +332,9 @@ def test_counting_by_sweeps_and_rebuilding_from_raw_answers_agree(exit_version):
                 for i, agency in enumerate(agencies[start:] + agencies[:start])
             ]
         )
-        services.sweep_dirty()
+        assert services.sweep_dirty() == len(agencies)
+        assert services.sweep_breakdowns() == len(agencies)
+        assert services.sweep_breakdowns() == 0  # the queue is empty again
 
     def aggregates():
         return (
@@ -328,3 +374,19 @@ def test_an_agency_without_a_materialised_path_still_counts(
     assert services.sweep_dirty() == 1
     assert headline(commune_centre).n == 1
     assert headline(commune_centre, scope="subtree").n == 1
+
+
+def test_index_rows_are_formatted_for_copy_like_any_copy_line():
+    """The writer's fast formatter gives exactly sipas.pgcopy.copy_line's text."""
+    from django.utils import timezone
+
+    from sipas.pgcopy import copy_line
+
+    now = timezone.now()
+    head = ("sipas-1001", "2026-Q2", 7, "subtree", "exit-dv")
+    rows = [
+        (*head, "", "", "item", "E1.1", 66.67, 3, 20.77, 93.85, "small_sample", now),
+        (*head, "channel", "a\tb\\c\nd", "element", "E1", None, 0, None, None, "", now),
+        (*head, "", "", "sipas", "SIPAS", 100.0, 1234, 99.5, 100.0, "", now),
+    ]
+    assert list(services._result_lines(rows)) == [copy_line(row) for row in rows]

@@ -67,6 +67,7 @@ def test_indices_computed_incrementally_equal_a_full_recompute(province_33, tmp_
     call_command("import_responses", str(write_csv(rows[:150], tmp_path / "a.csv")))
     call_command("import_responses", str(write_csv(rows[150:], tmp_path / "b.csv")))
     services.sweep_dirty()
+    services.sweep_breakdowns()  # enqueued after the sweep's commit
 
     def snapshot():
         return sorted(
