@@ -112,8 +112,10 @@ def setup_django(url: str) -> None:
     django.setup()
     from reports import services
 
-    # The benchmark times the sweep itself; storing must not run it on commit.
+    # The benchmark times the sweeps itself; storing must not run the sweep on
+    # commit, nor the sweep the breakdown sweep (a worker's later task).
     services.enqueue_sweep = lambda: False
+    services.enqueue_breakdown_sweep = lambda: False
 
 
 # --- data --------------------------------------------------------------------------

@@ -372,7 +372,9 @@ def _stage_batch(where: str, params: list) -> None:
             f"CREATE TEMPORARY TABLE {BATCH_TABLE} AS " + _source_sql(where),
             _adapted(params),
         )
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and cursor.rowcount > 100_000:
+            # statistics for the dozen statements over a bulk batch (a sweep's
+            # few thousand rows plan well without: the ANALYZE would cost more)
             cursor.execute(f"ANALYZE {BATCH_TABLE}")
 
 
@@ -653,16 +655,40 @@ def _rollup_code(year: str, key: int) -> str:
     return f"{year}-Q{key - 100}" if key > 100 else f"{year}-{key:02d}"
 
 
-def _rollup_sql(periods: list[Period]) -> tuple[str, list]:
+def _rollup_sql(
+    periods: list[Period], agencies: list[int] | None = None
+) -> tuple[str, list]:
     """PostgreSQL: the official groups of several periods of one year from one
     scan of each aggregate table, months, quarters and the year summed together
     (GROUPING SETS), one row per (period key, agency, scope, version, "", "")
     with its cells as JSON. Same groups as :func:`_group_sql` gives
     period by period. An official cell is summed once for both scopes: over all
-    rows for the subtree, over the unpooled ones (FILTER) for the agency's own."""
+    rows for the subtree, over the unpooled ones (FILTER) for the agency's own.
+    `agencies` restricts the groups to some agencies (a sweep's)."""
     first = min(p.first for p in periods)
     last = max(p.last for p in periods)
     keys = sorted({_rollup_key(p) for p in periods})
+    among, among_params = "", []
+    if agencies is not None:
+        among = f" AND agency_id IN ({', '.join(['%s'] * len(agencies))})"
+        among_params = list(agencies)
+    # Months and quarters not asked for fall into one NULL group each (dropped),
+    # so a sweep's year, quarter and month cost little more than the year.
+    months = [k for k in keys if 1 <= k <= 12]
+    quarters = [k - 100 for k in keys if k > 100]
+    mkey, qkey, key_params = "NULL::integer", "NULL::integer", []
+    if months:
+        mkey = (
+            "CASE WHEN extract(month FROM month)::integer IN ({}) "
+            "THEN extract(month FROM month)::integer END"
+        ).format(", ".join(["%s"] * len(months)))
+        key_params += months
+    if quarters:
+        qkey = (
+            "CASE WHEN extract(quarter FROM month)::integer IN ({}) "
+            "THEN 100 + extract(quarter FROM month)::integer END"
+        ).format(", ".join(["%s"] * len(quarters)))
+        key_params += quarters
     selects, params = [], []
     for table, (columns, cell) in (
         ("reports_answercount", ANSWER_CELL),
@@ -673,22 +699,20 @@ def _rollup_sql(periods: list[Period]) -> tuple[str, list]:
             SELECT g.period, g.target, x.scope, g.version_id,
                    {cell.replace("t.", "g.")} AS cell, x.n
             FROM (
-                SELECT CASE WHEN GROUPING(t.month) = 0
-                            THEN extract(month FROM t.month)::integer
-                            WHEN GROUPING(t.quarter) = 0
-                            THEN 100 + extract(quarter FROM t.quarter)::integer
+                SELECT CASE WHEN GROUPING(t.mkey) = 0 THEN t.mkey
+                            WHEN GROUPING(t.qkey) = 0 THEN t.qkey
                             ELSE 0 END AS period,
                        t.agency_id AS target, t.version_id, {columns},
                        SUM(t.count) AS subtree_n,
                        SUM(t.count) FILTER (WHERE NOT t.pooled) AS own_n
                 FROM (
-                    SELECT *, date_trunc('quarter', month)::date AS quarter
+                    SELECT *, {mkey} AS mkey, {qkey} AS qkey
                     FROM {table}
                     WHERE month >= %s AND month <= %s
-                      AND dimension = ''
+                      AND dimension = ''{among}
                 ) t
                 GROUP BY t.agency_id, t.version_id, {columns},
-                         GROUPING SETS ((t.month), (t.quarter), ())
+                         GROUPING SETS ((t.mkey), (t.qkey), ())
             ) g CROSS JOIN LATERAL (
                 VALUES ('own', g.own_n), ('subtree', g.subtree_n)
             ) x(scope, n)
@@ -696,7 +720,7 @@ def _rollup_sql(periods: list[Period]) -> tuple[str, list]:
               AND g.period IN ({", ".join(["%s"] * len(keys))})
             """
         )
-        params += [first, last, *keys]
+        params += [*key_params, first, last, *among_params, *keys]
     sql = f"""
         SELECT period, target, scope, version_id, '', '', json_object_agg(cell, n)
         FROM ({" UNION ALL ".join(selects)}) u
@@ -714,25 +738,32 @@ def _rollup_key(period: Period) -> int:
 
 
 def _collect_periods(
-    periods: list[Period], setup: Setup, part: str
+    periods: list[Period],
+    setup: Setup,
+    part: str,
+    only: dict[str, set[tuple[int, str]]] | None = None,
 ) -> Iterator[tuple[Period, dict[GroupKey, indices.Counts]]]:
-    """(period, groups) of every period, all agencies: for the official indices
-    on PostgreSQL one query per year (:func:`_rollup_sql`); otherwise one
-    :func:`_collect` per period."""
+    """(period, groups) of some periods, all agencies or the agency-scopes
+    `only` gives per period code: for the official indices on PostgreSQL one
+    query per year (:func:`_rollup_sql`); otherwise one :func:`_collect` per
+    period."""
     if connection.vendor != "postgresql" or part == BREAKDOWNS:
         # Breakdown aggregates are kept per their dimension's coarsest period
         # (a field per quarter, a procedure per year): rolling them up in one
         # query would sum most of their 1.8 million rows (at 1 M responses) into
         # groups no period shows. Period by period reads only the rows wanted.
         for period in periods:
-            yield period, _collect(period, setup, None, part)
+            yield period, _collect(period, setup, only and only[period.code], part)
         return
     by_year: dict[str, list[Period]] = defaultdict(list)
     for period in periods:
         by_year[period.code[:4]].append(period)
     for year, of_year in sorted(by_year.items()):
         by_code = {p.code: p for p in of_year}
-        sql, params = _rollup_sql(of_year)
+        agencies = None
+        if only is not None:
+            agencies = sorted({a for p in of_year for a, _scope in only[p.code]})
+        sql, params = _rollup_sql(of_year, agencies)
         collected: dict[str, dict] = defaultdict(lambda: defaultdict(indices.Counts))
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -744,7 +775,11 @@ def _collect_periods(
                     cells,
                 )
         for code in sorted(collected):
-            yield by_code.pop(code), collected.pop(code)  # freed once written
+            groups = collected.pop(code)  # freed once written
+            if only is not None:
+                wanted = only[code]
+                groups = {k: v for k, v in groups.items() if k[:2] in wanted}
+            yield by_code.pop(code), groups
         for period in by_code.values():  # no aggregate rows at all
             yield period, {}
 
@@ -1101,8 +1136,10 @@ def sweep_dirty(limit: int = SWEEP_BATCH) -> int:
             return 0
         setup = load_setup()
         count_responses(setup, pending, (OFFICIAL,))
-        for code, only in sorted(_affected(pending, own=True).items()):
-            write_period(parse_period(code), setup, only, OFFICIAL)
+        affected = _affected(pending, own=True)
+        periods = [parse_period(code) for code in sorted(affected)]
+        for period, groups in _collect_periods(periods, setup, OFFICIAL, affected):
+            write_period(period, setup, affected[period.code], OFFICIAL, groups)
         transaction.on_commit(enqueue_breakdown_sweep)
     return len(pending)
 

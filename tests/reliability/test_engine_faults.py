@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from reports import services
-from reports.models import IndexResult
+from reports.models import IndexResult, PendingBreakdown
 from reports.periods import local_day
 from reports.tasks import recompute_period_task, sweep_dirty_task
 from surveys.models import Response
@@ -139,16 +139,25 @@ def test_a_recompute_killed_midway_then_rerun_matches_an_uninterrupted_one(
 def test_a_sweep_killed_midway_leaves_its_work_marked_for_the_next_one(
     centre, exit_version, monkeypatch
 ):
-    # No sweep is enqueued on commit here: the test runs the sweep itself.
+    # No sweep is enqueued on commit here: the test runs the sweeps itself.
     monkeypatch.setattr(services, "enqueue_sweep", lambda: False)
+    monkeypatch.setattr(services, "enqueue_breakdown_sweep", lambda: False)
     store_random_responses(exit_version, centre.pk, 50)
     assert Response.objects.filter(counted=False).exists()
     with pytest.raises(WorkerKilled), _killed_after_writing_indices(monkeypatch):
         services.sweep_dirty()
     assert Response.objects.filter(counted=False).exists()
+    assert not PendingBreakdown.objects.exists()  # rolled back with the counts
     services.sweep_dirty()
+    assert PendingBreakdown.objects.count() == 50
+    # The breakdown sweep killed the same way keeps its queue for the next one.
+    with pytest.raises(WorkerKilled), _killed_after_writing_indices(monkeypatch):
+        services.sweep_breakdowns()
+    assert PendingBreakdown.objects.count() == 50
+    assert services.sweep_breakdowns() == 50
     swept = snapshot()
     assert not Response.objects.filter(counted=False).exists()
+    assert not PendingBreakdown.objects.exists()
     services.recompute_period(_period())
     assert {r for r in swept if r[1] == _period()} == {
         r for r in snapshot() if r[1] == _period()

@@ -30,6 +30,7 @@ def worker(monkeypatch):
     from sipas.celery import app
 
     monkeypatch.setattr(services, "SWEEP_DEBOUNCE_SECONDS", 1)
+    monkeypatch.setattr(services, "BREAKDOWN_DEBOUNCE_SECONDS", 1)
     app.control.purge()  # tasks left over from earlier runs of this broker db
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         yield app
@@ -43,13 +44,18 @@ def test_a_worker_recomputes_the_indices_after_new_responses(worker):
 
     load_reference_data(["33"])
     cache.delete(services.SWEEP_LOCK_KEY)
+    cache.delete(services.BREAKDOWN_LOCK_KEY)
     version = Questionnaire.objects.get(code="exit-dv").current_version()
     centre = Agency.objects.get(code="TTHCC-X12133")
     at = datetime.datetime(2026, 5, 4, 10, tzinfo=LOCAL_TZ)
     store_responses(
         [
             ResponseDraft(
-                version=version, agency_id=centre.pk, answers={"G": g}, submitted_at=at
+                version=version,
+                agency_id=centre.pk,
+                answers={"G": g},
+                submitted_at=at,
+                channel="truc_tuyen",
             )
             for g in (5, 4, 2)
         ]
@@ -65,3 +71,18 @@ def test_a_worker_recomputes_the_indices_after_new_responses(worker):
         time.sleep(0.5)
     assert row is not None, "the worker did not recompute within 60 s"
     assert (round(row.value, 2), row.n) == (66.67, 3)
+    # The official sweep's commit sends the breakdown sweep: the worker runs it.
+    deadline = time.monotonic() + 60
+    by_channel = None
+    while time.monotonic() < deadline and by_channel is None:
+        by_channel = IndexResult.objects.filter(
+            agency=centre,
+            period="2026-05",
+            scope="subtree",
+            indicator="G",
+            dimension="channel",
+            dimension_value="truc_tuyen",
+        ).first()
+        time.sleep(0.5)
+    assert by_channel is not None, "the worker did not sweep the breakdowns in 60 s"
+    assert (round(by_channel.value, 2), by_channel.n) == (66.67, 3)
