@@ -749,9 +749,10 @@ def _collect_periods(
     period."""
     if connection.vendor != "postgresql" or part == BREAKDOWNS:
         # Breakdown aggregates are kept per their dimension's coarsest period
-        # (a field per quarter, a procedure per year): rolling them up in one
-        # query would sum most of their 1.8 million rows (at 1 M responses) into
-        # groups no period shows. Period by period reads only the rows wanted.
+        # (a field per quarter, a procedure per year). Measured at 1 M
+        # responses, one rollup over their 1.8 million rows (2.3 million
+        # groups, hashed to disk) took longer and twice the memory of reading
+        # them period by period.
         for period in periods:
             yield period, _collect(period, setup, only and only[period.code], part)
         return
