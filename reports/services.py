@@ -271,6 +271,12 @@ def _insert_aggregates(
             f" ON CONFLICT ({key}) DO UPDATE SET count = {table}.count + excluded.count"
         )
 
+    # The elements a response answered: the OR of its answers' element bits
+    # (bits are powers of two, so the sum of the distinct ones elsewhere).
+    if connection.vendor == "postgresql":
+        elements = f"bit_or({mask_case})"
+    else:
+        elements = f"SUM(DISTINCT {mask_case})"
     with connection.cursor() as cursor:
         for dim, column in targets:
             bucket = _bucket_sql("b.submitted_at", _bucket_unit(dim))
@@ -284,11 +290,18 @@ def _insert_aggregates(
             cursor.execute(
                 f"""
                 INSERT INTO reports_answercount ({ANSWER_KEY}, count)
-                SELECT {agency.format(alias="b")}, {pooled.format(alias="b")},
-                       {bucket}, b.version_id, '{dim}', {dim_value}, b.item_code,
-                       {value}, COUNT(*)
-                FROM ({source}) b {tree.format(alias="b")}
-                WHERE b.item_code IS NOT NULL{extra}
+                SELECT {agency.format(alias="a")}, {pooled.format(alias="a")},
+                       a.bucket, a.version_id, '{dim}', a.dim_value, a.item_code,
+                       a.value, SUM(a.n)
+                FROM (
+                    -- counted per own agency first, then spread up the tree
+                    SELECT b.agency_id, {bucket} AS bucket, b.version_id,
+                           {dim_value} AS dim_value, b.item_code,
+                           {value} AS value, COUNT(*) AS n
+                    FROM ({source}) b
+                    WHERE b.item_code IS NOT NULL{extra}
+                    GROUP BY 1, 2, 3, 4, 5, 6
+                ) a {tree.format(alias="a")}
                 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
                 {upsert(ANSWER_KEY, "reports_answercount")}
                 """,
@@ -298,20 +311,24 @@ def _insert_aggregates(
             cursor.execute(
                 f"""
                 INSERT INTO reports_maskcount ({MASK_KEY}, count)
-                SELECT {agency.format(alias="x")}, {pooled.format(alias="x")},
-                       x.bucket, x.version_id, '{dim}', x.dim_value, x.mask,
-                       COUNT(*)
+                SELECT {agency.format(alias="y")}, {pooled.format(alias="y")},
+                       y.bucket, y.version_id, '{dim}', y.dim_value, y.mask,
+                       SUM(y.n)
                 FROM (
-                    -- one row per response: the elements it answered
-                    SELECT b.response_id, b.agency_id, {bucket} AS bucket,
-                           b.version_id, {dim_value} AS dim_value,
-                           COALESCE(SUM(DISTINCT {mask_case}), 0) AS mask
-                    FROM ({source}) b
-                    WHERE true{having_dim}
-                    GROUP BY b.response_id, b.agency_id, b.submitted_at,
-                             b.version_id{", " + column if column else ""}
-                ) x {tree.format(alias="x")}
-                WHERE true
+                    SELECT x.agency_id, x.bucket, x.version_id, x.dim_value,
+                           x.mask, COUNT(*) AS n
+                    FROM (
+                        -- one row per response: the elements it answered
+                        SELECT b.response_id, b.agency_id, {bucket} AS bucket,
+                               b.version_id, {dim_value} AS dim_value,
+                               COALESCE({elements}, 0) AS mask
+                        FROM ({source}) b
+                        WHERE true{having_dim}
+                        GROUP BY b.response_id, b.agency_id, b.submitted_at,
+                                 b.version_id{", " + column if column else ""}
+                    ) x
+                    GROUP BY 1, 2, 3, 4, 5
+                ) y {tree.format(alias="y")}
                 GROUP BY 1, 2, 3, 4, 5, 6, 7
                 {upsert(MASK_KEY, "reports_maskcount")}
                 """,
