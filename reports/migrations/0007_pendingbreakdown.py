@@ -5,17 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0006_lean_aggregate_tables'),
-        ('surveys', '0003_response_counted'),
+        ("reports", "0006_lean_aggregate_tables"),
+        ("surveys", "0003_response_counted"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PendingBreakdown',
+            name="PendingBreakdown",
             fields=[
-                ('response', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='surveys.response')),
+                (
+                    "response",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="surveys.response",
+                    ),
+                ),
             ],
         ),
     ]
