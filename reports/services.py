@@ -1011,7 +1011,8 @@ def recompute_periods(
             (parse_period(code) for code in periods),
             key=lambda p: (p.first, -(p.last - p.first).days),
         )
-        if OFFICIAL in parts and BREAKDOWNS not in parts and _has_queued():
+        official_only = OFFICIAL in parts and BREAKDOWNS not in parts
+        if official_only and PendingBreakdown.objects.exists():
             transaction.on_commit(enqueue_breakdown_sweep)
         written = dict.fromkeys((p.code for p in ordered), 0)
         for part in parts:
@@ -1020,10 +1021,6 @@ def recompute_periods(
                     period, setup, part=part, groups=groups
                 )
         return written
-
-
-def _has_queued() -> bool:
-    return PendingBreakdown.objects.exists()
 
 
 def recompute_period(code: str, *, rebuild: bool = False) -> int:
@@ -1090,21 +1087,37 @@ def enqueue_sweep() -> bool:
     """
     from reports.tasks import sweep_dirty_task
 
+    return _enqueue_debounced(sweep_dirty_task, SWEEP_LOCK_KEY, SWEEP_DEBOUNCE_SECONDS)
+
+
+def enqueue_breakdown_sweep() -> bool:
+    """Schedule one breakdown sweep in BREAKDOWN_DEBOUNCE_SECONDS unless one is
+    already pending; like :func:`enqueue_sweep`, never raises (beat catches up)."""
+    from reports.tasks import sweep_breakdowns_task
+
+    return _enqueue_debounced(
+        sweep_breakdowns_task, BREAKDOWN_LOCK_KEY, BREAKDOWN_DEBOUNCE_SECONDS
+    )
+
+
+def _enqueue_debounced(task, key: str, seconds: int) -> bool:
+    """Send `task` to run in `seconds` unless the cache `key` says one is pending."""
     try:
-        if not cache.add(SWEEP_LOCK_KEY, "1", timeout=SWEEP_DEBOUNCE_SECONDS * 4):
+        if not cache.add(key, "1", timeout=seconds * 4):
             return False
     except Exception:
-        log.warning("cache unavailable; enqueueing a sweep anyway", exc_info=True)
+        log.warning("cache unavailable; enqueueing %s anyway", task.name, exc_info=True)
     try:
-        sweep_dirty_task.apply_async(countdown=SWEEP_DEBOUNCE_SECONDS, retry=False)
+        task.apply_async(countdown=seconds, retry=False)
         return True
     except Exception:
         log.warning(
-            "could not enqueue the index sweep; the periodic sweep will catch up",
+            "could not enqueue %s; the periodic sweep will catch up",
+            task.name,
             exc_info=True,
         )
         try:
-            cache.delete(SWEEP_LOCK_KEY)
+            cache.delete(key)
         except Exception:
             pass
         return False
@@ -1143,70 +1156,36 @@ def sweep_dirty(limit: int = SWEEP_BATCH) -> int:
     breakdown sweep, which is enqueued after commit. Returns the number of
     responses counted.
     """
-    try:
-        cache.delete(SWEEP_LOCK_KEY)  # later notes schedule a new sweep
-    except Exception:
-        log.warning("cache unavailable while sweeping", exc_info=True)
-    with transaction.atomic():
-        _lock_engine()
-        pending = pending_responses(limit)
-        if not pending:
-            return 0
-        setup = load_setup()
-        count_responses(setup, pending, (OFFICIAL,))
-        affected = _affected(pending, own=True)
-        periods = [parse_period(code) for code in sorted(affected)]
-        for period, groups in _collect_periods(periods, setup, OFFICIAL, affected):
-            write_period(period, setup, affected[period.code], OFFICIAL, groups)
-        transaction.on_commit(enqueue_breakdown_sweep)
-    return len(pending)
+    return _sweep(OFFICIAL, limit)
 
 
 def sweep_breakdowns(limit: int = SWEEP_BATCH) -> int:
     """Count up to `limit` queued responses into the breakdown aggregates and
     rewrite the breakdowns they change (subtree scopes of their agencies and the
     agencies above). One transaction. Returns the number of responses counted."""
-    try:
-        cache.delete(BREAKDOWN_LOCK_KEY)
+    return _sweep(BREAKDOWNS, limit)
+
+
+def _sweep(part: str, limit: int) -> int:
+    official = part == OFFICIAL
+    try:  # notes from now on schedule a new sweep
+        cache.delete(SWEEP_LOCK_KEY if official else BREAKDOWN_LOCK_KEY)
     except Exception:
         log.warning("cache unavailable while sweeping", exc_info=True)
     with transaction.atomic():
         _lock_engine()
-        queued = pending_breakdowns(limit)
-        if not queued:
+        pending = (pending_responses if official else pending_breakdowns)(limit)
+        if not pending:
             return 0
         setup = load_setup()
-        count_responses(setup, queued, (BREAKDOWNS,))
-        for code, only in sorted(_affected(queued, own=False).items()):
-            write_period(parse_period(code), setup, only, BREAKDOWNS)
-    return len(queued)
-
-
-def enqueue_breakdown_sweep() -> bool:
-    """Schedule one breakdown sweep in BREAKDOWN_DEBOUNCE_SECONDS unless one is
-    already pending; like :func:`enqueue_sweep`, never raises (beat catches up)."""
-    from reports.tasks import sweep_breakdowns_task
-
-    try:
-        if not cache.add(BREAKDOWN_LOCK_KEY, "1", BREAKDOWN_DEBOUNCE_SECONDS * 4):
-            return False
-    except Exception:
-        log.warning("cache unavailable; enqueueing a breakdown sweep anyway")
-    try:
-        sweep_breakdowns_task.apply_async(
-            countdown=BREAKDOWN_DEBOUNCE_SECONDS, retry=False
-        )
-        return True
-    except Exception:
-        log.warning(
-            "could not enqueue the breakdown sweep; the periodic sweep will catch up",
-            exc_info=True,
-        )
-        try:
-            cache.delete(BREAKDOWN_LOCK_KEY)
-        except Exception:
-            pass
-        return False
+        count_responses(setup, pending, (part,))
+        affected = _affected(pending, own=official)
+        periods = [parse_period(code) for code in sorted(affected)]
+        for period, groups in _collect_periods(periods, setup, part, affected):
+            write_period(period, setup, affected[period.code], part, groups)
+        if official:
+            transaction.on_commit(enqueue_breakdown_sweep)
+    return len(pending)
 
 
 @transaction.atomic

@@ -60,29 +60,36 @@ def test_a_worker_recomputes_the_indices_after_new_responses(worker):
             for g in (5, 4, 2)
         ]
     )  # committed: the on-commit hook sends one sweep to the broker
-    deadline = time.monotonic() + 60
-    row = None
-    while time.monotonic() < deadline:
-        row = IndexResult.objects.filter(
+    row = _first_within(
+        60,
+        IndexResult.objects.filter(
             agency=centre, period="2026-05", scope="own", indicator="G", dimension=""
-        ).first()
-        if row is not None:
-            break
-        time.sleep(0.5)
+        ),
+    )
     assert row is not None, "the worker did not recompute within 60 s"
     assert (round(row.value, 2), row.n) == (66.67, 3)
     # The official sweep's commit sends the breakdown sweep: the worker runs it.
-    deadline = time.monotonic() + 60
-    by_channel = None
-    while time.monotonic() < deadline and by_channel is None:
-        by_channel = IndexResult.objects.filter(
+    by_channel = _first_within(
+        60,
+        IndexResult.objects.filter(
             agency=centre,
             period="2026-05",
             scope="subtree",
             indicator="G",
             dimension="channel",
             dimension_value="truc_tuyen",
-        ).first()
-        time.sleep(0.5)
+        ),
+    )
     assert by_channel is not None, "the worker did not sweep the breakdowns in 60 s"
     assert (round(by_channel.value, 2), by_channel.n) == (66.67, 3)
+
+
+def _first_within(seconds: float, rows):
+    """The first of `rows` once the worker has written it, or None after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        row = rows.first()
+        if row is not None:
+            return row
+        time.sleep(0.5)
+    return None
