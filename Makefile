@@ -10,6 +10,14 @@ PROVINCES := vietnam-provinces==2026.9.0
 
 .PHONY: demo test worker beat lint bench venv devenv browser pdfdeps messages serve
 
+# The English catalogue is compiled here, not tracked (a binary file would not merge).
+MO := locale/en/LC_MESSAGES/django.mo
+$(MO): locale/en/LC_MESSAGES/django.po
+	@if ! command -v msgfmt >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; \
+	fi
+	msgfmt --check-format -o $@ $<
+
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
@@ -42,7 +50,7 @@ pdfdeps:
 	fi
 
 demo: export DEBUG ?= true
-demo: venv pdfdeps
+demo: venv pdfdeps $(MO)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_reference_data
 	$(PY) manage.py seed_demo --if-empty
@@ -54,10 +62,10 @@ demo: venv pdfdeps
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: export DEBUG ?= true
-serve: venv
+serve: venv $(MO)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: devenv browser pdfdeps
+test: devenv browser pdfdeps $(MO)
 	@$(PY) -c "from django.conf import settings" >/dev/null
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -74,7 +82,7 @@ lint: devenv
 
 messages: export DEBUG ?= true
 messages: devenv
-	$(PY) manage.py makemessages -l en --no-obsolete
+	$(PY) manage.py makemessages -l en --no-obsolete --no-location
 	$(PY) manage.py compilemessages -l en
 
 bench: devenv
