@@ -76,6 +76,9 @@ class Methodology:
     # The version of the interval method (see the module docstring and
     # METHOD_VERSIONS); rows are stored with the version they were computed by.
     version: int = 2
+    # Questionnaires sampled in clusters (households commune by commune): their
+    # composite intervals carry the design effect of the per-agency sums.
+    cluster_questionnaires: frozenset[str] = frozenset()
 
     def element_of(self, item_code: str) -> str | None:
         """The element an item belongs to, from its stable code ("E1.2" → "E1").
@@ -136,6 +139,7 @@ SIPAS_1001 = Methodology(
     expectation_values=frozenset({1, 2}),
     aspects_for_sipas=("A_CS", "A_DV"),
     headline={"exit-dv": "A_DV", "hh-1001": "SIPAS"},
+    cluster_questionnaires=frozenset({"hh-1001"}),
 )
 
 METHODOLOGIES: dict[str, Methodology] = {SIPAS_1001.code: SIPAS_1001}
@@ -272,12 +276,12 @@ class Counts:
     of reports.statistics (both answered, i satisfied and j answered, i answered
     and j satisfied, both satisfied), added up the same way. ``clusters`` (cluster
     → item → [satisfied, answered]), when given, are the per-commune sums of a
-    cluster sample.
+    cluster sample. Without pairs (None) composites get no standard error.
     """
 
     values: dict[str, dict[int, int]] = field(default_factory=dict)
     masks: dict[int, int] = field(default_factory=dict)
-    pairs: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    pairs: dict[tuple[str, str], list[int]] | None = None
     clusters: dict[object, dict[str, list[int]]] | None = None
 
     def add_value(self, item: str, option: int, count: int) -> None:
@@ -289,6 +293,8 @@ class Counts:
 
     def add_pair(self, first: str, second: str, counts: Sequence[int]) -> None:
         """Add the four pair counts of items `first` < `second`."""
+        if self.pairs is None:
+            self.pairs = {}
         cell = self.pairs.setdefault((first, second), [0, 0, 0, 0])
         for position, count in enumerate(counts):
             cell[position] += count
@@ -306,7 +312,7 @@ class Counts:
                 self.add_value(item, option, count)
         for mask, count in other.masks.items():
             self.add_mask(mask, count)
-        for (first, second), counts in other.pairs.items():
+        for (first, second), counts in (other.pairs or {}).items():
             self.add_pair(first, second, counts)
         for cluster, items in (other.clusters or {}).items():
             for item, (satisfied, answered) in items.items():
@@ -348,7 +354,10 @@ def _composite_se(
     n: int,
 ) -> float | None:
     """Delta-method se (points) of a composite with these item weights,
-    inflated by the cluster design effect when per-cluster sums are given."""
+    inflated by the cluster design effect when per-cluster sums are given;
+    None without pair counts (a group whose pairs are not kept)."""
+    if counts.pairs is None:
+        return None
     variance = statistics.composite_variance(weights, totals, counts.pairs, n)
     if variance is not None and counts.clusters:
         clustered = statistics.cluster_variance(

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +27,7 @@ from reports.filters import (
     previous_period,
     trend_periods,
 )
+from reports.indices import METHODOLOGIES
 from reports.models import IndexResult
 from staff.models import StaffProfile
 from staff.scope import (
@@ -90,10 +91,20 @@ class Value:
 EMPTY = Value(None, 0)
 
 
+def current_rows() -> Q:
+    """Rows of the current version of every methodology (older versions' rows
+    stay in the table for exports, dashboards never mix them in)."""
+    condition = Q()
+    for code, method in METHODOLOGIES.items():
+        condition |= Q(methodology=code, method_version=method.version)
+    return condition
+
+
 def scoped_results(user: AbstractBaseUser) -> QuerySet[IndexResult]:
-    """IndexResult rows of the agencies the user may see (nothing for outsiders)."""
+    """IndexResult rows of the agencies the user may see (nothing for outsiders),
+    of the current methodology versions."""
     condition = scope_filter(get_profile(user))
-    rows = IndexResult.objects.all()
+    rows = IndexResult.objects.filter(current_rows())
     if condition is not None:
         rows = rows.filter(agency__in=Agency.objects.filter(condition))
     return rows

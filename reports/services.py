@@ -32,10 +32,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency
 from reports import indices
+from reports.engine import pairs
 from reports.models import AnswerCount, IndexResult, MaskCount, PendingBreakdown
 from reports.periods import (
     Period,
@@ -336,6 +338,18 @@ def _insert_aggregates(
             )
 
 
+def _insert_pairs(setup: Setup, *, add: bool, pool: bool) -> None:
+    """The pair counts of the staged batch (reports.engine.pairs)."""
+    pairs.insert_pairs(
+        setup,
+        BATCH_TABLE,
+        bucket=_bucket_sql("p.submitted_at", "month"),
+        closure=_closure_sql(),
+        add=add,
+        pool=pool,
+    )
+
+
 def _pool_aggregates(period: Period) -> None:
     """Add the pooled rows of a period from its own rows: each agency's counts to
     every agency above it (the repair's second step)."""
@@ -442,6 +456,8 @@ def count_responses(
         pool=True,
         dims=_dims_of(parts),
     )
+    if OFFICIAL in parts:
+        _insert_pairs(setup, add=True, pool=True)
     queue = PendingBreakdown._meta.db_table
     with connection.cursor() as cursor:
         if OFFICIAL in parts:
@@ -507,11 +523,14 @@ def rebuild_aggregates(year: int, setup: Setup) -> None:
     period = parse_period(str(year))
     for model in (AnswerCount, MaskCount):
         model.objects.filter(month__gte=period.first, month__lte=period.last).delete()
+    pairs.delete_months(period.first, period.last)
     start, end = period.bounds()
     _stage_batch("r.submitted_at >= %s AND r.submitted_at < %s", [start, end])
     _insert_aggregates(setup, f"SELECT * FROM {BATCH_TABLE}", [], add=False, pool=False)
+    _insert_pairs(setup, add=False, pool=False)
     _drop_temporary(BATCH_TABLE)
     _pool_aggregates(period)
+    pairs.pool_pairs(period.first, period.last, _closure_sql())
     Response.objects.filter(
         counted=False, flagged=False, submitted_at__gte=start, submitted_at__lt=end
     ).update(counted=True)
@@ -522,7 +541,9 @@ def rebuild_aggregates(year: int, setup: Setup) -> None:
         # The tables changed wholesale: fresh statistics keep the group sums on
         # hash plans (stale ones made them sort millions of rows on disk).
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE reports_answercount, reports_maskcount")
+            cursor.execute(
+                "ANALYZE reports_answercount, reports_maskcount, reports_paircount"
+            )
 
 
 # --- computing indices from aggregates -------------------------------------------
@@ -818,6 +839,9 @@ RESULT_COLUMNS = (
     "ci_high",
     "flag",
     "computed_at",
+    "method_version",
+    "se",
+    "incomplete",
 )
 
 
@@ -855,6 +879,9 @@ def _result_rows(
                 indices.rounded(ci[1]),
                 row.flag or "",
                 now,
+                method.version,
+                indices.rounded(row.se, 4),
+                ",".join(row.incomplete),
             )
 
 
@@ -876,13 +903,14 @@ def _result_lines(results: Iterable[tuple]) -> Iterator[str]:
         prefix = formatted.get(head)
         if prefix is None:
             prefix = formatted[head] = copy_line(head)[:-1]
-        kind, indicator, value, n, low, high, flag, at = row[7:]
+        kind, indicator, value, n, low, high, flag, at, version, se, missing = row[7:]
         yield (
             f"{prefix}\t{text(kind)}\t{text(indicator)}\t"
             f"{NULL if value is None else repr(value)}\t{n:d}\t"
             f"{NULL if low is None else repr(low)}\t"
             f"{NULL if high is None else repr(high)}\t"
-            f"{text(flag)}\t{text(at)}\n"
+            f"{text(flag)}\t{text(at)}\t{version:d}\t"
+            f"{NULL if se is None else repr(se)}\t{text(missing)}\n"
         )
 
 
@@ -911,14 +939,19 @@ def _insert_results(results: Iterable[tuple]) -> int:
 
 def _existing_rows(
     period: Period,
-    methods: set[str],
+    methods: set[tuple[str, int]],
     only: set[tuple[int, str]] | None,
     part: str = OFFICIAL,
 ) -> dict[tuple, tuple[int, tuple]]:
     """The period's current IndexResult rows of an engine part (of some
     agency-scopes): key → (id, published values), laid out like KEY_AT and
     VALUES_AT pick them from a result row."""
-    current = IndexResult.objects.filter(period=period.code, methodology__in=methods)
+    # Rows of the current version of each methodology only: older versions'
+    # rows stay as they were computed (readable, never rewritten).
+    versions = Q()
+    for code, version in methods:
+        versions |= Q(methodology=code, method_version=version)
+    current = IndexResult.objects.filter(versions, period=period.code)
     if part == OFFICIAL:
         current = current.filter(dimension="")
     else:
@@ -945,7 +978,7 @@ def _existing_rows(
 
 # Positions in RESULT_COLUMNS of a row's identity and of what it publishes.
 KEY_AT = (0, 2, 3, 4, 5, 6, 8)
-VALUES_AT = (7, 9, 10, 11, 12, 13)
+VALUES_AT = (7, 9, 10, 11, 12, 13, 16, 17)
 
 
 def write_period(
@@ -963,8 +996,13 @@ def write_period(
     a transaction holding the engine lock."""
     if groups is None:
         groups = _collect(period, setup, only, part)
-    methods = {m.code for m in setup.methodology.values()} or {
-        indices.DEFAULT_METHODOLOGY
+    if part == OFFICIAL:
+        pairs.attach(period, setup, groups, only)
+    methods = {(m.code, m.version) for m in setup.methodology.values()} or {
+        (
+            indices.DEFAULT_METHODOLOGY,
+            indices.get_methodology(indices.DEFAULT_METHODOLOGY).version,
+        )
     }
     existing = _existing_rows(period, methods, only, part)
     fresh: list[tuple] = []
