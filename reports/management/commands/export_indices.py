@@ -13,7 +13,7 @@ from django.utils import timezone
 from agencies.models import Agency
 from reports.indices import DEFAULT_METHODOLOGY, METHODOLOGIES
 from reports.models import IndexResult
-from reports.periods import LOCAL_TZ, parse_period
+from sipas.periods import local_tz, parse_period
 from sipas.replica import replica_reads
 from surveys.importing import write_table
 
@@ -94,7 +94,7 @@ class Command(BaseCommand):
             document = {
                 "period": period,
                 "methodology": methodology,
-                "generated_at": generated.astimezone(LOCAL_TZ).isoformat(
+                "generated_at": generated.astimezone(local_tz()).isoformat(
                     timespec="seconds"
                 ),
                 "results": [as_object(row) for row in rows.iterator(chunk_size=5000)],
