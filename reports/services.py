@@ -39,7 +39,7 @@ from agencies.models import Agency
 from reports import indices
 from reports.engine import pairs
 from reports.models import AnswerCount, IndexResult, MaskCount, PendingBreakdown
-from reports.periods import (
+from sipas.periods import (
     Period,
     local_day,
     parse_period,

@@ -13,7 +13,8 @@ from django.utils import timezone
 from agencies.models import Agency
 from reports.indices import DEFAULT_METHODOLOGY, METHODOLOGIES
 from reports.models import IndexResult
-from reports.periods import LOCAL_TZ, parse_period
+from sipas.periods import local_tz, parse_period
+from sipas.replica import replica_reads
 from surveys.importing import write_table
 
 COLUMNS = [
@@ -88,7 +89,11 @@ class Command(BaseCommand):
             help="rows of an older version of the methodology (default: current)",
         )
 
-    def handle(self, *args, file: Path, period: str, agency, methodology, **options):
+    def handle(self, *args, **options) -> None:
+        with replica_reads():  # a read-only job: the replica when there is one
+            self.export(**options)
+
+    def export(self, *, file: Path, period: str, agency, methodology, **options):
         version = options.get("methodology_version")
         if methodology not in METHODOLOGIES:
             raise CommandError(f"--methodology: unknown methodology {methodology!r}")
@@ -118,7 +123,7 @@ class Command(BaseCommand):
                 "period": period,
                 "methodology": methodology,
                 "methodology_version": version or current,
-                "generated_at": generated.astimezone(LOCAL_TZ).isoformat(
+                "generated_at": generated.astimezone(local_tz()).isoformat(
                     timespec="seconds"
                 ),
                 "results": [as_object(row) for row in rows.iterator(chunk_size=5000)],
