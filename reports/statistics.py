@@ -374,3 +374,58 @@ def weighted_mean(
     ]
     total = sum(w for _v, w in pairs)
     return sum(v * w for v, w in pairs) / total if total else None
+
+
+# --- one function for every change test (compare_indices and the dashboards) ----
+
+ITEM_LIKE = frozenset({"item", "overall", "share", "expectation"})
+MIN_N = 30  # below this a row is flagged small_sample and never tested
+
+
+def change(
+    kind: str,
+    value: float | None,
+    n: int,
+    se: float | None,
+    baseline: float | None,
+    baseline_n: int,
+    baseline_se: float | None,
+) -> Difference | None:
+    """The change of one published row against its baseline period, or None
+    when it cannot be tested (a value missing, n < 30 on either side, a
+    composite without a standard error). Item-like rows (percentages of
+    answers) use the Agresti–Caffo difference of the two proportions, the
+    counts being value·n/100; composites the normal difference of their
+    delta-method estimates.
+
+    >>> change("item", 90.0, 400, None, 80.0, 400, None).p < 0.001
+    True
+    >>> round(change("aspect", 85.0, 400, 1.5, 80.0, 400, 1.5).p, 4)
+    0.0184
+    >>> change("aspect", 85.0, 20, 1.5, 80.0, 400, 1.5) is None
+    True
+    """
+    if value is None or baseline is None or n < MIN_N or baseline_n < MIN_N:
+        return None
+    if kind in ITEM_LIKE:
+        return proportion_difference(
+            round(value * n / 100), n, round(baseline * baseline_n / 100), baseline_n
+        )
+    if se is None or baseline_se is None:
+        return None
+    return difference(value, se, baseline, baseline_se)
+
+
+def significant_in_family(
+    differences: Sequence[Difference | None],
+) -> list[tuple[float | None, bool]]:
+    """(q-value, significant) of each test of one family (one page, one file):
+    Benjamini–Hochberg, significant when q < 0.05.
+
+    >>> tests = [difference(85, 1, 80, 1), None, difference(80.5, 1, 80, 1)]
+    >>> [(round(q, 4) if q is not None else None, s)
+    ...  for q, s in significant_in_family(tests)]
+    [(0.0008, True), (None, False), (0.7237, False)]
+    """
+    qs = bh_qvalues([d.p if d is not None else None for d in differences])
+    return [(q, q is not None and q < ALPHA) for q in qs]
