@@ -262,6 +262,24 @@ class PairCount(models.Model):
         return f"{self.agency_id} {self.month} {self.item_a}×{self.item_b}"
 
 
+class PooledPath(models.Model):
+    """The materialised path each agency's pooled aggregates were built with.
+
+    When an agency moves in the tree (admin edit, reference sync, any write),
+    its current path differs from this one: its responses still count in the
+    pooled rows of its old ancestors until reports.engine.moves re-pools the
+    aggregates of every year (a Celery task) and records the new paths.
+    """
+
+    agency = models.OneToOneField(
+        "agencies.Agency", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    path = models.CharField(max_length=255)
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.path}"
+
+
 class PendingBreakdown(models.Model):
     """A response already counted into the official aggregates whose breakdown
     counts (reports.services.DIMENSIONS) are still to be added: the queue of the

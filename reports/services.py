@@ -37,8 +37,14 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from reports import indices
-from reports.engine import pairs
-from reports.models import AnswerCount, IndexResult, MaskCount, PendingBreakdown
+from reports.engine import moves, pairs
+from reports.models import (
+    AnswerCount,
+    IndexResult,
+    MaskCount,
+    PairCount,
+    PendingBreakdown,
+)
 from sipas.periods import (
     Period,
     local_day,
@@ -90,6 +96,7 @@ SWEEP_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_SWEEP_DEBOUNCE_SECONDS", 30)
 SWEEP_LOCK_KEY = "reports:sweep-scheduled"
 BREAKDOWN_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_BREAKDOWN_DEBOUNCE_SECONDS", 60)
 BREAKDOWN_LOCK_KEY = "reports:breakdown-sweep-scheduled"
+REPOOL_LOCK_KEY = "reports:repool-scheduled"
 SWEEP_BATCH = 5000
 ENGINE_LOCK_ID = 0x51FA5  # pg_advisory_xact_lock key shared by all engine writers
 
@@ -1040,6 +1047,8 @@ def recompute_periods(
     periods = {parse_period(code).code for code in codes}
     with transaction.atomic():
         _lock_engine()
+        if moves.moved():  # (and new agencies get their path recorded)
+            transaction.on_commit(enqueue_repool)
         setup = load_setup()
         if rebuild:
             for year in sorted({int(code[:4]) for code in periods}):
@@ -1138,6 +1147,44 @@ def enqueue_breakdown_sweep() -> bool:
     )
 
 
+def enqueue_repool() -> bool:
+    """Schedule the re-pooling of moved agencies (:func:`repool_moved`) and
+    mark the dashboards as updating until it has run."""
+    from reports.tasks import repool_moved_task
+
+    moves.mark_updating()
+    return _enqueue_debounced(repool_moved_task, REPOOL_LOCK_KEY, 5)
+
+
+def repool_moved() -> list[int]:
+    """When agencies moved in the tree, rebuild the pooled aggregates of every
+    year from the own rows (responses then count for their current ancestors,
+    past periods included) and rewrite those years' indices. Returns the years
+    re-pooled (none when nothing moved). Idempotent."""
+    try:
+        cache.delete(REPOOL_LOCK_KEY)
+    except Exception:
+        log.warning("cache unavailable while re-pooling", exc_info=True)
+    with transaction.atomic():
+        _lock_engine()
+        moved = moves.moved()
+        transaction.on_commit(moves.done)
+        if not moved:
+            return []
+        years = moves.aggregate_years()
+        for year in years:
+            period = parse_period(str(year))
+            for model in (AnswerCount, MaskCount, PairCount):
+                model.objects.filter(
+                    pooled=True, month__gte=period.first, month__lte=period.last
+                ).delete()
+            _pool_aggregates(period)
+            pairs.pool_pairs(period.first, period.last, _closure_sql())
+        moves.record(moved)
+        recompute_periods([code for year in years for code in periods_of_year(year)])
+        return years
+
+
 def _enqueue_debounced(task, key: str, seconds: int) -> bool:
     """Send `task` to run in `seconds` unless the cache `key` says one is pending."""
     try:
@@ -1212,6 +1259,10 @@ def _sweep(part: str, limit: int) -> int:
         log.warning("cache unavailable while sweeping", exc_info=True)
     with transaction.atomic():
         _lock_engine()
+        if official and moves.moved():
+            # an agency moved without a save signal (reference sync's bulk
+            # update): its pooled history must follow it
+            transaction.on_commit(enqueue_repool)
         pending = (pending_responses if official else pending_breakdowns)(limit)
         if not pending:
             return 0

@@ -52,3 +52,10 @@ def sweep_breakdowns_task() -> int:
     if processed >= services.SWEEP_BATCH:
         services.enqueue_breakdown_sweep()  # more left: continue in a fresh task
     return processed
+
+
+@shared_task(soft_time_limit=3000, time_limit=3600, **RETRY)
+def repool_moved_task() -> list[int]:
+    """An agency moved in the tree: rebuild the pooled aggregates of every year
+    and rewrite their indices (returns the years)."""
+    return services.repool_moved()

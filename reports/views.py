@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from agencies.models import Agency
 from audit.services import record as audit_record
 from reports import queries, tables
+from reports.engine import moves
 from reports.exports import raw_responses_response, table_response
 from reports.filters import (
     CHANNELS,
@@ -74,6 +75,8 @@ def _page(
         "questionnaire_choices": QUESTIONNAIRES,
         "channel_choices": CHANNELS,
         "kind_choices": KINDS,
+        # an agency moved: its history is being re-pooled (a cache read, no query)
+        "indices_updating": moves.updating(),
     }
     return render(request, template, context)
 

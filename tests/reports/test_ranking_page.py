@@ -129,3 +129,16 @@ def test_the_method_page_explains_the_numbers_in_both_languages(
 def test_the_method_page_needs_a_staff_profile(client, outsider):
     client.force_login(outsider)
     assert client.get("/dashboard/method/").status_code == 403
+
+
+def test_the_pdf_report_carries_the_method_as_an_annex(province_analyst, index_results):
+    from django.template.loader import render_to_string
+
+    from reports import queries
+    from reports.filters import Filters
+
+    filters = Filters(period="2026", questionnaire="exit-dv")
+    data = queries.agency_detail(province_analyst, filters, "UBND-T33")
+    html = render_to_string("reports/pdf_report.html", {**data, "filters": filters})
+    annex = html.split("Phụ lục: Phương pháp tính")[1]
+    assert "Slovin" in annex and "Benjamini–Hochberg" in annex
