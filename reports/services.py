@@ -91,7 +91,12 @@ BREAKDOWNS = "breakdowns"
 PARTS = (OFFICIAL, BREAKDOWNS)
 # Breakdown aggregates keep only satisfied (5) / not satisfied (1) per item: all
 # the headline indicators need, at a fraction of the rows.
-COLLAPSED_VALUE = "CASE WHEN b.value IN (4, 5) THEN 5 ELSE 1 END"
+# The overall item (G) keeps its five levels: the filtered overview shows its
+# distribution, which satisfied/not satisfied alone cannot give.
+COLLAPSED_VALUE = (
+    "CASE WHEN b.item_code IN ({overall}) THEN b.value "
+    "WHEN b.value IN (4, 5) THEN 5 ELSE 1 END"
+)
 SWEEP_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_SWEEP_DEBOUNCE_SECONDS", 30)
 SWEEP_LOCK_KEY = "reports:sweep-scheduled"
 BREAKDOWN_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_BREAKDOWN_DEBOUNCE_SECONDS", 60)
@@ -121,8 +126,12 @@ def load_setup() -> Setup:
     version_questionnaire: dict[int, str] = {}
     methodology: dict[str, indices.Methodology] = {}
     per_q: dict[str, dict[str, Item]] = defaultdict(dict)
-    versions = QuestionnaireVersion.objects.select_related("questionnaire").order_by(
-        "questionnaire__code", "number"
+    # Published versions only: a draft's items are no indicators (responses are
+    # pinned to published versions, so a draft has no answers either).
+    versions = (
+        QuestionnaireVersion.objects.filter(published_at__isnull=False)
+        .select_related("questionnaire")
+        .order_by("questionnaire__code", "number")
     )
     for version in versions:
         code = version.questionnaire.code
@@ -149,7 +158,11 @@ def load_setup() -> Setup:
         }
         overall = method.overall_item in items_by_code
         catalogue[code] = indices.Catalogue(sat, overall, choices)
-        headline_sat = {c: e for c, e in sat.items() if method.elements[e] == "A_DV"}
+        # the items the questionnaire's headline needs: A_DV's, or both
+        # aspects' for SIPAS (household form)
+        top = method.headline.get(code, "A_DV")
+        needed = method.aspects_for_sipas if top == "SIPAS" else (top,)
+        headline_sat = {c: e for c, e in sat.items() if method.elements[e] in needed}
         breakdown[code] = indices.Catalogue(headline_sat, overall, {})
         headline.update(headline_sat)
         if overall:
@@ -177,20 +190,31 @@ def _bucket_unit(dimension: str) -> str:
     return next(u for u in ("month", "quarter", "year") if u in allowed)
 
 
-def _bucket_sql(column: str, unit: str) -> str:
+def _bucket_sql(column: str, unit: str, vendor: str | None = None) -> str:
     """SQL for the first day of the local (Asia/Ho_Chi_Minh) month, quarter or
     year of a timestamp. Literal percent signs are doubled: the SQL runs with
     parameters."""
-    if connection.vendor == "postgresql":
+    if (vendor or connection.vendor) == "postgresql":
         local = f"({column} AT TIME ZONE 'Asia/Ho_Chi_Minh')"
         return f"date_trunc('{unit}', {local})::date"
     # SQLite stores UTC text; Vietnam has kept UTC+7 without DST since 1975.
+    # Its date functions round fractional seconds to milliseconds, so 23:59:59.9995
+    # on a month's last day would land in the next month: the fraction is cut
+    # off first (the first 19 characters are "YYYY-MM-DD HH:MM:SS").
+    column = f"substr({column}, 1, 19)"
     if unit == "year":
         return f"date({column}, '+7 hours', 'start of year')"
     if unit == "month":
         return f"date({column}, '+7 hours', 'start of month')"
     back = f"((CAST(strftime('%%m', {column}, '+7 hours') AS INTEGER) - 1) %% 3)"
     return f"date({column}, '+7 hours', 'start of month', '-' || {back} || ' months')"
+
+
+def _overall_items_sql(setup: Setup) -> str:
+    """The overall items' codes as SQL literals (registered methodology codes,
+    never user input)."""
+    codes = sorted({m.overall_item for m in setup.methodology.values()}) or ["G"]
+    return ", ".join("'" + code.replace("'", "''") + "'" for code in codes)
 
 
 def _mask_case(setup: Setup) -> tuple[str, list]:
@@ -289,7 +313,11 @@ def _insert_aggregates(
     with connection.cursor() as cursor:
         for dim, column in targets:
             bucket = _bucket_sql("b.submitted_at", _bucket_unit(dim))
-            value = COLLAPSED_VALUE if column else "b.value"
+            value = (
+                COLLAPSED_VALUE.format(overall=_overall_items_sql(setup))
+                if column
+                else "b.value"
+            )
             dim_value = column or "''"
             extra, extra_params = "", []
             if column:
