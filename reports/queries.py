@@ -607,6 +607,19 @@ def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
                 ],
             }
         )
+    # Item blank rates: the share of the headline's respondents who left an
+    # item blank (an item skipped by many is itself a finding: unclear, or not
+    # applicable to most people).
+    respondents = figures.get((dimension, dimension_value, headline), EMPTY).n
+    blank_rates = sorted(
+        (
+            (code_, label, round(100 * (1 - value.n / respondents), 1))
+            for element in heatmap
+            for code_, label, value in element["items"]
+            if respondents and value.n <= respondents
+        ),
+        key=lambda row: (-row[2], row[0]),
+    )
     breakdown: dict[str, list[tuple[str, Value]]] = defaultdict(list)
     for d, dv, _k, ind, v, n, lo, hi in rows:
         if d and ind == headline:
@@ -671,4 +684,5 @@ def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
         ],
         "series": series,
         "trend_periods": trend,
+        "blank_rates": blank_rates,
     }

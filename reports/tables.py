@@ -255,7 +255,13 @@ def agency_tables(data: dict) -> list[Table]:
     for unit, points in data["series"]:
         for period, value in points:
             series.rows.append([unit.code, period, *_cells(value)])
-    return [heatmap, procedures, channels, groups, series]
+    blanks = Table(
+        "blanks",
+        _("Tỷ lệ để trống theo tiêu chí"),
+        [_("Tiêu chí"), _("Nội dung"), _("Để trống (%)")],
+    )
+    blanks.rows = [list(row) for row in data.get("blank_rates", [])]
+    return [heatmap, procedures, channels, groups, series, blanks]
 
 
 def agency_charts(data: dict) -> dict:
@@ -335,6 +341,7 @@ def sample_tables(data: dict) -> list[Table]:
             _("Số giao dịch (N)"),
             _("Mẫu cần (Slovin, e = 5 %)"),
             _("Số phiếu"),
+            _("Tỷ lệ phản hồi (%)"),
             _("Đạt (%)"),
         ],
     )
@@ -346,6 +353,7 @@ def sample_tables(data: dict) -> list[Table]:
                 row["volume"],
                 row["target"],
                 row["responses"],
+                row["response_rate"],
                 row["percent"],
             ]
         )

@@ -142,3 +142,16 @@ def test_the_pdf_report_carries_the_method_as_an_annex(province_analyst, index_r
     html = render_to_string("reports/pdf_report.html", {**data, "filters": filters})
     annex = html.split("Phụ lục: Phương pháp tính")[1]
     assert "Slovin" in annex and "Benjamini–Hochberg" in annex
+
+
+def test_the_agency_page_lists_item_blank_rates(
+    client, province_analyst, agencies, index_results
+):
+    IndexResult.objects.filter(
+        agency=agencies["UBND-T33"], period="2026", indicator="E5.2", dimension=""
+    ).update(n=100)
+    client.force_login(province_analyst)
+    response = client.get("/dashboard/agency/UBND-T33/")
+    code, _label, rate = response.context["blank_rates"][0]
+    assert (code, rate) == ("E5.2", 75.0)  # 100 of the 400 respondents answered
+    assert "Tiêu chí bị để trống nhiều nhất" in response.content.decode()
