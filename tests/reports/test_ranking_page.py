@@ -50,7 +50,9 @@ def test_funnel_rank_intervals_and_position_against_the_mean(
     low, high = funnel["limits"]["95"][0][0]["y"], funnel["limits"]["95"][1][0]["y"]
     outer = funnel["limits"]["998"][1][0]["y"]
     assert low < 79 < high < outer
-    assert 'class="badge text-bg-light"' not in response.content.decode()
+    page = response.content.decode()
+    assert 'class="badge text-bg-light"' not in page
+    assert "giới hạn 95 % và 99,8 %" in page and "%%" not in page
 
 
 def test_an_incomplete_composite_is_ranked_apart(client, province_analyst, departments):
