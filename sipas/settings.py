@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "reports",
     "staff",
     "invitations",
+    "improvement",
     "axes",
     "audit",
 ]
@@ -208,6 +209,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
+
+# Tasks sent after the indices of some periods are rewritten (argument: the list of
+# period codes). The index engine (reports) may not import the apps above it, so
+# they register here: improvement brings the key drivers up to date.
+SIPAS_AFTER_RECOMPUTE = ["improvement.tasks.after_recompute_task"]
 
 # --- Auth
 _VALIDATORS = "django.contrib.auth.password_validation."

@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("dashboard/improvement/", include("improvement.urls")),
     path("dashboard/", include("reports.urls")),
     # Before the surveys include, so /s/i/<token>/ is an invitation, not a code "i".
     path("s/i/", include("invitations.urls")),
