@@ -10,14 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, IntegerField, Q, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from improvement import drivers_math
-from improvement.models import DriverRun
+from improvement.models import Action, DriverRun
 from reports.models import IndexResult
 from reports.queries import ELEMENTS, METHODOLOGY, item_labels
-from staff.scope import get_visible_agency, require_profile
+from staff.scope import get_visible_agency, require_profile, visible_agencies
 
 QUADRANTS = {
     "priority": _("Ưu tiên cải thiện"),
@@ -196,3 +199,123 @@ def driver_rows(
                 }
             )
     return rows
+
+
+# --- Improvement actions -----------------------------------------------------------
+
+ACTIONS_PER_PAGE = 25
+
+
+@dataclass
+class ActionFilters:
+    """The actions list's filters, read from the URL; bad values are dropped."""
+
+    status: str = ""
+    agency: str = ""
+    overdue: bool = False
+    errors: list = None
+
+    def querystring(self, **overrides) -> str:
+        from urllib.parse import urlencode
+
+        values = {
+            "status": self.status,
+            "agency": self.agency,
+            "overdue": "1" if self.overdue else "",
+        }
+        values.update(overrides)
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+def read_action_filters(params) -> ActionFilters:
+    errors = []
+    status = params.get("status", "").strip()
+    if status and status not in Action.Status.values:
+        errors.append(_("Trạng thái không hợp lệ; bộ lọc bị bỏ qua."))
+        status = ""
+    return ActionFilters(
+        status=status,
+        agency=params.get("agency", "").strip()[:32],
+        overdue=params.get("overdue", "") == "1",
+        errors=errors,
+    )
+
+
+def visible_actions(user: AbstractBaseUser):
+    """Actions of the agencies the user may see (nothing for outsiders)."""
+    return Action.objects.filter(agency__in=visible_agencies(user))
+
+
+def actions_page(user: AbstractBaseUser, filters: ActionFilters, page: str | None):
+    """The actions list: counts by status, one page of actions (agency and owner
+    joined), overdue marked. Five queries whatever the number of actions; 404 for
+    an agency filter outside the scope."""
+    require_profile(user)
+    actions = visible_actions(user)
+    focus = None
+    if filters.agency:
+        focus = get_visible_agency(user, filters.agency)
+        actions = actions.filter(agency__path__startswith=focus.path)
+    today = timezone.localdate()
+    counts = dict(
+        actions.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    overdue = Q(status__in=Action.OPEN, due_date__lt=today)
+    shown = actions
+    if filters.status:
+        shown = shown.filter(status=filters.status)
+    if filters.overdue:
+        shown = shown.filter(overdue)
+    shown = shown.select_related("agency", "owner").order_by(
+        Case(
+            *(When(status=s, then=i) for i, s in enumerate(Action.Status.values)),
+            output_field=IntegerField(),
+        ),
+        "due_date",
+        "id",
+    )
+    paginator = Paginator(shown, ACTIONS_PER_PAGE)
+    page_obj = paginator.get_page(page)
+    return {
+        "focus": focus,
+        "counts": [
+            (code, label, counts.get(code, 0)) for code, label in Action.Status.choices
+        ],
+        "page": page_obj,
+        "rows": [(a, a.is_overdue(today)) for a in page_obj.object_list],
+        "today": today,
+    }
+
+
+def action_detail(user: AbstractBaseUser, pk: int) -> dict:
+    """One action in scope with its linked comments, notes and evidence (Http404
+    outside the scope)."""
+    from improvement.actions import get_action
+
+    require_profile(user)
+    action = get_action(user, pk)
+    comments = list(
+        action.comments.filter(agency__in=visible_agencies(user))
+        .select_related("agency")
+        .order_by("submitted_at")
+    )
+    labels = dict(target_labels())
+    return {
+        "action": action,
+        "overdue": action.is_overdue(timezone.localdate()),
+        "targets": [(code, labels.get(code, code)) for code in action.targets],
+        "comments": comments,
+        "notes": list(action.notes.select_related("author")),
+        "evidence": list(action.evidence.all()),
+        "next_statuses": [
+            (s, Action.Status(s).label)
+            for s in Action.Status.values
+            if s in Action.TRANSITIONS[action.status]
+        ],
+    }
+
+
+def target_labels() -> list[tuple[str, str]]:
+    from improvement.forms import target_choices
+
+    return target_choices()

@@ -23,6 +23,15 @@ handler500 = "sipas.middleware.server_error"
 admin.site.site_header = "SIPAS"
 admin.site.site_title = "SIPAS"
 if settings.DEBUG:
-    from django.conf.urls.static import static
+    from django.urls import re_path
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Development only; MEDIA_ROOT/private/ (action evidence) is served by its
+    # scope-checked view, never here.
+    urlpatterns += [
+        re_path(
+            r"^media/(?!private/)(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
