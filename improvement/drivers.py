@@ -25,7 +25,7 @@ from agencies.models import Agency
 from improvement import drivers_math
 from improvement.models import DriverRun, DriverWeight
 from reports.models import IndexResult
-from reports.periods import parse_period
+from sipas.periods import parse_period
 from surveys.models import Item, QuestionnaireVersion
 
 log = logging.getLogger(__name__)

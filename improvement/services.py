@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from improvement import drivers
-from reports.periods import parse_period
+from sipas.periods import parse_period
 
 
 def after_recompute(periods: list[str]) -> dict[str, int]:

@@ -18,7 +18,8 @@ from improvement import queries
 from improvement.actions import require_editor
 from improvement.forms import ActionForm, EvidenceForm, NoteForm, comment_queryset
 from improvement.models import ActionEvidence, DriverRun
-from reports.filters import Filters, period_choices, read_filters
+from reports.filters import Filters, read_filters
+from sipas.periods import period_choices
 from staff.scope import (
     get_visible_agency,
     home_agency,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from reports import services
-from reports.periods import recent_periods
+from sipas.periods import recent_periods
 
 RETRY = {
     "autoretry_for": (OperationalError,),

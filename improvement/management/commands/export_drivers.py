@@ -16,7 +16,7 @@ from agencies.models import Agency
 from improvement.models import DriverRun
 from improvement.queries import driver_rows
 from reports.exports import neutralise
-from reports.periods import parse_period
+from sipas.periods import parse_period
 
 COLUMNS = [
     "level",
