@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "reports",
     "staff",
     "invitations",
+    "improvement",
     "axes",
     "audit",
 ]
@@ -230,6 +231,9 @@ CELERY_TASK_ROUTES = {
     "staff.tasks.build_report_task": {"queue": "reports"},
     "dashboard.tasks.*": {"queue": "reports"},
     "improvement.tasks.*report*": {"queue": "reports"},
+    # Key drivers after a recompute: minutes of numpy per period, kept off the
+    # engine's queue of short sweeps.
+    "improvement.tasks.after_recompute_task": {"queue": "reports"},
     "invitations.tasks.*": {"queue": "mail"},
     "api.tasks.*": {"queue": "mail"},
     "*.send_*": {"queue": "mail"},
@@ -266,6 +270,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
+
+# Tasks sent after the indices of some periods are rewritten (argument: the list of
+# period codes). The index engine (reports) may not import the apps above it, so
+# they register here: improvement brings the key drivers up to date.
+SIPAS_AFTER_RECOMPUTE = ["improvement.tasks.after_recompute_task"]
 
 # --- Auth
 _VALIDATORS = "django.contrib.auth.password_validation."
@@ -307,6 +316,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media/"
+# Evidence files of improvement actions: stored under MEDIA_ROOT/private/ (never
+# served as static media), at most this many bytes each.
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
