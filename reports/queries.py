@@ -646,10 +646,12 @@ def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
     )
     predecessors = list(visible_agencies(user).filter(successor=agency))
     trend = trend_periods(filters.period)
+    # the province (root of the agency's tree) rides along in the same read
+    root = int(agency.path.strip("/").split("/")[0]) if agency.path else agency.pk
     series_rows = pool_by_agency(
         scoped_results(user)
         .filter(
-            agency__in=[agency.pk] + [p.pk for p in predecessors],
+            agency__in=[agency.pk, root] + [p.pk for p in predecessors],
             period__in=trend,
             methodology=METHODOLOGY[filters.questionnaire],
             questionnaire=filters.questionnaire,
@@ -664,6 +666,19 @@ def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
         (unit, [(p, series_rows.get((unit.pk, p), EMPTY)) for p in trend])
         for unit in [agency, *predecessors]
     ]
+    own = series_rows.get((agency.pk, filters.period), EMPTY)
+    province = series_rows.get((root, filters.period), EMPTY)
+    against_province = None
+    if root != agency.pk:
+        against_province = statistics.against_group(
+            filters.headline[0],
+            own.value,
+            own.n,
+            own.se,
+            province.value,
+            province.n,
+            province.se,
+        )
     return {
         "agency": agency,
         "headline_code": headline,
@@ -685,4 +700,7 @@ def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
         "series": series,
         "trend_periods": trend,
         "blank_rates": blank_rates,
+        # the agency against its province (one test on the page: q = p)
+        "province": province if root != agency.pk else None,
+        "against_province": against_province,
     }

@@ -429,3 +429,42 @@ def significant_in_family(
     """
     qs = bh_qvalues([d.p if d is not None else None for d in differences])
     return [(q, q is not None and q < ALPHA) for q in qs]
+
+
+def against_group(
+    kind: str,
+    value: float | None,
+    n: int,
+    se: float | None,
+    group: float | None,
+    group_n: int,
+    group_se: float | None,
+) -> Difference | None:
+    """An agency against a group it belongs to (its province's subtree): the
+    two estimates share the agency's respondents, so they are not independent.
+    With the agency's share w = n / group_n of the group's respondents, the
+    group is P ≈ w·A + (1 − w)·R (R the rest) and
+
+        Var(A − P) = (1 − 2w)·Var(A) + Var(P)
+
+    (exact for item-like rows, whose weights are these shares). None when it
+    cannot be tested (as :func:`change`).
+
+    >>> d = against_group("aspect", 90.0, 100, 2.0, 85.0, 1000, 1.0)
+    >>> round(d.diff, 2), round(d.high - d.diff, 2), round(d.p, 4)
+    (5.0, 4.02, 0.0147)
+    """
+    if value is None or group is None or n < MIN_N or group_n < MIN_N:
+        return None
+    if kind in ITEM_LIKE:
+        se = proportion_se(round(value * n / 100), n)
+        group_se = proportion_se(round(group * group_n / 100), group_n)
+    if se is None or group_se is None or group_n < n:
+        return None
+    share = n / group_n
+    variance = max((1 - 2 * share) * se * se + group_se * group_se, 0.0)
+    spread = math.sqrt(variance)
+    diff = value - group
+    return Difference(
+        diff, diff - Z95 * spread, diff + Z95 * spread, _p_value(diff, spread)
+    )

@@ -33,6 +33,7 @@ def _csv(response) -> list[list[str]]:
         ("province_analyst", "/dashboard/comments/", 11),
         ("commune_manager", "/dashboard/comments/?q=t%E1%BA%ADn&score=5", 10),
         ("province_analyst", "/dashboard/sample/", 11),
+        ("province_analyst", "/dashboard/method/", 6),
     ],
 )
 def test_each_page_costs_a_fixed_number_of_queries(

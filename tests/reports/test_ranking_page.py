@@ -157,3 +157,24 @@ def test_the_agency_page_lists_item_blank_rates(
     code, _label, rate = response.context["blank_rates"][0]
     assert (code, rate) == ("E5.2", 75.0)  # 100 of the 400 respondents answered
     assert "Tiêu chí bị để trống nhiều nhất" in response.content.decode()
+
+
+def test_the_agency_page_tests_the_agency_against_its_province(
+    client, province_analyst, agencies, index_results
+):
+    IndexResult.objects.filter(
+        agency=agencies["UBND-T33"], period="2026", indicator="A_DV", dimension=""
+    ).update(n=4000, se=0.6)
+    client.force_login(province_analyst)
+    response = client.get("/dashboard/agency/SNV-T33/")
+    test = response.context["against_province"]
+    # 88 (n 400, se 2.04) inside a province of 84 (n 4000, se 0.6): the shared
+    # respondents make Var(A − P) = 0.8·2.04² + 0.6²
+    assert test.diff == 4.0
+    assert test.high - test.diff == pytest.approx(
+        1.96 * (0.8 * (4 / 1.96) ** 2 + 0.36) ** 0.5, abs=0.01
+    )
+    assert test.p < 0.05
+    assert "cao hơn toàn tỉnh" in response.content.decode()
+    # the province itself is compared with nothing
+    assert client.get("/dashboard/agency/UBND-T33/").context["against_province"] is None
