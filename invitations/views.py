@@ -76,6 +76,9 @@ def take_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 procedure=invitation.procedure,
                 source=Response.Source.INVITATION,
                 on_submitted=on_submitted,
+                # Its forms are its own: a public form of the same place or another
+                # invitation's form is refused, not stored against this link.
+                page_key=f"invitation-{invitation.pk}",
             )
     except services.InvitationUnavailable as exc:
         return unavailable(request, exc.reason)

@@ -121,6 +121,7 @@ def _survey_page(
     kiosk: bool = False,
     fixed_key: str | None = None,
     procedure: Procedure | None = None,
+    page_key: str = "",
 ) -> HttpResponse:
     """Render the survey form of a place, or accept it and call `on_submitted`.
 
@@ -136,6 +137,8 @@ def _survey_page(
     - `procedure`: a procedure fixed by the caller (an invitation names it): the
       only one offered, and the one stored whatever the form sends (invitations
       hook, added by H2b).
+    - `page_key`: what else the form tokens are bound to besides the place and
+      version, e.g. one invitation, so that no other page's form is taken here.
     Tampered input gets a 400 page and stores nothing; ordinary mistakes get the
     form back with the answers kept and an error summary.
     """
@@ -148,6 +151,7 @@ def _survey_page(
         kiosk=kiosk,
         source=source or (Response.Source.KIOSK if kiosk else Response.Source.WEB),
         fixed_key=fixed_key,
+        page_key=page_key,
     )
     if request.method == "POST":
         return _receive(request, survey, on_submitted)
@@ -165,11 +169,14 @@ class _Survey:
     kiosk: bool
     source: str
     fixed_key: str | None
+    page_key: str = ""
 
     @property
     def target(self) -> str:
-        """What a form token is valid for: this place and questionnaire version."""
-        return f"{self.place.code}:{self.version.pk}"
+        """What a form token is valid for: this place and questionnaire version
+        (and the caller's page, e.g. one invitation)."""
+        target = f"{self.place.code}:{self.version.pk}"
+        return f"{target}:{self.page_key}" if self.page_key else target
 
     def form(self, **kwargs) -> SurveyForm:
         return SurveyForm(version=self.version, procedures=self.procedures, **kwargs)
