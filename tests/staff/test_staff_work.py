@@ -120,18 +120,40 @@ def test_an_analyst_enters_a_volume_and_sees_the_slovin_target(
     assert TransactionVolume.objects.get().count == 12000
 
 
-@pytest.mark.parametrize("count", ["-5", "many", ""])
-def test_a_malformed_volume_is_refused_with_a_message(client, province_analyst, count):
+@pytest.mark.parametrize(
+    "count, message",
+    [
+        ("-5", "Số giao dịch phải là số nguyên"),
+        ("many", "Số giao dịch phải là số nguyên"),
+        ("", "Số giao dịch phải là số nguyên"),
+        ("²", "Số giao dịch phải là số nguyên"),
+        ("10²⁰", "Số giao dịch phải là số nguyên"),
+        ("100000000000000000000", "Số giao dịch phải là số nguyên"),
+        ("1000000000000", "Số giao dịch quá lớn"),
+    ],
+)
+def test_a_malformed_volume_is_refused_with_a_message(
+    client, province_analyst, count, message
+):
     client.force_login(province_analyst)
-    client.post(
+    response = client.post(
         "/dashboard/sample/volume/",
         {"agency": "SNV-T33", "period": "2026", "count": count},
     )
+    assert response.status_code == 302
     assert not TransactionVolume.objects.exists()
-    assert (
-        "Số giao dịch phải là số nguyên"
-        in client.get("/dashboard/sample/").content.decode()
-    )
+    assert message in client.get("/dashboard/sample/").content.decode()
+
+
+@pytest.mark.parametrize("assignee", ["²", "١", "99999999999999999999999"])
+def test_a_malformed_assignee_is_refused_not_a_500(
+    client, province_analyst, comments, assignee
+):
+    client.force_login(province_analyst)
+    response = _review(client, comments["commune"], status="new", assignee=assignee)
+    assert response.status_code == 302
+    review = CommentReview.objects.filter(response=comments["commune"]).first()
+    assert review is None or review.assignee is None
 
 
 def test_nobody_enters_volumes_outside_their_scope(client, commune_manager, agencies):
