@@ -4,6 +4,7 @@ Production differs from development only by environment values; `.env.example`
 lists every variable. Malformed values raise ImproperlyConfigured at start-up.
 """
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -228,6 +229,8 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "audit/locked_out.html"
+# The client behind the proxy, as the survey rate limit and the audit log see it.
+AXES_CLIENT_IP_CALLABLE = "sipas.clientip.client_ip"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/"
@@ -281,6 +284,17 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_COOKIE_HTTPONLY = True
 
+# Proxies (addresses or networks) whose X-Forwarded-For is believed: nginx on the
+# same host is 127.0.0.1. Empty: the client is REMOTE_ADDR (sipas/clientip.py).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network"
+        )
+
 # Keyed hashes (dossier codes, client IPs) use this pepper, kept apart from SECRET_KEY
 # so rotating sessions does not orphan invitation tokens.
 HASH_PEPPER = os.environ.get("HASH_PEPPER", SECRET_KEY)
@@ -294,8 +308,8 @@ SURVEY_RATE_WINDOW_SECONDS = env_int("SURVEY_RATE_WINDOW_SECONDS", 600)
 SURVEY_MIN_FILL_SECONDS = env_int("SURVEY_MIN_FILL_SECONDS", 15)
 # A rendered form stays valid this long (its signed token carries the time).
 SURVEY_FORM_MAX_AGE_SECONDS = env_int("SURVEY_FORM_MAX_AGE_SECONDS", 24 * 3600)
-# Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
-SURVEY_TRUSTED_PROXIES = env_int("SURVEY_TRUSTED_PROXIES", 0)
+# POSTs one rendered form may make (mistakes corrected, sent again) before 429.
+SURVEY_TOKEN_POST_LIMIT = env_int("SURVEY_TOKEN_POST_LIMIT", 20)
 # A phone/e-mail left for a reply is deleted after this many days at the latest.
 REPLY_CONTACT_RETENTION_DAYS = env_int("REPLY_CONTACT_RETENTION_DAYS", 90)
 

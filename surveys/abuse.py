@@ -1,8 +1,12 @@
 """Ballot-stuffing defences that need no login: rate limit, form tokens, fill time.
 
-- The rate limit counts submissions per client in the cache (Redis in production,
-  so all app processes share the counters). The client is a keyed hash of its IP
-  address (settings.HASH_PEPPER); the raw address is never stored or logged.
+- Two limits, counted in the cache (Redis in production, so all app processes
+  share the counters). Per client: responses stored, SURVEY_RATE_LIMIT per window;
+  the client is a keyed hash (settings.HASH_PEPPER) of its address behind the
+  trusted proxies (sipas.clientip), never stored or logged. Per form token: POSTs
+  of one rendered form, SURVEY_TOKEN_POST_LIMIT. A POST that stores nothing (no or
+  a forged token, a form with mistakes, a repeat) never counts against its client,
+  so junk sent from behind a commune's NAT cannot lock out its service centre.
 - Every rendered form carries a signed token: a random idempotency key, the time it
   was rendered and what it was rendered for. A double click, a refresh or a
   back-and-resubmit sends the same key, so one response is stored (the unique
@@ -24,54 +28,56 @@ from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from sipas.clientip import client_ip
+
 TOKEN_SALT = "surveys.form-token"
 FLAG_TOO_FAST = "fill_time"
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's IP: REMOTE_ADDR, or the address the trusted proxies saw.
-
-    With N trusted proxies, the N-th entry from the right of X-Forwarded-For is
-    the one our own outermost proxy wrote; entries further left are the client's
-    word and could be forged to escape the limit.
-    """
-    proxies = settings.SURVEY_TRUSTED_PROXIES
-    if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def client_key(request: HttpRequest) -> str:
     """A keyed hash of the client's IP address; the address itself is not kept."""
     digest = hmac.new(
         settings.HASH_PEPPER.encode(),
-        client_address(request).encode(),
+        client_ip(request).encode(),
         hashlib.sha256,
     )
     return digest.hexdigest()[:32]
 
 
-def over_rate_limit(request: HttpRequest) -> bool:
-    """Count one submission for this client; True once it exceeds the limit.
-
-    Fixed windows of SURVEY_RATE_WINDOW_SECONDS: cheap (one add + one incr) and
-    good enough to stop a script; a burst at a window edge can reach twice the limit.
-    """
+def _rate_key(request: HttpRequest) -> str:
     window = settings.SURVEY_RATE_WINDOW_SECONDS
-    key = f"surveys:rate:{client_key(request)}:{int(time.time()) // window}"
-    cache.add(key, 0, timeout=window + 5)
+    return f"surveys:rate:{client_key(request)}:{int(time.time()) // window}"
+
+
+def _count(key: str, timeout: int) -> int:
+    cache.add(key, 0, timeout=timeout)
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
-    return count > settings.SURVEY_RATE_LIMIT
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
+def client_at_rate_limit(request: HttpRequest) -> bool:
+    """True when this client stored SURVEY_RATE_LIMIT responses in this window.
+
+    Fixed windows of SURVEY_RATE_WINDOW_SECONDS: cheap and good enough to stop a
+    script; a burst at a window edge can reach twice the limit.
+    """
+    return (cache.get(_rate_key(request)) or 0) >= settings.SURVEY_RATE_LIMIT
+
+
+def count_stored_response(request: HttpRequest) -> None:
+    """Count one new response against its client (not repeats, not refusals)."""
+    _count(_rate_key(request), settings.SURVEY_RATE_WINDOW_SECONDS + 5)
+
+
+def token_over_post_limit(token: FormToken) -> bool:
+    """Count one POST of this rendered form; True once it passes the limit."""
+    count = _count(
+        f"surveys:token-posts:{token.key}", settings.SURVEY_FORM_MAX_AGE_SECONDS + 5
+    )
+    return count > settings.SURVEY_TOKEN_POST_LIMIT
 
 
 @dataclass(frozen=True)

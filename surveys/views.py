@@ -217,13 +217,17 @@ def _receive(
         form = survey.form(data=_with_new_token(request.POST, survey.target))
         notice = _("Biểu mẫu đã mở quá lâu. Các câu trả lời vẫn còn, xin bấm Gửi lại.")
         return _show(request, survey, form, notice, False)
+    if abuse.token_over_post_limit(token):
+        return _rate_limited(request)
     if request.POST.get(HONEYPOT):
         return on_submitted(None)  # a bot: pretend success, store nothing
     if not form.is_valid():
         return _show(request, survey, form, "", False)
+    if abuse.client_at_rate_limit(request):
+        return _rate_limited(request)
     key = survey.fixed_key or token.key
     flag_reason = abuse.fill_time_flag(token)
-    response, _created = services.submit_citizen_response(
+    response, created = services.submit_citizen_response(
         idempotency_key=key,
         reply_contact=form.contact(),
         version=survey.version,
@@ -238,6 +242,8 @@ def _receive(
         flagged=bool(flag_reason),
         flag_reason=flag_reason,
     )
+    if created:
+        abuse.count_stored_response(request)
     page = on_submitted(response)
     if not survey.kiosk:
         abuse.remember_sent(page, request, survey.target, key)
@@ -263,11 +269,7 @@ def _show(
 
 
 def _refuse(request: HttpRequest) -> HttpResponse | None:
-    """A 429 or 400 page for a POST we will not read, else None."""
-    if abuse.over_rate_limit(request):
-        response = render(request, "surveys/rate_limited.html", status=429)
-        response["Retry-After"] = str(settings.SURVEY_RATE_WINDOW_SECONDS)
-        return response
+    """A 400 page for a POST we will not read, else None."""
     content_type = request.content_type or ""
     if content_type == "application/x-www-form-urlencoded":
         # Django parsed this body from request.body, which it keeps.
@@ -295,6 +297,12 @@ def _refuse(request: HttpRequest) -> HttpResponse | None:
             request, _("Biểu mẫu phải được gửi như một biểu mẫu web thường.")
         )
     return None
+
+
+def _rate_limited(request: HttpRequest) -> HttpResponse:
+    response = render(request, "surveys/rate_limited.html", status=429)
+    response["Retry-After"] = str(settings.SURVEY_RATE_WINDOW_SECONDS)
+    return response
 
 
 def _not_utf8() -> str:
