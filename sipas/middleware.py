@@ -1,7 +1,8 @@
 """Cross-cutting HTTP middleware: security headers, database outages, staff idle expiry.
 
 - SecurityHeadersMiddleware adds the Content-Security-Policy (no inline script:
-  `script-src 'self'`) and a Permissions-Policy. HSTS, nosniff, Referrer-Policy and
+  `script-src 'self'`) and a Permissions-Policy, and `Cache-Control: no-store` on
+  every response to a signed-in user (staff pages and exports). HSTS, nosniff, Referrer-Policy and
   X-Frame-Options come from Django's own SecurityMiddleware and
   XFrameOptionsMiddleware, configured in settings.
 - Kiosk pages may be framed by the portal itself (a kiosk shell page): decorate the
@@ -34,6 +35,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template import loader
+from django.utils.cache import patch_cache_control
 from django.views.defaults import bad_request
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,11 @@ class SecurityHeadersMiddleware:
             f"{CONTENT_SECURITY_POLICY}; frame-ancestors {ancestors}",
         )
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # Staff pages and exports show reply contacts and unpublished figures:
+            # never kept by the browser or a shared cache.
+            patch_cache_control(response, no_store=True, private=True)
         return response
 
 

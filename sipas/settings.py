@@ -231,6 +231,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "audit/locked_out.html"
 # The client behind the proxy, as the survey rate limit and the audit log see it.
 AXES_CLIENT_IP_CALLABLE = "sipas.clientip.client_ip"
+# Password reset e-mails per hour, per client address and per e-mail address.
+PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 5)
+PASSWORD_RESET_EMAIL_LIMIT = env_int("PASSWORD_RESET_EMAIL_LIMIT", 3)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/"

@@ -26,8 +26,8 @@ LOGIN_PAGES = ("/accounts/login/", "/admin/login/")
 
 @pytest.fixture
 def entitled(province_analyst):
-    province_analyst.is_staff = True  # may print posters (staff_member_required)
-    province_analyst.save()
+    """Staff without the admin's is_staff flag: dashboards and posters all open."""
+    assert not province_analyst.is_staff
     return province_analyst
 
 
@@ -152,6 +152,8 @@ def test_the_entitled_analyst_opens_every_staff_url(samples, entitled):
         assert response.status_code in (200, 302, 405), url
         if response.status_code == 302:
             assert not response["Location"].startswith(LOGIN_PAGES), url
+        # Pages and exports may show reply contacts: never cached.
+        assert "no-store" in response.get("Cache-Control", ""), url
 
 
 @pytest.mark.django_db
@@ -174,7 +176,9 @@ def test_the_admin_is_for_administrators_only(agencies, comments, other_analyst)
             assert refused.status_code in (302, 403, 404), url
             if refused.status_code == 302:  # the admin sends it back to its index
                 assert refused["Location"] == "/admin/", url
-        status = admin_client.get(url).status_code
+        answer = admin_client.get(url)
+        status = answer.status_code
+        assert "no-store" in answer.get("Cache-Control", ""), url
         if url.endswith("/"):
             assert status in (200, 403), url  # 403: read-only (audit, published)
         if "/add/" not in url and "/delete/" not in url and "/change/" not in url:

@@ -269,3 +269,34 @@ def test_a_failed_pdf_build_ends_visibly_instead_of_running_forever(
     job.refresh_from_db()
     assert job.status == "failed"
     assert "RuntimeError" in job.message
+
+
+def test_password_resets_are_throttled_per_client_and_per_address(
+    client, agencies, mailoutbox, settings
+):
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.PASSWORD_RESET_LIMIT = 3
+    settings.PASSWORD_RESET_EMAIL_LIMIT = 2
+    get_user_model().objects.create_user("canbo", "canbo@example.vn", "Mat-khau-2026!")
+    url = "/accounts/password_reset/"
+    sent = [client.post(url, {"email": "canbo@example.vn"}) for _ in range(3)]
+    assert [r.status_code for r in sent] == [302, 302, 429]
+    assert "quá nhiều yêu cầu" in sent[-1].content.decode()
+    assert len(mailoutbox) == 2
+    # The same address from elsewhere is still refused; another client's own
+    # requests are counted apart.
+    elsewhere = _client_at("203.0.113.9")
+    assert elsewhere.post(url, {"email": "CanBo@example.vn"}).status_code == 429
+    for _ in range(2):  # its fourth request in the hour is refused
+        assert elsewhere.post(url, {"email": "x@example.vn"}).status_code == 302
+    assert elsewhere.post(url, {"email": "x@example.vn"}).status_code == 429
+    assert len(mailoutbox) == 2
+
+
+def _client_at(address: str):
+    from django.test import Client
+
+    return Client(REMOTE_ADDR=address)
