@@ -2,9 +2,9 @@
 
 - SecurityHeadersMiddleware adds the Content-Security-Policy (no inline script:
   `script-src 'self'`) and a Permissions-Policy, and `Cache-Control: no-store` on
-  every response to a signed-in user (staff pages and exports). HSTS, nosniff, Referrer-Policy and
-  X-Frame-Options come from Django's own SecurityMiddleware and
-  XFrameOptionsMiddleware, configured in settings.
+  every response to a signed-in user (staff pages and exports). HSTS, nosniff,
+  Referrer-Policy and X-Frame-Options come from Django's own SecurityMiddleware
+  and XFrameOptionsMiddleware, configured in settings.
 - Kiosk pages may be framed by the portal itself (a kiosk shell page): decorate the
   view with `kiosk_frame_allowed`, or call `allow_kiosk_framing(response)` when only
   some requests of a view are kiosk requests (`?kiosk=1`).
