@@ -360,8 +360,12 @@ SURVEY_RATE_LIMIT = env_int("SURVEY_RATE_LIMIT", 60)  # submissions per window
 SURVEY_RATE_WINDOW_SECONDS = env_int("SURVEY_RATE_WINDOW_SECONDS", 600)
 # A form sent back faster than this is stored but flagged for staff review.
 SURVEY_MIN_FILL_SECONDS = env_int("SURVEY_MIN_FILL_SECONDS", 15)
-# A rendered form stays valid this long (its signed token carries the time).
-SURVEY_FORM_MAX_AGE_SECONDS = env_int("SURVEY_FORM_MAX_AGE_SECONDS", 24 * 3600)
+# A rendered form stays valid this long (its signed token carries the time); one
+# sent back later is shown again with its answers and a fresh token.
+SURVEY_FORM_MAX_AGE_SECONDS = env_int("SURVEY_FORM_MAX_AGE_SECONDS", 3 * 3600)
+# Fresh forms per client per window; answers to forms past this are flagged
+# (forms fetched ahead to beat the fill-time check).
+SURVEY_TOKEN_ISSUE_LIMIT = env_int("SURVEY_TOKEN_ISSUE_LIMIT", 60)
 # POSTs one rendered form may make (mistakes corrected, sent again) before 429.
 SURVEY_TOKEN_POST_LIMIT = env_int("SURVEY_TOKEN_POST_LIMIT", 20)
 # A phone/e-mail left for a reply is deleted after this many days at the latest.

@@ -12,7 +12,10 @@
   back-and-resubmit sends the same key, so one response is stored (the unique
   Response.idempotency_key makes that hold even for two requests in a race).
 - A form sent back faster than settings.SURVEY_MIN_FILL_SECONDS is stored, but
-  flagged: flagged responses stay out of the indices until staff accept them.
+  flagged: flagged responses stay out of the indices until staff accept them. So
+  is a form handed out past the client's SURVEY_TOKEN_ISSUE_LIMIT per window
+  (forms fetched ahead to beat the fill time). Tokens are bound to their page
+  (place, version, invitation) and store one response at most (the key).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from sipas.clientip import client_ip
 
 TOKEN_SALT = "surveys.form-token"
 FLAG_TOO_FAST = "fill_time"
+FLAG_OVER_ISSUED = "forms_fetched_ahead"
 
 
 def client_key(request: HttpRequest) -> str:
@@ -44,9 +48,12 @@ def client_key(request: HttpRequest) -> str:
     return digest.hexdigest()[:32]
 
 
+def _window() -> int:
+    return int(time.time()) // settings.SURVEY_RATE_WINDOW_SECONDS
+
+
 def _rate_key(request: HttpRequest) -> str:
-    window = settings.SURVEY_RATE_WINDOW_SECONDS
-    return f"surveys:rate:{client_key(request)}:{int(time.time()) // window}"
+    return f"surveys:rate:{client_key(request)}:{_window()}"
 
 
 def _count(key: str, timeout: int) -> int:
@@ -85,6 +92,7 @@ class FormToken:
     key: str
     rendered_at: float
     target: str
+    over_issued: bool = False
 
     def seconds_to_fill(self, now: float | None = None) -> float:
         return (now if now is not None else time.time()) - self.rendered_at
@@ -98,13 +106,34 @@ class TokenInvalid(Exception):
     """The token was not made by us, or for another survey."""
 
 
-def make_token(target: str, key: str | None = None) -> str:
-    """A signed token for one rendered form of `target` ("<place code>:<version pk>").
+def make_token(target: str, key: str | None = None, over_issued: bool = False) -> str:
+    """A signed token for one rendered form of `target` ("<place code>:<version pk>",
+    and the caller's page, e.g. one invitation).
 
     `key` reuses the idempotency key of a form already sent (see `sent_key`).
+    `over_issued` marks a form handed out past the client's issuance budget.
     """
     payload = {"k": key or uuid.uuid4().hex, "t": round(time.time(), 3), "g": target}
+    if over_issued:
+        payload["o"] = 1
     return signing.dumps(payload, salt=TOKEN_SALT, compress=False)
+
+
+def issue_token(request: HttpRequest, target: str, key: str | None = None) -> str:
+    """A token for a form about to be shown, counted against the client's budget.
+
+    Fetching forms ahead and sending them back later would beat the fill-time
+    check; so a client gets SURVEY_TOKEN_ISSUE_LIMIT fresh forms per window, and
+    the answers of any form past that are stored but flagged for staff review
+    (a refusal would turn away the citizens behind a busy shared address).
+    """
+    if key is not None:  # the same form again (already sent): no new form
+        return make_token(target, key=key)
+    count = _count(
+        f"surveys:issued:{client_key(request)}:{_window()}",
+        settings.SURVEY_RATE_WINDOW_SECONDS + 5,
+    )
+    return make_token(target, over_issued=count > settings.SURVEY_TOKEN_ISSUE_LIMIT)
 
 
 def read_token(token: str, target: str) -> FormToken:
@@ -122,14 +151,22 @@ def read_token(token: str, target: str) -> FormToken:
     key, rendered_at = payload.get("k"), payload.get("t")
     if not isinstance(key, str) or not isinstance(rendered_at, int | float):
         raise TokenInvalid()
-    return FormToken(key=key, rendered_at=float(rendered_at), target=target)
+    return FormToken(
+        key=key,
+        rendered_at=float(rendered_at),
+        target=target,
+        over_issued=payload.get("o") == 1,
+    )
 
 
 def fill_time_flag(token: FormToken) -> str:
-    """The flag reason for a form sent back too fast, else ""."""
+    """The flag reason for a form sent back too fast or handed out past the
+    client's budget, else ""."""
     seconds = token.seconds_to_fill()
     if seconds < settings.SURVEY_MIN_FILL_SECONDS:
         return f"{FLAG_TOO_FAST}: {seconds:.0f}s"
+    if token.over_issued:
+        return FLAG_OVER_ISSUED
     return ""
 
 

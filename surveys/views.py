@@ -189,7 +189,7 @@ def _blank_form(
     previous = None
     if not survey.kiosk and not request.GET.get("moi"):
         previous = abuse.sent_key(request, survey.target)
-    initial = {"token": abuse.make_token(survey.target, key=previous)}
+    initial = {"token": abuse.issue_token(request, survey.target, key=previous)}
     if survey.place.service_point is not None:
         initial["channel"] = _default_channel(survey.place.service_point)
     initial.update(prefill or {})
@@ -214,7 +214,7 @@ def _receive(
     except abuse.TokenInvalid:
         return _bad_request(request, _("Biểu mẫu không hợp lệ hoặc đã bị sửa."))
     except abuse.TokenExpired:
-        form = survey.form(data=_with_new_token(request.POST, survey.target))
+        form = survey.form(data=_with_new_token(request, survey.target))
         notice = _("Biểu mẫu đã mở quá lâu. Các câu trả lời vẫn còn, xin bấm Gửi lại.")
         return _show(request, survey, form, notice, False)
     if abuse.token_over_post_limit(token):
@@ -320,9 +320,9 @@ def _not_found(
     return render(request, "surveys/not_found.html", context, status=404)
 
 
-def _with_new_token(data: QueryDict, target: str) -> QueryDict:
-    data = data.copy()
-    data["token"] = abuse.make_token(target)
+def _with_new_token(request: HttpRequest, target: str) -> QueryDict:
+    data = request.POST.copy()
+    data["token"] = abuse.issue_token(request, target)
     return data
 
 

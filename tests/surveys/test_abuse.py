@@ -221,3 +221,45 @@ def test_one_rendered_form_may_be_posted_only_so_often(counter, settings):
     assert not Response.objects.exists()
     other = Client()
     assert other.post(URL, filled_form(other, URL)).status_code == 302
+
+
+def test_forms_fetched_ahead_past_the_budget_are_stored_but_flagged(
+    counter, settings, time_machine
+):
+    # Fetch many forms now, send them back later: each one passes the fill-time
+    # check, so the forms past the client's budget are flagged for review.
+    settings.SURVEY_TOKEN_ISSUE_LIMIT = 3
+    settings.SURVEY_MIN_FILL_SECONDS = 15
+    time_machine.move_to("2026-11-27 09:00:00+07:00", tick=False)
+    script = Client(REMOTE_ADDR="198.51.100.77")
+    forms = [filled_form(script, URL + "?moi=1") for _ in range(5)]
+    time_machine.move_to("2026-11-27 09:01:00+07:00", tick=False)
+    for data in forms:
+        assert script.post(URL, data).status_code == 302
+    flags = list(
+        Response.objects.order_by("submitted_at", "pk").values_list(
+            "flagged", "flag_reason"
+        )
+    )
+    assert sorted(flags) == sorted(
+        [(False, "")] * 3 + [(True, abuse.FLAG_OVER_ISSUED)] * 2
+    )
+    # Another client has its own budget.
+    other = Client(REMOTE_ADDR="203.0.113.78")
+    data = filled_form(other, URL)
+    time_machine.move_to("2026-11-27 09:02:00+07:00", tick=False)
+    other.post(URL, data)
+    assert Response.objects.filter(flagged=False).count() == 4
+
+
+def test_a_form_token_is_bound_to_its_page_and_stores_one_response(
+    counter, kiosk_point, settings
+):
+    # Invitations: tests/invitations/test_views.py.
+    settings.SURVEY_MIN_FILL_SECONDS = 0
+    client = Client()
+    data = filled_form(client, URL)
+    assert client.post("/s/TTHCC-T33-KIOSK/", data).status_code == 400
+    assert client.post(URL, data).status_code == 302
+    assert client.post(URL, {**data, "G": "1"}).status_code == 302
+    assert Response.objects.count() == 1
