@@ -106,18 +106,18 @@ def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sipas.settings")
     os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 40)
-    # Tasks in-process, no broker: the benchmark calls the services itself.
+    # Tasks in-process, no broker: the benchmark calls the engine itself.
     os.environ.pop("CELERY_BROKER_URL", None)
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
-    from reports import services
+    from reports import tasks
 
     # The benchmark times the sweeps itself; storing must not run the sweep on
     # commit, nor the sweep the breakdown sweep (a worker's later task).
-    services.enqueue_sweep = lambda: False
-    services.enqueue_breakdown_sweep = lambda: False
+    tasks.enqueue_sweep = lambda: False
+    tasks.enqueue_breakdown_sweep = lambda: False
 
 
 # --- data --------------------------------------------------------------------------
@@ -311,7 +311,7 @@ def full_recompute_child(mode: str) -> None:
     """Run in a fresh process, as a worker would: the task's work, then its peak
     memory. `mode`: "rebuild", or the engine part to recompute ("official",
     "breakdowns")."""
-    from reports import services
+    from reports.engine import recompute
     from sipas.periods import periods_of_year
 
     started = time.perf_counter()
@@ -319,9 +319,9 @@ def full_recompute_child(mode: str) -> None:
     # aggregates, one engine part; "rebuild": both parts, the year's aggregates
     # first rebuilt from raw answers (compute_indices --rebuild, the repair).
     if mode == "rebuild":
-        written = services.recompute_periods(periods_of_year(YEAR), rebuild=True)
+        written = recompute.recompute_periods(periods_of_year(YEAR), rebuild=True)
     else:
-        written = services.recompute_periods(periods_of_year(YEAR), parts=(mode,))
+        written = recompute.recompute_periods(periods_of_year(YEAR), parts=(mode,))
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
@@ -351,7 +351,7 @@ def update_after_new_responses(
     all agencies, or over the first `agencies`), then time the sweep that counts
     them and rewrites the official indices they change, and the breakdown sweep
     that follows it."""
-    from reports import services
+    from reports.engine import sweep
     from surveys.models import Response
     from surveys.services import ResponseDraft, store_responses
 
@@ -377,11 +377,11 @@ def update_after_new_responses(
         )
     store_responses(drafts)
     started = time.perf_counter()
-    swept = services.sweep_dirty(limit=count)
+    swept = sweep.sweep_dirty(limit=count)
     seconds = time.perf_counter() - started
     assert swept == count, swept
     started = time.perf_counter()
-    swept = services.sweep_breakdowns(limit=count)
+    swept = sweep.sweep_breakdowns(limit=count)
     breakdown_seconds = time.perf_counter() - started
     assert swept == count, swept
     return seconds, breakdown_seconds

@@ -91,7 +91,7 @@ def read_filters(params: QueryDict) -> Filters:
         kind = ""
     if field_name and period and parse_period(period).granularity == "month":
         # The engine breaks fields down for years and quarters only (see
-        # reports.services.BREAKDOWN_GRANULARITIES).
+        # reports.engine.setup.BREAKDOWN_GRANULARITIES).
         errors.append(
             _(
                 "Chỉ số theo lĩnh vực có cho năm và quý, không có cho từng tháng; "
