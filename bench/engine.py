@@ -422,7 +422,7 @@ def run(url: str, responses: int, import_rows: int, *, reuse: bool = False) -> i
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    from agencies.reference import load_reference_data
+    from surveys.reference import load_reference_data
 
     load_reference_data(["33"])
     fx = Fixture()

@@ -6,8 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from agencies.models import AdministrativeUnit, Agency, Procedure, ServicePoint
-from agencies.reference import LEGACY_UNTIL, MANDATORY_DEPARTMENTS, load_reference_data
+from agencies.reference import LEGACY_UNTIL, MANDATORY_DEPARTMENTS
 from surveys.models import Item, Questionnaire, QuestionnaireVersion
+from surveys.reference import load_reference_data
 
 pytestmark = pytest.mark.django_db
 

@@ -38,7 +38,7 @@ EXPECTATIONS = [f"M{i}" for i in range(1, 11)]
 @pytest.fixture
 def province_33(db):
     """Hưng Yên's agencies, the procedures and both questionnaires (version 1)."""
-    from agencies.reference import load_reference_data
+    from surveys.reference import load_reference_data
 
     return load_reference_data(["33"])
 

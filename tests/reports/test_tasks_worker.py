@@ -40,7 +40,7 @@ def worker(monkeypatch):
 def test_a_worker_recomputes_the_indices_after_new_responses(worker):
     from django.core.cache import cache
 
-    from agencies.reference import load_reference_data
+    from surveys.reference import load_reference_data
 
     load_reference_data(["33"])
     cache.delete(tasks.SWEEP_LOCK_KEY)
