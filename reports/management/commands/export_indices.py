@@ -14,6 +14,7 @@ from agencies.models import Agency
 from reports.indices import DEFAULT_METHODOLOGY, METHODOLOGIES
 from reports.models import IndexResult
 from sipas.periods import local_tz, parse_period
+from sipas.replica import replica_reads
 from surveys.importing import write_table
 
 COLUMNS = [
@@ -68,7 +69,11 @@ class Command(BaseCommand):
         parser.add_argument("--agency", metavar="CODE")
         parser.add_argument("--methodology", default=DEFAULT_METHODOLOGY)
 
-    def handle(self, *args, file: Path, period: str, agency, methodology, **options):
+    def handle(self, *args, **options) -> None:
+        with replica_reads():  # a read-only job: the replica when there is one
+            self.export(**options)
+
+    def export(self, *, file: Path, period: str, agency, methodology, **options):
         try:
             parse_period(period)
         except ValueError as error:
