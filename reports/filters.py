@@ -22,7 +22,8 @@ QUESTIONNAIRES = {
     "exit-dv": _("Phiếu sau giao dịch (exit-dv)"),
     "hh-1001": _("Phiếu hộ gia đình (hh-1001)"),
 }
-# The headline of each questionnaire (CONTRACT.md): A_DV for exit-dv, SIPAS for hh-1001.
+# The headline of each questionnaire (docs/method.md): A_DV for exit-dv, SIPAS for
+# hh-1001.
 HEADLINE = {"exit-dv": ("aspect", "A_DV"), "hh-1001": ("sipas", "SIPAS")}
 CHANNELS = {
     "truc_tiep": _("Trực tiếp tại Bộ phận Một cửa"),

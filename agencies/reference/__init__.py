@@ -13,7 +13,7 @@ Sources: the `vietnam-provinces` package 2026.9.0 (34 provinces, 3,321 communes
 since 1 July 2025; its `legacy` module and 2025 conversion tables for the units
 before), and agencies/data/{departments,procedures}.csv (see SOURCES.md there).
 
-Codes (CONTRACT.md "Codes"):
+Codes (docs/formats.md, "Codes"):
 
 - Units: province = official 2-digit code ("33"), commune = official 5-digit
   code ("12133"), pre-2025 district = official 3-digit code ("336"). The lengths

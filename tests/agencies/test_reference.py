@@ -1,4 +1,5 @@
-"""load_reference_data: official units, CONTRACT codes and hierarchy, idempotence."""
+"""load_reference_data: official units, the codes and hierarchy of docs/formats.md,
+idempotence."""
 
 import io
 

@@ -1,7 +1,7 @@
 """Fixtures and helpers for the index-engine tests (imported by test_*.py here).
 
 `brute_force` computes the published indices straight from response rows with
-SIPAS.md §5 and CONTRACT.md, without the engine's aggregates or its maths module,
+the formulas of docs/method.md, without the engine's aggregates or its maths module,
 so that the engine is checked against the method rather than against itself.
 """
 
