@@ -11,6 +11,7 @@ is a module, else to ``a.b``).
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,11 +69,14 @@ KNOWN_LONG: set[str] = {
 
 def project_files() -> dict[str, Path]:
     """Module name → file, for every app module outside migrations."""
+    apps = [
+        path.parent
+        for path in sorted(ROOT.glob("*/__init__.py"))
+        if path.parent.name not in NOT_APPS
+    ]
     modules = {}
-    for path in sorted(ROOT.glob("*/**/*.py")):
+    for path in [p for app in apps for p in sorted(app.rglob("*.py"))]:
         relative = path.relative_to(ROOT)
-        if relative.parts[0] in NOT_APPS or relative.parts[0].startswith("."):
-            continue
         if "migrations" in relative.parts:
             continue
         parts = list(relative.with_suffix("").parts)
@@ -232,3 +236,16 @@ def test_the_checks_catch_what_they_are_for():
     assert upward_imports({"audit.x": {"reports.y"}}) == {("audit.x", "reports.y")}
     assert upward_imports({"reports.x": {"audit.services"}}) == set()
     assert upward_imports({"api.x": {"improvement.y"}}) == {("api.x", "improvement.y")}
+
+
+def test_code_cites_docs_that_are_in_the_repository():
+    outside = ("CONTRACT" + ".md", "SIPAS" + ".md")
+    cited: set[str] = set()
+    paths = [*project_files().values(), *ROOT.glob("tests/**/*.py")]
+    for path in [*paths, *ROOT.glob("bench/**/*.py")]:
+        relative = path.relative_to(ROOT)
+        text = path.read_text()
+        assert not any(name in text for name in outside), relative
+        cited.update(re.findall(r"docs/[\w-]+\.md", text))
+    assert cited  # the code does cite the docs
+    assert sorted(name for name in cited if not (ROOT / name).exists()) == []
