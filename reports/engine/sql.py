@@ -160,6 +160,16 @@ def rollup_code(year: str, key: int) -> str:
     return f"{year}-Q{key - 100}" if key > 100 else f"{year}-{key:02d}"
 
 
+def _key_case(field: str, numbers: list[int], offset: int) -> str:
+    """The rollup key of a row's `field` (month or quarter of its bucket) when it
+    is one of `numbers` (parameters), else NULL."""
+    if not numbers:
+        return "NULL::integer"
+    part = f"extract({field} FROM month)::integer"
+    marks = ", ".join(["%s"] * len(numbers))
+    return f"CASE WHEN {part} IN ({marks}) THEN {offset} + {part} END"
+
+
 def rollup_key(period: Period) -> int:
     if period.granularity == "year":
         return 0
@@ -189,19 +199,8 @@ def rollup_sql(
     # so a sweep's year, quarter and month cost little more than the year.
     months = [k for k in keys if 1 <= k <= 12]
     quarters = [k - 100 for k in keys if k > 100]
-    mkey, qkey, key_params = "NULL::integer", "NULL::integer", []
-    if months:
-        mkey = (
-            "CASE WHEN extract(month FROM month)::integer IN ({}) "
-            "THEN extract(month FROM month)::integer END"
-        ).format(", ".join(["%s"] * len(months)))
-        key_params += months
-    if quarters:
-        qkey = (
-            "CASE WHEN extract(quarter FROM month)::integer IN ({}) "
-            "THEN 100 + extract(quarter FROM month)::integer END"
-        ).format(", ".join(["%s"] * len(quarters)))
-        key_params += quarters
+    mkey, qkey = _key_case("month", months, 0), _key_case("quarter", quarters, 100)
+    key_params = months + quarters
     selects, params = [], []
     for table, (columns, cell) in (
         ("reports_answercount", ANSWER_CELL),
