@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from reports.engine.recompute import periods_with_responses, recompute_periods
-from reports.tasks import recompute_period_task
+from reports.tasks import after_recompute, recompute_period_task
 from sipas.periods import parse_period
 
 
@@ -41,6 +41,8 @@ class Command(BaseCommand):
             written = recompute_periods(codes, rebuild=rebuild)
             for code, rows in written.items():
                 self.stdout.write(f"{code}: {rows} index rows")
+            # The follow-ups (key drivers, alerts) run here too.
+            after_recompute(list(written), sync=True)
             return
         for code in codes:
             recompute_period_task.delay(code)
