@@ -1,8 +1,8 @@
 """An agency moving in the tree queues the re-pooling of the aggregates it
-affects (reports.services.repool_moved). Agency.save() writes a changed path with
+affects (reports.engine.moves.repool_moved). Agency.save() writes a changed path with
 update_fields=["path"]; its descendants are re-rooted the same way. Moves made
-by bulk updates (reference sync) are caught by the next sweep instead
-(reports.services._sweep)."""
+by bulk updates (reference sync) are caught after the next sweep or recompute
+instead (reports.tasks)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def _queue_repool(sender, instance: Agency, created=False, **kwargs) -> None:
     old = getattr(instance, "_path_before_save", "")
     # "" is a new agency getting its first path: nothing of it is pooled yet
     if not created and old and old != instance.path:
-        from reports.services import enqueue_repool
+        from reports.tasks import enqueue_repool
 
         transaction.on_commit(enqueue_repool)
 

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from agencies.models import Agency
-from reports import services
+from reports import tasks
 from reports.engine import moves
 from reports.models import IndexResult, PooledPath
 from reports.tasks import repool_moved_task
@@ -45,7 +45,7 @@ def test_moving_an_agency_moves_its_pooled_history_for_every_year(
     with django_capture_on_commit_callbacks() as callbacks:
         centre.parent = Agency.objects.get(code="UBND-X12103")
         centre.save()
-    assert services.enqueue_repool in callbacks
+    assert tasks.enqueue_repool in callbacks
 
     staff = get_user_model().objects.create_user("viewer")
     StaffProfile.objects.create(user=staff, role="national_viewer")
@@ -74,8 +74,8 @@ def test_a_move_made_by_a_bulk_update_is_caught_by_the_sweep(
         parent=target, path=f"{target.path}{centre.pk}/"
     )
     with django_capture_on_commit_callbacks() as callbacks:
-        services.sweep_dirty()
-    assert services.enqueue_repool in callbacks
+        tasks.sweep_dirty_task()
+    assert tasks.enqueue_repool in callbacks
     assert repool_moved_task() == [2025, 2026]
     assert _n("UBND-X12133", "2025") == 0
 

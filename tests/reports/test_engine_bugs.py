@@ -8,7 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from reports import queries, services
+from reports import queries
+from reports.engine.sql import bucket_sql
 from reports.filters import Filters
 from reports.models import IndexResult
 from staff.models import StaffProfile
@@ -57,7 +58,7 @@ def test_the_g_distribution_under_a_channel_filter_keeps_all_five_levels(
 def test_sqlite_buckets_do_not_round_the_last_instant_into_the_next_period(
     unit, expected
 ):
-    sql = services._bucket_sql("?", unit, vendor="sqlite").replace("%%", "%")
+    sql = bucket_sql("?", unit, vendor="sqlite").replace("%%", "%")
     database = sqlite3.connect(":memory:")
     # 2026-01-31 23:59:59.9995 in Hà Nội, stored as UTC text by Django
     moment = "2026-12-31" if unit == "year" else "2026-01-31"

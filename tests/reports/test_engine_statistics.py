@@ -124,7 +124,7 @@ def test_household_subtree_intervals_carry_the_design_effect_of_its_communes(
 
 
 def test_pair_counts_of_the_sweep_equal_a_rebuild_from_raw_answers(generated):
-    from reports import services
+    from reports.engine.recompute import recompute_periods
     from reports.models import IndexResult, PairCount
 
     def snapshot():
@@ -151,7 +151,7 @@ def test_pair_counts_of_the_sweep_equal_a_rebuild_from_raw_answers(generated):
 
     swept = snapshot()
     assert swept[0] and any(se is not None for *_k, se in swept[1])
-    services.recompute_periods(["2026"], rebuild=True)
+    recompute_periods(["2026"], rebuild=True)
     assert snapshot() == swept
 
 
