@@ -148,9 +148,11 @@ def test_composite_of_composites_weights_items_through_every_level():
         counts.add_value(code, 5, sat)
         counts.add_value(code, 1, unsat)
     counts.add_mask(SIPAS_1001.element_bit("E1") | SIPAS_1001.element_bit("E2"), 10)
+    # pair counts all zero (no one answered two items together), so the
+    # variance is Σ w² p(1-p)/A · n/(n-1) with w = 1/4, 1/4, 1/2
+    counts.pairs = {}
     catalogue = Catalogue({"E1.1": "E1", "E1.2": "E1", "E2.1": "E2"}, False, {})
     rows = {r.indicator: r for r in compute_rows(SIPAS_1001, catalogue, counts)}
-    counts.pairs = {}  # no one answered two items: Var = Σ w² p(1-p)/A · n/(n-1)
     expected = (0.25**2 * (0.16 + 0.24) / 10 + 0.5**2 * 0.25 / 10) * 10 / 9
     assert rows["A_DV"].se == pytest.approx(100 * math.sqrt(expected))
     assert rows["A_DV"].value == pytest.approx((70 + 50) / 2)
