@@ -9,7 +9,6 @@ responses); the comments list is the one read of raw responses, paginated.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,7 +26,9 @@ from reports.filters import (
     previous_period,
     trend_periods,
 )
+from reports.indices import SMALL_SAMPLE_N
 from reports.models import IndexResult
+from reports.statistics import Estimate, significant_change
 from staff.models import StaffProfile
 from staff.scope import (
     get_profile,
@@ -40,7 +41,6 @@ from staff.scope import (
 
 # The methodology each questionnaire's indices are computed with (CONTRACT.md).
 METHODOLOGY = {"exit-dv": "sipas-1001", "hh-1001": "sipas-1001"}
-MIN_N = 30  # below this an index is flagged "too few answers" and not ranked
 ELEMENTS = {
     "E1": _("Tiếp cận dịch vụ"),
     "E2": _("Thủ tục hành chính"),
@@ -68,17 +68,8 @@ ROW_FIELDS = ("agency_id", "period", "indicator", "value", "n", "ci_low", "ci_hi
 
 
 @dataclass(frozen=True)
-class Value:
+class Value(Estimate):
     """One index figure as dashboards show it: value, 95 % interval and n."""
-
-    value: float | None
-    n: int
-    ci_low: float | None = None
-    ci_high: float | None = None
-
-    @property
-    def small(self) -> bool:
-        return self.n < MIN_N
 
     @property
     def ci_text(self) -> str:
@@ -135,59 +126,6 @@ def pool(rows: Iterable[tuple]) -> dict[tuple[str, str], Value]:
         mean = round(sum(values) / len(values), 2) if values else None
         pooled[key] = Value(mean, sum(row[4] for row in group))
     return pooled
-
-
-def two_proportion_z(p1: float, n1: int, p2: float, n2: int) -> float:
-    """z statistic of the difference of two proportions (pooled variance).
-
-    >>> round(two_proportion_z(0.9, 400, 0.8, 400), 2)
-    3.95
-    """
-    if not n1 or not n2:
-        return 0.0
-    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
-    variance = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
-    return (p1 - p2) / math.sqrt(variance) if variance > 0 else 0.0
-
-
-def significant_change(current: Value, previous: Value) -> bool:
-    """Is the change against the previous period significant at 95 %?
-
-    When both periods have a 95 % interval, the change is significant when the
-    intervals do not overlap (conservative: non-overlap implies p < 0.05). When
-    the engine gives no interval (composites), a two-proportion z-test on the
-    index read as a share of its n, |z| ≥ 1.96. Never for n < 30.
-
-    >>> significant_change(Value(90, 400, 87, 92.5), Value(80, 400, 76, 83.5))
-    True
-    >>> significant_change(Value(82, 400, 78, 85.5), Value(80, 400, 76, 83.5))
-    False
-    >>> significant_change(Value(90, 400), Value(80, 400))
-    True
-    """
-    if current.value is None or previous.value is None:
-        return False
-    if current.small or previous.small:
-        return False
-    if None not in (current.ci_low, current.ci_high, previous.ci_low, previous.ci_high):
-        return current.ci_low > previous.ci_high or current.ci_high < previous.ci_low
-    z = two_proportion_z(
-        current.value / 100, current.n, previous.value / 100, previous.n
-    )
-    return abs(z) >= 1.96
-
-
-def slovin(population: int, margin: float = 0.05) -> int:
-    """Slovin's sample size n = N / (1 + N·e²), rounded up.
-
-    >>> slovin(10000)
-    385
-    >>> slovin(0)
-    0
-    """
-    if population <= 0:
-        return 0
-    return math.ceil(population / (1 + population * margin * margin))
 
 
 # --- Focus: which agency (subtree) a page is about -------------------------------
@@ -258,7 +196,7 @@ def overview(user: AbstractBaseUser, filters: Filters) -> dict:
             agency__in=subtree_agencies(user, focus),
             period=period,
             indicator=headline,
-            n__lt=MIN_N,
+            n__lt=SMALL_SAMPLE_N,
         )
         .select_related("agency")
         .order_by("n", "agency__code")[:20]

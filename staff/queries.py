@@ -23,9 +23,9 @@ from reports.queries import (
     METHODOLOGY,
     resolve_focus,
     scoped_results,
-    slovin,
     subtree_agencies,
 )
+from reports.statistics import slovin
 from staff.models import CommentReview, TransactionVolume
 from staff.scope import can_see_contacts
 from surveys.models import Answer, ReplyContact, Response
