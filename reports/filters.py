@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from surveys.models import Channel
 
 QUESTIONNAIRES = {
     "exit-dv": _("Phiếu sau giao dịch (exit-dv)"),
@@ -26,11 +27,7 @@ QUESTIONNAIRES = {
 }
 # The headline of each questionnaire (CONTRACT.md): A_DV for exit-dv, SIPAS for hh-1001.
 HEADLINE = {"exit-dv": ("aspect", "A_DV"), "hh-1001": ("sipas", "SIPAS")}
-CHANNELS = {
-    "truc_tiep": _("Trực tiếp tại Bộ phận Một cửa"),
-    "truc_tuyen": _("Trực tuyến"),
-    "buu_chinh": _("Dịch vụ bưu chính công ích"),
-}
+CHANNELS = dict(Channel.choices)
 KINDS = dict(Agency.Kind.choices)
 PERIOD_RE = re.compile(
     r"^(?P<year>20\d\d)(?:-Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$"

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
@@ -38,31 +37,16 @@ from staff.scope import (
     scope_filter,
     visible_agencies,
 )
+from surveys.metadata import (
+    METHODOLOGY,
+    QUESTIONNAIRE_ELEMENTS,
+    element_label,
+    respondent_value_label,
+    sat5_labels,
+)
+from surveys.models import RESPONDENT_LABELS
+from surveys.queries import item_labels
 
-# The methodology each questionnaire's indices are computed with (CONTRACT.md).
-METHODOLOGY = {"exit-dv": "sipas-1001", "hh-1001": "sipas-1001"}
-ELEMENTS = {
-    "E1": _("Tiếp cận dịch vụ"),
-    "E2": _("Thủ tục hành chính"),
-    "E3": _("Công chức trực tiếp giải quyết công việc"),
-    "E4": _("Kết quả giải quyết"),
-    "E5": _("Tiếp nhận, xử lý phản ánh, kiến nghị"),
-    "P1": _("Trách nhiệm giải trình"),
-    "P2": _("Sự tham gia của người dân"),
-    "P3": _("Chất lượng chính sách"),
-    "P4": _("Kết quả, tác động của chính sách"),
-}
-QUESTIONNAIRE_ELEMENTS = {
-    "exit-dv": ["E1", "E2", "E3", "E4", "E5"],
-    "hh-1001": ["P1", "P2", "P3", "P4", "E1", "E2", "E3", "E4", "E5"],
-}
-SAT5_LABELS = [
-    _("Rất không hài lòng"),
-    _("Không hài lòng"),
-    _("Bình thường"),
-    _("Hài lòng"),
-    _("Rất hài lòng"),
-]
 G_SHARES = [f"G:{level}" for level in range(1, 6)]
 ROW_FIELDS = ("agency_id", "period", "indicator", "value", "n", "ci_low", "ci_high")
 
@@ -208,7 +192,7 @@ def overview(user: AbstractBaseUser, filters: Filters) -> dict:
         "overall": table.get((period, "G"), EMPTY),
         "trend": [(p, table.get((p, headline), EMPTY)) for p in trend],
         "elements": [
-            (code, ELEMENTS[code], table.get((period, code), EMPTY))
+            (code, element_label(code), table.get((period, code), EMPTY))
             for code in elements
         ],
         "g_distribution": g_distribution(table, period) if extra else [],
@@ -221,7 +205,7 @@ def g_distribution(table: dict[tuple[str, str], Value], period: str) -> list:
     """(label, count, percent) for each level of G, from the engine's share rows
     `G:1` … `G:5` (percent of the n answers to G). Empty levels when absent."""
     rows = []
-    for level, label in enumerate(SAT5_LABELS, start=1):
+    for level, label in enumerate(sat5_labels(), start=1):
         share = table.get((period, f"G:{level}"), EMPTY)
         count = round(share.value * share.n / 100) if share.value is not None else 0
         rows.append((label, count, share.value))
@@ -301,42 +285,6 @@ def pool_by_agency(rows: Iterable[tuple]) -> dict[tuple[int, str], Value]:
     }
 
 
-def item_labels(questionnaire: str) -> dict[str, str]:
-    """Item code → text from the newest published version (one query)."""
-    from surveys.models import Item
-
-    labels: dict[str, str] = {}
-    items = Item.objects.filter(
-        version__questionnaire__code=questionnaire,
-        version__published_at__isnull=False,
-    ).order_by("-version__number", "position")
-    english = get_language() == "en"
-    for code, text, text_en in items.values_list("code", "text", "text_en"):
-        labels.setdefault(code, text_en if english and text_en else text)
-    return labels
-
-
-RESPONDENT_DIMENSIONS = {
-    "gender": _("Giới tính"),
-    "age_group": _("Độ tuổi"),
-    "ethnicity": _("Dân tộc"),
-    "education": _("Trình độ học vấn"),
-    "occupation": _("Nghề nghiệp"),
-    "area": _("Nơi sống"),
-    "terrain": _("Địa hình"),
-}
-
-
-def _group_label(dimension: str, value: str) -> str:
-    """The display label of a respondent group value (nu → Nữ)."""
-    from surveys.models import RESPONDENT_FIELDS
-
-    choices = RESPONDENT_FIELDS.get(dimension)
-    if choices is not None and value in choices.values:
-        return str(choices(value).label)
-    return value
-
-
 def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
     """Elements × items heatmap with intervals, best and worst procedures,
     channels, respondent groups and the trend of the agency with its merged
@@ -385,7 +333,7 @@ def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
         heatmap.append(
             {
                 "code": element,
-                "label": ELEMENTS[element],
+                "label": element_label(element),
                 "value": element_value,
                 "items": [
                     (
@@ -455,8 +403,11 @@ def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
             for code_, value in sorted(breakdown.get("channel", []))
         ],
         "groups": [
-            (label, [(_group_label(d, dv), v) for dv, v in sorted(breakdown[d])])
-            for d, label in RESPONDENT_DIMENSIONS.items()
+            (
+                label,
+                [(respondent_value_label(d, dv), v) for dv, v in sorted(breakdown[d])],
+            )
+            for d, label in RESPONDENT_LABELS.items()
             if d in breakdown
         ],
         "series": series,

@@ -32,6 +32,7 @@ from staff import queries as staff_queries
 from staff import services
 from staff.models import CommentReview, ReportJob
 from staff.scope import require_profile, visible_agencies
+from surveys.queries import item_labels
 
 
 def _audit_export(request: HttpRequest, what: str, fmt: str) -> None:
@@ -207,7 +208,7 @@ def raw_responses(request: HttpRequest) -> HttpResponse:
         responses = responses.filter(channel=filters.channel)
     if filters.field:
         responses = responses.filter(procedure__field=filters.field)
-    codes = list(queries.item_labels(filters.questionnaire))
+    codes = list(item_labels(filters.questionnaire))
     _audit_export(request, "responses", "csv")
     return raw_responses_response(responses, codes, filters)
 

@@ -20,7 +20,6 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from reports.filters import Filters, as_date_range
 from reports.models import IndexResult
 from reports.queries import (
-    METHODOLOGY,
     resolve_focus,
     scoped_results,
     subtree_agencies,
@@ -28,6 +27,7 @@ from reports.queries import (
 from reports.statistics import slovin
 from staff.models import CommentReview, TransactionVolume
 from staff.scope import can_see_contacts
+from surveys.metadata import METHODOLOGY
 from surveys.models import Answer, ReplyContact, Response
 
 PAGE_SIZE = 25

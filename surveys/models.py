@@ -200,6 +200,16 @@ RESPONDENT_FIELDS = {
     "area": Area,
     "terrain": Terrain,
 }
+# What the form asks and the dashboards' breakdowns are headed with.
+RESPONDENT_LABELS = {
+    "gender": _("Giới tính"),
+    "age_group": _("Độ tuổi"),
+    "ethnicity": _("Dân tộc"),
+    "education": _("Trình độ học vấn"),
+    "occupation": _("Nghề nghiệp"),
+    "area": _("Nơi sống"),
+    "terrain": _("Địa hình nơi sống"),
+}
 
 
 class Response(models.Model):
