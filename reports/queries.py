@@ -18,16 +18,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
-from reports.filters import (
-    CHANNELS,
-    Filters,
-    months_of,
-    previous_period,
-    trend_periods,
-)
+from reports.filters import CHANNELS, Filters
 from reports.indices import SMALL_SAMPLE_N
 from reports.models import IndexResult
 from reports.statistics import Estimate, significant_change
+from sipas.periods import months_of, previous_period, trend_periods
 from staff.models import StaffProfile
 from staff.scope import (
     get_profile,
