@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
@@ -22,7 +23,7 @@ from reports.filters import CHANNELS, Filters
 from reports.indices import SMALL_SAMPLE_N
 from reports.models import IndexResult
 from reports.statistics import Estimate, significant_change
-from sipas.periods import months_of, previous_period, trend_periods
+from sipas.periods import months_of, parse_period, previous_period, trend_periods
 from staff.models import StaffProfile
 from staff.scope import (
     get_profile,
@@ -39,7 +40,7 @@ from surveys.metadata import (
     respondent_value_label,
     sat5_labels,
 )
-from surveys.models import RESPONDENT_LABELS
+from surveys.models import RESPONDENT_LABELS, Questionnaire, Response
 from surveys.queries import item_labels
 
 G_SHARES = [f"G:{level}" for level in range(1, 6)]
@@ -144,6 +145,28 @@ def subtree_agencies(user: AbstractBaseUser, focus: Focus) -> QuerySet[Agency]:
     if focus.agency is not None:
         agencies = agencies.filter(path__startswith=focus.agency.path)
     return agencies
+
+
+def raw_responses(
+    user: AbstractBaseUser, filters: Filters
+) -> tuple[Questionnaire, QuerySet[Response]]:
+    """The questionnaire of the filters and its responses in the focus subtree and
+    period (channel or procedure field when chosen), for the raw export; 404 for
+    an agency outside the scope or a questionnaire that is not there."""
+    focus = resolve_focus(user, filters)
+    questionnaire = get_object_or_404(Questionnaire, code=filters.questionnaire)
+    start, end = parse_period(filters.period).bounds()
+    responses = Response.objects.filter(
+        agency__in=subtree_agencies(user, focus),
+        submitted_at__gte=start,
+        submitted_at__lt=end,
+        version__questionnaire=questionnaire,
+    )
+    if filters.channel:
+        responses = responses.filter(channel=filters.channel)
+    if filters.field:
+        responses = responses.filter(procedure__field=filters.field)
+    return questionnaire, responses
 
 
 # --- Pages --------------------------------------------------------------------------
