@@ -77,7 +77,7 @@ def test_an_agency_filter_and_csv_output(two_quarters, tmp_path):
     target = _compare(
         tmp_path, "c.csv", period="2026-Q2", baseline="2026-Q1", agency="STP-T33"
     )
-    with target.open(encoding="utf-8") as handle:
+    with target.open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert {r["agency"] for r in rows} == {"STP-T33"}
     assert {"diff_ci95_low", "diff_ci95_high", "q", "significant"} <= set(rows[0])

@@ -16,9 +16,9 @@ from django.utils import timezone
 from agencies.models import Agency
 from reports.comparisons import compare_periods
 from reports.indices import DEFAULT_METHODOLOGY, METHODOLOGIES
+from sipas.formats.sipas_csv import write_table
 from sipas.periods import local_tz, parse_period
 from sipas.replica import replica_reads
-from surveys.importing import write_table
 
 COLUMNS = [
     "agency",
