@@ -80,8 +80,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "agencies",
     "surveys",
-    "reports",
     "staff",
+    "reports",
+    "dashboard",
     "invitations",
     "improvement",
     "axes",
@@ -228,7 +229,6 @@ CELERY_TASK_DEFAULT_QUEUE = "engine"
 CELERY_TASK_ROUTES = {
     "reports.tasks.*": {"queue": "engine"},
     "surveys.tasks.*": {"queue": "engine"},
-    "staff.tasks.build_report_task": {"queue": "reports"},
     "dashboard.tasks.*": {"queue": "reports"},
     "improvement.tasks.*report*": {"queue": "reports"},
     # Key drivers after a recompute: minutes of numpy per period, kept off the

@@ -1,7 +1,7 @@
 """The sipas-csv format (docs/formats.md), and the one writer of spreadsheet files.
 
 Ground floor: this module knows column names and cells, not models. The rows are
-built by `surveys.exporting` (responses) and `reports.exports` (dashboard tables);
+built by `surveys.exporting` (responses) and `dashboard.exports` (dashboard tables);
 every file or download that a spreadsheet may open is written here, so all of
 them neutralise formulas the same way and `restore_text` undoes it on import.
 """

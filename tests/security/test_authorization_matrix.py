@@ -6,7 +6,7 @@ its parameters). People: an anonymous visitor, `other_analyst` (staff of another
 province, province 01), `entitled` (the provincial analyst of province 33, who
 also prints posters) and, for the admin, a superuser and a staff clerk with no
 permissions. Finer role-by-role expectations for the dashboards are in
-tests/reports/test_dashboard_access.py; this matrix guarantees nothing is missed.
+tests/dashboard/test_dashboard_access.py; this matrix guarantees nothing is missed.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from dashboard.models import CommentReview, ReportJob, TransactionVolume
 from improvement.models import Action, ActionEvidence, ActionNote
-from staff.models import CommentReview, ReportJob, TransactionVolume
 from tests.dashboard_fixtures import *  # noqa: F403
 from tests.dashboard_fixtures import PASSWORD
 from tests.security.urls import admin_urls, staff_urls
