@@ -39,6 +39,8 @@ from surveys.services import submit_response
 
 DEFAULT_EXPIRES_DAYS = 30
 MAX_EXPIRES_DAYS = 366
+# An error report stops here (uploads and the procedure import do the same).
+MAX_ERRORS = 50
 # Dossier codes look like 000.00.53.H48-220921-0099; other systems use letters,
 # dots, dashes, slashes and underscores, so accept those and nothing else.
 DOSSIER_CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-_/]{2,63}$")
@@ -189,6 +191,11 @@ def create_invitations(
                 % {"code": code, "agency": request.agency.code}
             )
     if errors:
+        if len(errors) > MAX_ERRORS:
+            more = len(errors) - MAX_ERRORS
+            errors = errors[:MAX_ERRORS] + [
+                _("… và %(more)s lỗi khác.") % {"more": more}
+            ]
         raise ValidationError(errors)
 
     issued: list[IssuedInvitation] = []

@@ -38,8 +38,9 @@ from surveys.models import Channel, QuestionnaireVersion, Response
 
 MAX_BODY_BYTES = 64 * 1024  # a full hh-1001 form with a 4,000-character comment < 40 KB
 
-# `submit(**fields)` stores one response and returns it; `fields` are the keyword
-# arguments of `surveys.services.submit_response`.
+# `submit(**fields)` stores one response and returns it (`created_now` False for the
+# first response of a repeated idempotency key); `fields` are the keyword arguments
+# of `surveys.services.submit_response`.
 Submit = Callable[..., Response]
 
 
@@ -54,6 +55,7 @@ def survey_page(
     source: str | None = None,
     kiosk: bool = False,
     procedure: Procedure | None = None,
+    page_key: str = "",
 ) -> HttpResponse:
     """Render the survey form of a place, or accept it, `submit` it and call
     `on_submitted`.
@@ -70,6 +72,8 @@ def survey_page(
     - `source`: Response.Source; default kiosk or web.
     - `procedure`: a procedure fixed by the caller (an invitation names it): the
       only one offered, and the one stored whatever the form sends.
+    - `page_key`: what else the form tokens are bound to besides the place and
+      version, e.g. one invitation, so that no other page's form is taken here.
     Tampered input gets a 400 page and stores nothing; ordinary mistakes get the
     form back with the answers kept and an error summary.
     """
@@ -81,6 +85,7 @@ def survey_page(
         fixed_procedure=procedure,
         kiosk=kiosk,
         source=source or (Response.Source.KIOSK if kiosk else Response.Source.WEB),
+        page_key=page_key,
     )
     if request.method == "POST":
         return _receive(request, survey, submit, on_submitted)
@@ -97,11 +102,14 @@ class _Survey:
     fixed_procedure: Procedure | None
     kiosk: bool
     source: str
+    page_key: str = ""
 
     @property
     def target(self) -> str:
-        """What a form token is valid for: this place and questionnaire version."""
-        return f"{self.place.code}:{self.version.pk}"
+        """What a form token is valid for: this place and questionnaire version
+        (and the caller's page, e.g. one invitation)."""
+        target = f"{self.place.code}:{self.version.pk}"
+        return f"{target}:{self.page_key}" if self.page_key else target
 
     def form(self, **kwargs) -> SurveyForm:
         return SurveyForm(version=self.version, procedures=self.procedures, **kwargs)
@@ -114,7 +122,7 @@ def _blank_form(
     previous = None
     if not survey.kiosk and not request.GET.get("moi"):
         previous = abuse.sent_key(request, survey.target)
-    initial = {"token": abuse.make_token(survey.target, key=previous)}
+    initial = {"token": abuse.issue_token(request, survey.target, key=previous)}
     if survey.place.service_point is not None:
         initial["channel"] = _default_channel(survey.place.service_point)
     initial.update(prefill or {})
@@ -140,13 +148,17 @@ def _receive(
     except abuse.TokenInvalid:
         return _bad_request(request, _("Biểu mẫu không hợp lệ hoặc đã bị sửa."))
     except abuse.TokenExpired:
-        form = survey.form(data=_with_new_token(request.POST, survey.target))
+        form = survey.form(data=_with_new_token(request, survey.target))
         notice = _("Biểu mẫu đã mở quá lâu. Các câu trả lời vẫn còn, xin bấm Gửi lại.")
         return _show(request, survey, form, notice, False)
+    if abuse.token_over_post_limit(token):
+        return _rate_limited(request)
     if request.POST.get(HONEYPOT):
         return on_submitted(None)  # a bot: pretend success, store nothing
     if not form.is_valid():
         return _show(request, survey, form, "", False)
+    if abuse.client_at_rate_limit(request):
+        return _rate_limited(request)
     key = token.key
     flag_reason = abuse.fill_time_flag(token)
     response = submit(
@@ -164,6 +176,8 @@ def _receive(
         flagged=bool(flag_reason),
         flag_reason=flag_reason,
     )
+    if response.created_now:
+        abuse.count_stored_response(request)
     page = on_submitted(response)
     if not survey.kiosk:
         abuse.remember_sent(page, request, survey.target, key)
@@ -202,11 +216,7 @@ def forget_citizen(response: HttpResponse) -> HttpResponse:
 
 
 def _refuse(request: HttpRequest) -> HttpResponse | None:
-    """A 429 or 400 page for a POST we will not read, else None."""
-    if abuse.over_rate_limit(request):
-        response = render(request, "surveys/rate_limited.html", status=429)
-        response["Retry-After"] = str(settings.SURVEY_RATE_WINDOW_SECONDS)
-        return response
+    """A 400 page for a POST we will not read, else None."""
     content_type = request.content_type or ""
     if content_type == "application/x-www-form-urlencoded":
         # Django parsed this body from request.body, which it keeps.
@@ -236,6 +246,12 @@ def _refuse(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
+def _rate_limited(request: HttpRequest) -> HttpResponse:
+    response = render(request, "surveys/rate_limited.html", status=429)
+    response["Retry-After"] = str(settings.SURVEY_RATE_WINDOW_SECONDS)
+    return response
+
+
 def _not_utf8() -> str:
     return _("Biểu mẫu có ký tự không đọc được (không phải UTF-8).")
 
@@ -244,9 +260,9 @@ def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "surveys/bad_request.html", {"message": message}, status=400)
 
 
-def _with_new_token(data: QueryDict, target: str) -> QueryDict:
-    data = data.copy()
-    data["token"] = abuse.make_token(target)
+def _with_new_token(request: HttpRequest, target: str) -> QueryDict:
+    data = request.POST.copy()
+    data["token"] = abuse.issue_token(request, target)
     return data
 
 

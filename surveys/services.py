@@ -291,10 +291,13 @@ def submit_response(
     race is the only path that reads it again. A reply contact ("phone"|"email",
     value) is stored with a new response in the same transaction, apart from the
     answers. ValidationError names the field that is wrong; nothing is stored then.
+    The returned response's `created_now` says whether this call stored it (False
+    for a repeat), e.g. for a rate limit that counts only stored responses.
     """
     if idempotency_key:
         existing = Response.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
+            existing.created_now = False
             return existing
     draft = ResponseDraft(
         version=version,
@@ -322,9 +325,11 @@ def submit_response(
         )
         if winner is None:
             raise
+        winner.created_now = False
         return winner
     if reply_contact is not None:
         attach_reply_contact(response, kind=reply_contact[0], value=reply_contact[1])
+    response.created_now = True
     return response
 
 

@@ -18,6 +18,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def fresh_limits():
+    """Rate-limit and throttle counters live in the cache (Redis when REDIS_URL is
+    set, kept between runs): every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium driven by Playwright; skips when Chromium is absent."""
