@@ -14,12 +14,17 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from agencies.models import Agency, Procedure
 from dashboard.filters import CHANNELS, Filters
-from dashboard.queries import EMPTY, ROW_FIELDS, Value, pool_by_agency, scoped_results
+from dashboard.queries import (
+    EMPTY,
+    ROW_FIELDS,
+    Value,
+    pool_by_agency,
+    questionnaire_results,
+)
 from reports.models import IndexResult
 from sipas.periods import trend_periods
 from staff.scope import get_visible_agency, require_profile, visible_agencies
 from surveys.metadata import (
-    METHODOLOGY,
     QUESTIONNAIRE_ELEMENTS,
     element_label,
     respondent_value_label,
@@ -78,14 +83,8 @@ def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
 def _period_rows(user: AbstractBaseUser, filters: Filters, agency: Agency) -> list:
     """The agency's subtree rows of the period, every breakdown (one query)."""
     return list(
-        scoped_results(user)
-        .filter(
-            agency=agency,
-            period=filters.period,
-            methodology=METHODOLOGY[filters.questionnaire],
-            questionnaire=filters.questionnaire,
-            scope=IndexResult.Scope.SUBTREE,
-        )
+        questionnaire_results(user, filters)
+        .filter(agency=agency, period=filters.period, scope=IndexResult.Scope.SUBTREE)
         .values_list(
             "dimension",
             "dimension_value",
@@ -168,12 +167,10 @@ def _series(
     _kind, headline = filters.headline
     predecessors = list(visible_agencies(user).filter(successor=agency))
     rows = pool_by_agency(
-        scoped_results(user)
+        questionnaire_results(user, filters)
         .filter(
             agency__in=[agency.pk] + [p.pk for p in predecessors],
             period__in=trend,
-            methodology=METHODOLOGY[filters.questionnaire],
-            questionnaire=filters.questionnaire,
             scope=IndexResult.Scope.SUBTREE,
             dimension="",
             dimension_value="",

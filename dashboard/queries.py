@@ -69,11 +69,20 @@ def scoped_results(user: AbstractBaseUser) -> QuerySet[IndexResult]:
     return rows
 
 
-def _results(user: AbstractBaseUser, filters: Filters) -> QuerySet[IndexResult]:
-    dimension, dimension_value = filters.dimension
+def questionnaire_results(
+    user: AbstractBaseUser, filters: Filters
+) -> QuerySet[IndexResult]:
+    """The user's rows of the filters' questionnaire, by its methodology."""
     return scoped_results(user).filter(
         methodology=METHODOLOGY[filters.questionnaire],
         questionnaire=filters.questionnaire,
+    )
+
+
+def _results(user: AbstractBaseUser, filters: Filters) -> QuerySet[IndexResult]:
+    """Subtree rows of the filters' breakdown (channel, field or none)."""
+    dimension, dimension_value = filters.dimension
+    return questionnaire_results(user, filters).filter(
         scope=IndexResult.Scope.SUBTREE,
         dimension=dimension,
         dimension_value=dimension_value,

@@ -7,10 +7,9 @@ from django.core.paginator import Paginator
 
 from dashboard.filters import Filters
 from dashboard.models import TransactionVolume
-from dashboard.queries import resolve_focus, scoped_results, subtree_agencies
+from dashboard.queries import questionnaire_results, resolve_focus, subtree_agencies
 from reports.models import IndexResult
 from reports.statistics import slovin
-from surveys.metadata import METHODOLOGY
 
 
 def sample_adequacy(user: AbstractBaseUser, filters: Filters, page_number: str) -> dict:
@@ -33,12 +32,10 @@ def sample_adequacy(user: AbstractBaseUser, filters: Filters, page_number: str) 
     _kind, headline = filters.headline
     counts: dict[tuple[int, str], int] = {}
     for agency_id, scope, n in (
-        scoped_results(user)
+        questionnaire_results(user, filters)
         .filter(
             agency_id__in=ids,
             period=filters.period,
-            methodology=METHODOLOGY[filters.questionnaire],
-            questionnaire=filters.questionnaire,
             dimension="",
             dimension_value="",
             indicator=headline,
