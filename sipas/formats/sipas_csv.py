@@ -56,9 +56,11 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CELL_SEPARATORS = ",;|\t\r\n"
 # A cell start, its spaces, any apostrophes already there (so that a comment that
 # really has one survives the round trip) and a formula character.
-_CELL_START = r"(?:^|(?<=[,;|\t\r\n]))( *)"
-_FORMULA = _CELL_START + r"('*[=+\-@\t\r])"
-_NEUTRALISED = _CELL_START + r"'('*[=+\-@\t\r])"
+_SEPARATOR = "[" + re.escape(CELL_SEPARATORS) + "]"
+_PREFIX = "[" + re.escape("".join(FORMULA_PREFIXES)) + "]"
+_CELL_START = rf"(?:^|(?<={_SEPARATOR}))( *)"
+_FORMULA = _CELL_START + rf"('*{_PREFIX})"
+_NEUTRALISED = _CELL_START + rf"'('*{_PREFIX})"
 _FORMULA_RE = re.compile(_FORMULA)
 _NEUTRALISED_RE = re.compile(_NEUTRALISED)
 
