@@ -276,11 +276,11 @@ CELERY_BEAT_SCHEDULE = {
 # period codes). The index engine (reports) may not import the apps above it, so
 # they register here: improvement brings the key drivers up to date.
 SIPAS_AFTER_RECOMPUTE = ["improvement.tasks.after_recompute_task"]
-# Functions called inside the transaction that stores responses (argument: the
-# set of (agency_id, version_id, submitted_at) of the unflagged ones). surveys may
-# not import the index engine above it, so the engine registers here: it schedules
-# one debounced sweep after commit.
-SIPAS_AFTER_STORE = ["reports.tasks.note_new_responses"]
+# Called inside the storing transaction with the (agency id, version id,
+# submitted_at) of newly stored or accepted responses. surveys may not import the
+# index engine above it, so the engine registers here: reports schedules one
+# debounced sweep after commit.
+SIPAS_ON_NEW_RESPONSES = ["reports.tasks.note_new_responses"]
 
 # --- Auth
 _VALIDATORS = "django.contrib.auth.password_validation."

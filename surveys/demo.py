@@ -422,9 +422,9 @@ def seed_responses(
     """Store `count` demo responses through store_responses; returns how many.
 
     All batches share one transaction: the demo data lands whole or not at all.
-    The engine is not told (`notify=False`): the responses are stored uncounted
-    and counted by `compute_indices` (which `make demo` runs next, writing every
-    period once instead of sweeping batch after batch) or by beat's periodic sweep.
+    No sweep is scheduled (``notify=False``): the uncounted responses are counted
+    by `compute_indices` (which `make demo` runs next) or by beat's periodic
+    sweep.
     """
     plan = build_plan(province=province, year=year, seed=seed, today=today)
     stored = 0

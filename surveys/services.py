@@ -206,8 +206,9 @@ def store_responses(
 
     Every draft gets an id and a submission time if it has none. Answers are
     bulk-inserted. Responses are stored uncounted; after commit one debounced
-    sweep counts them (never one task per response). `notify=False` (bulk loads
-    followed by `compute_indices`) leaves them to the next sweep or recompute.
+    sweep counts them (never one task per response). A bulk load that counts
+    its responses itself afterwards (``compute_indices``) passes
+    ``notify=False``: nothing is scheduled.
     """
     now = timezone.now()
     responses: list[Response] = []
@@ -243,15 +244,14 @@ def store_responses(
 
 
 def _notify_engine(responses: list[Response]) -> None:
-    """Call the hooks of settings.SIPAS_AFTER_STORE (the index engine schedules
-    its sweep there) with the (agency_id, version_id, submitted_at) of the
-    unflagged responses, inside the storing transaction. surveys may not import
-    the engine above it, so the engine registers in settings instead."""
+    """Tell the index engine about responses it has to count: the functions named
+    in settings.SIPAS_ON_NEW_RESPONSES (surveys sits below reports and may not
+    import it), called inside the storing transaction."""
     touched = {
         (r.agency_id, r.version_id, r.submitted_at) for r in responses if not r.flagged
     }
     if touched:
-        for name in settings.SIPAS_AFTER_STORE:
+        for name in settings.SIPAS_ON_NEW_RESPONSES:
             import_string(name)(touched)
 
 
