@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so the latency it measures is the whole request's (sipas/metrics.py).
+    "sipas.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "sipas.middleware.SecurityHeadersMiddleware",
     "sipas.middleware.NulCharacterMiddleware",
@@ -390,9 +392,30 @@ SURVEY_TOKEN_POST_LIMIT = env_int("SURVEY_TOKEN_POST_LIMIT", 20)
 # A phone/e-mail left for a reply is deleted after this many days at the latest.
 REPLY_CONTACT_RETENTION_DAYS = env_int("REPLY_CONTACT_RETENTION_DAYS", 90)
 
+# --- Operations: /metrics for Prometheus from these addresses only (behind the
+# trusted proxies); everyone else gets a 404 (sipas/metrics.py).
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+for _address in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_address, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS: {_address!r} is not an IP address or network"
+        )
+
+# Log lines as text (development) or one JSON object per line (log shippers).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "sipas.metrics.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

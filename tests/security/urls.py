@@ -16,8 +16,17 @@ from django.urls.resolvers import RegexPattern
 
 Samples = Callable[[str, str], str | None]
 
-# URLs anyone may open: the citizen side, sign-in, language, health, static files.
-PUBLIC_PREFIXES = ("/s/", "/accounts/", "/i18n/", "/healthz", "/static/", "/media/")
+# URLs anyone may open: the citizen side, sign-in, language, health, static files
+# (and /metrics, which is limited by address instead: tests/test_metrics.py).
+PUBLIC_PREFIXES = (
+    "/s/",
+    "/accounts/",
+    "/i18n/",
+    "/healthz",
+    "/metrics",
+    "/static/",
+    "/media/",
+)
 PUBLIC_EXACT = ("/",)
 
 _ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
