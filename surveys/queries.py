@@ -14,7 +14,7 @@ from agencies.queries import (
     procedures_for_point,
 )
 from agencies.text import fold
-from surveys.models import Questionnaire, QuestionnaireVersion
+from surveys.models import Questionnaire, QuestionnaireVersion, Response
 
 DEFAULT_QUESTIONNAIRE = "exit-dv"
 MAX_SEARCH_WORDS = 8
@@ -164,3 +164,8 @@ def procedures_at(place: Place) -> QuerySet[Procedure]:
     if place.service_point is not None:
         return procedures_for_point(place.service_point)
     return procedures_for_agency(place.agency)
+
+
+def already_stored(idempotency_key: str) -> bool:
+    """Whether a form with this key was stored (a repeat is not a new response)."""
+    return Response.objects.filter(idempotency_key=idempotency_key).exists()

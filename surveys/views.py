@@ -223,9 +223,9 @@ def _receive(
         return on_submitted(None)  # a bot: pretend success, store nothing
     if not form.is_valid():
         return _show(request, survey, form, "", False)
-    if abuse.client_at_rate_limit(request):
+    key = survey.fixed_key or token.key  # a repeat gets its thank-you at the limit
+    if abuse.client_at_rate_limit(request) and not queries.already_stored(key):
         return _rate_limited(request)
-    key = survey.fixed_key or token.key
     flag_reason = abuse.fill_time_flag(token)
     response, created = services.submit_citizen_response(
         idempotency_key=key,

@@ -16,8 +16,9 @@ from django.urls.resolvers import RegexPattern
 
 Samples = Callable[[str, str], str | None]
 
-# URLs anyone may open: the citizen side, sign-in, language, health, static files
-# (and /metrics, which is limited by address instead: tests/test_metrics.py).
+# URLs anyone may open: the citizen side (with its privacy notice), sign-in,
+# language, health, static files (and /metrics, which is limited by address
+# instead: tests/deploy/test_metrics.py).
 PUBLIC_PREFIXES = (
     "/s/",
     "/accounts/",
@@ -27,7 +28,7 @@ PUBLIC_PREFIXES = (
     "/static/",
     "/media/",
 )
-PUBLIC_EXACT = ("/",)
+PUBLIC_EXACT = ("/", "/quyen-rieng-tu/")
 
 _ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 _REGEX_PARAMETER = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")
