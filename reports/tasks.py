@@ -23,6 +23,7 @@ from django.utils.module_loading import import_string
 from reports.engine.recompute import recompute_period, recompute_periods
 from reports.engine.setup import SWEEP_BATCH
 from reports.engine.sweep import sweep_breakdowns, sweep_dirty
+from sipas import metrics
 from sipas.celery import DATABASE_RETRY
 from sipas.periods import recent_periods
 
@@ -126,6 +127,7 @@ def sweep_dirty_task() -> int:
     breakdown sweep follows after commit."""
     _release(SWEEP_LOCK_KEY)
     processed = sweep_dirty()
+    metrics.note_sweep()
     if processed:
         transaction.on_commit(enqueue_breakdown_sweep)
     if processed >= SWEEP_BATCH:
