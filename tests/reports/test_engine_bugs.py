@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from reports import queries
+from dashboard import queries
+from dashboard.filters import Filters
 from reports.engine.sql import bucket_sql
-from reports.filters import Filters
 from reports.models import IndexResult
 from staff.models import StaffProfile
 from tests.reports.engine_fixtures import SAT_ELEMENTS, export_json, write_csv
