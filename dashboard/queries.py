@@ -315,7 +315,7 @@ def ranking(user: AbstractBaseUser, filters: Filters, kind: str) -> dict:
     same period last year are tested (reports.statistics.change) as one
     Benjamini–Hochberg family. Response rates from the entered transaction
     volumes. Three reads: agencies, index rows, volumes."""
-    from staff.models import TransactionVolume
+    from dashboard.models import TransactionVolume
 
     focus = resolve_focus(user, filters)
     headline_kind, headline = filters.headline

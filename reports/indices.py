@@ -34,7 +34,7 @@ the database under ``method_version`` 1; the values of both versions are the
 same formulas.
 
 Incomplete composites. An element without any answer has no value and is left
-out of its aspect's mean (SIPAS.md); the aspect and SIPAS then carry the
+out of its aspect's mean (docs/method.md); the aspect and SIPAS then carry the
 missing elements in ``incomplete`` (e.g. ``("E5",)``), so that they are shown
 as such and ranked apart. ``flag`` keeps its meaning (small sample).
 

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from reports.engine import moves
+from reports.engine import moves, repool
 from reports.engine.recompute import recompute_period, recompute_periods
 from reports.engine.setup import SWEEP_BATCH
 from reports.engine.sweep import sweep_breakdowns, sweep_dirty
@@ -179,6 +179,6 @@ def repool_moved_task() -> list[int]:
     and rewrite their indices (returns the years); the dashboards stop saying
     "đang cập nhật" once it is done."""
     _release(REPOOL_LOCK_KEY)
-    years = moves.repool_moved()
+    years = repool.repool_moved()
     transaction.on_commit(moves.done)
     return years

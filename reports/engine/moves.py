@@ -14,7 +14,7 @@ the dashboards show "đang cập nhật" while :data:`UPDATING_KEY` is set.
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 
 from agencies.models import Agency
 from reports.models import PooledPath
@@ -54,38 +54,6 @@ def record(agency_ids: list[int]) -> None:
     """The moved agencies' pooled rows now follow their current paths."""
     for pk, path in Agency.objects.filter(pk__in=agency_ids).values_list("pk", "path"):
         PooledPath.objects.update_or_create(agency_id=pk, defaults={"path": path})
-
-
-def repool_moved() -> list[int]:
-    """When agencies moved in the tree, rebuild the pooled aggregates of every
-    year from the own rows (responses then count for their current ancestors,
-    past periods included) and rewrite those years' indices. Returns the years
-    re-pooled (none when nothing moved). Idempotent."""
-    from reports.engine import pairs
-    from reports.engine.aggregates import _pool_aggregates
-    from reports.engine.recompute import recompute_periods
-    from reports.engine.setup import lock_engine
-    from reports.engine.sql import closure_sql
-    from reports.models import AnswerCount, MaskCount, PairCount
-    from sipas.periods import parse_period, periods_of_year
-
-    with transaction.atomic():
-        lock_engine()
-        agencies = moved()
-        if not agencies:
-            return []
-        years = aggregate_years()
-        for year in years:
-            period = parse_period(str(year))
-            for model in (AnswerCount, MaskCount, PairCount):
-                model.objects.filter(
-                    pooled=True, month__gte=period.first, month__lte=period.last
-                ).delete()
-            _pool_aggregates(period)
-            pairs.pool_pairs(period.first, period.last, closure_sql())
-        record(agencies)
-        recompute_periods([code for year in years for code in periods_of_year(year)])
-        return years
 
 
 def mark_updating() -> None:

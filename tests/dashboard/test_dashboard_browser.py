@@ -135,8 +135,8 @@ def test_the_ranking_page_draws_the_funnel_and_rank_intervals(
     the rank intervals widen for the small ones. The README's screenshot."""
     import random
 
+    from dashboard.models import TransactionVolume
     from reports.models import IndexResult
-    from staff.models import TransactionVolume
     from tests.dashboard_fixtures import _agency, result
 
     rng = random.Random(12)

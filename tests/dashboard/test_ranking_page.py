@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from dashboard.models import TransactionVolume
 from reports.models import IndexResult
-from staff.models import TransactionVolume
 from tests.dashboard_fixtures import *  # noqa: F403
 
 
