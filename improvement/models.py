@@ -225,3 +225,47 @@ class ActionEvidence(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ActionEffect(models.Model):
+    """The measured effect of an action on one targeted indicator (written by
+    improvement.effects in a Celery task): equal windows before and after the
+    start date, at the agency (its subtree) and at its peers (agencies of the
+    same kind in the same province), and the difference-in-differences."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="effects")
+    indicator = models.CharField(_("chỉ tiêu"), max_length=12)
+    window_days = models.PositiveSmallIntegerField(default=0)
+    before_start = models.DateField(null=True)
+    after_end = models.DateField(null=True)  # exclusive
+    n_before = models.PositiveIntegerField(default=0)
+    n_after = models.PositiveIntegerField(default=0)
+    value_before = models.FloatField(null=True)
+    value_after = models.FloatField(null=True)
+    diff = models.FloatField(null=True)
+    diff_low = models.FloatField(null=True)
+    diff_high = models.FloatField(null=True)
+    peers = models.PositiveIntegerField(default=0)  # comparable agencies
+    peer_n_before = models.PositiveIntegerField(default=0)
+    peer_n_after = models.PositiveIntegerField(default=0)
+    peer_diff = models.FloatField(null=True)
+    did = models.FloatField(null=True)
+    did_low = models.FloatField(null=True)
+    did_high = models.FloatField(null=True)
+    # Both windows of the agency and of its peers hold enough respondents.
+    enough = models.BooleanField(default=False)
+    # Enough, and the interval of the difference-in-differences excludes zero.
+    claimed = models.BooleanField(default=False)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("hiệu quả giải pháp")
+        verbose_name_plural = _("hiệu quả giải pháp")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "indicator"], name="action_effect_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action_id} {self.indicator} {self.did}"

@@ -307,6 +307,7 @@ def action_detail(user: AbstractBaseUser, pk: int) -> dict:
         "comments": comments,
         "notes": list(action.notes.select_related("author")),
         "evidence": list(action.evidence.all()),
+        "effects": list(action.effects.order_by("indicator")),
         "next_statuses": [
             (s, Action.Status(s).label)
             for s in Action.Status.values
@@ -319,3 +320,24 @@ def target_labels() -> list[tuple[str, str]]:
     from improvement.forms import target_choices
 
     return target_choices()
+
+
+def finished_actions(user: AbstractBaseUser, agency_code: str = "") -> dict:
+    """The province table of finished actions and their measured effects: three
+    queries (profile, actions with agency, effects) plus the focus agency when
+    filtered. 404 for an agency outside the scope."""
+    require_profile(user)
+    actions = visible_actions(user).filter(status=Action.Status.DONE)
+    focus = None
+    if agency_code:
+        focus = get_visible_agency(user, agency_code)
+        actions = actions.filter(agency__path__startswith=focus.path)
+    rows = list(
+        actions.select_related("agency")
+        .prefetch_related("effects")
+        .order_by("agency__name", "due_date", "id")
+    )
+    return {
+        "focus": focus,
+        "rows": [(a, sorted(a.effects.all(), key=lambda e: e.indicator)) for a in rows],
+    }

@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from improvement import services
+from improvement import effects, services
+from improvement.models import Action
 
 RETRY = {
     "autoretry_for": (OperationalError,),
@@ -21,3 +22,10 @@ def after_recompute_task(periods: list[str]) -> dict[str, int]:
     """Follow-up of an index recompute (settings.SIPAS_AFTER_RECOMPUTE): bring
     the key drivers of the periods up to date; returns analyses per period."""
     return services.after_recompute(periods)
+
+
+@shared_task(soft_time_limit=600, time_limit=720, **RETRY)
+def measure_action_task(action_id: int) -> int:
+    """Measure the effects of one action (after it is created or changed)."""
+    action = Action.objects.select_related("agency").filter(pk=action_id).first()
+    return effects.measure_action(action) if action else 0

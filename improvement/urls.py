@@ -7,6 +7,7 @@ urlpatterns = [
     path("drivers/", views.drivers_home, name="drivers_home"),
     path("drivers/<str:code>/", views.drivers, name="drivers"),
     path("actions/", views.actions, name="actions"),
+    path("effects/", views.effects, name="effects"),
     path("actions/new/", views.action_new, name="action_new"),
     path("actions/<int:action_id>/", views.action, name="action"),
     path("actions/<int:action_id>/edit/", views.action_edit, name="action_edit"),

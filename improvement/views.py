@@ -293,3 +293,12 @@ def evidence_download(
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def effects(request: HttpRequest) -> HttpResponse:
+    """Finished actions and their measured effects (the province's table)."""
+    data = queries.finished_actions(request.user, request.GET.get("agency", "").strip())
+    return render(
+        request, "improvement/effects.html", {**data, "filters": _filters(request)}
+    )

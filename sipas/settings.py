@@ -234,6 +234,7 @@ CELERY_TASK_ROUTES = {
     # Key drivers after a recompute: minutes of numpy per period, kept off the
     # engine's queue of short sweeps.
     "improvement.tasks.after_recompute_task": {"queue": "reports"},
+    "improvement.tasks.measure_action_task": {"queue": "reports"},
     "invitations.tasks.*": {"queue": "mail"},
     "api.tasks.*": {"queue": "mail"},
     "*.send_*": {"queue": "mail"},
