@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from improvement import effects, services
+from improvement import alerts, effects, services
 from improvement.models import Action
 
 RETRY = {
@@ -29,3 +29,9 @@ def measure_action_task(action_id: int) -> int:
     """Measure the effects of one action (after it is created or changed)."""
     action = Action.objects.select_related("agency").filter(pk=action_id).first()
     return effects.measure_action(action) if action else 0
+
+
+@shared_task(soft_time_limit=600, time_limit=720, **RETRY)
+def send_alert_digests_task() -> int:
+    """Daily: the e-mail digest of new alerts, once per person per day."""
+    return alerts.send_digests()

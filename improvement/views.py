@@ -16,8 +16,14 @@ from django.views.decorators.http import require_POST
 from improvement import actions as actions_service
 from improvement import queries
 from improvement.actions import require_editor
-from improvement.forms import ActionForm, EvidenceForm, NoteForm, comment_queryset
-from improvement.models import ActionEvidence, DriverRun
+from improvement.forms import (
+    ActionForm,
+    EvidenceForm,
+    NoteForm,
+    TargetForm,
+    comment_queryset,
+)
+from improvement.models import ActionEvidence, Alert, DriverRun
 from reports.filters import Filters, read_filters
 from sipas.periods import period_choices
 from staff.scope import (
@@ -131,6 +137,12 @@ def action_new(request: HttpRequest) -> HttpResponse:
             "start_date": timezone.localdate(),
         },
     )
+    alert_id = request.POST.get("alert") or request.GET.get("alert", "")
+    alert = (
+        actions_service.get_alert(request.user, int(alert_id))
+        if alert_id.isdigit()
+        else None
+    )
     if request.method == "POST" and form.is_valid():
         finding = _posted_finding(request, agency)
         action = actions_service.create_action(
@@ -139,6 +151,10 @@ def action_new(request: HttpRequest) -> HttpResponse:
             data={**form.cleaned_data, "finding": finding},
             request=request,
         )
+        if alert is not None:
+            actions_service.link_alert(
+                user=request.user, alert_id=alert.pk, action=action, request=request
+            )
         messages.success(request, _("Đã tạo giải pháp."))
         return redirect("improvement:action", action_id=action.pk)
     return render(
@@ -148,6 +164,7 @@ def action_new(request: HttpRequest) -> HttpResponse:
             "form": form,
             "agency": agency,
             "finding": finding,
+            "alert": alert,
             "filters": _filters(request),
         },
     )
@@ -302,3 +319,88 @@ def effects(request: HttpRequest) -> HttpResponse:
     return render(
         request, "improvement/effects.html", {**data, "filters": _filters(request)}
     )
+
+
+# --- Alerts and targets ------------------------------------------------------------
+
+
+@login_required
+def alerts(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "open")
+    if status and status not in Alert.Status.values:
+        messages.warning(request, _("Trạng thái không hợp lệ; bộ lọc bị bỏ qua."))
+        status = ""
+    data = queries.alerts_page(request.user, status, request.GET.get("page"))
+    return render(
+        request, "improvement/alerts.html", {**data, "filters": _filters(request)}
+    )
+
+
+@login_required
+@require_POST
+def alert_status(request: HttpRequest, alert_id: int) -> HttpResponse:
+    try:
+        actions_service.set_alert_status(
+            user=request.user,
+            pk=alert_id,
+            status=request.POST.get("status", ""),
+            request=request,
+        )
+        messages.success(request, _("Đã cập nhật cảnh báo."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("improvement:alerts")
+
+
+@login_required
+@require_POST
+def digest_preference(request: HttpRequest) -> HttpResponse:
+    enabled = request.POST.get("daily_digest") == "1"
+    actions_service.set_digest(user=request.user, enabled=enabled, request=request)
+    messages.success(
+        request,
+        _("Sẽ gửi thư tổng hợp cảnh báo hằng ngày.")
+        if enabled
+        else _("Đã tắt thư tổng hợp cảnh báo hằng ngày."),
+    )
+    return redirect("improvement:alerts")
+
+
+@login_required
+def targets(request: HttpRequest) -> HttpResponse:
+    profile = require_profile(request.user)
+    year_text = request.GET.get("year", "")
+    year = int(year_text) if year_text.isdigit() and len(year_text) == 4 else None
+    if year_text and year is None:
+        messages.warning(request, _("Năm không hợp lệ; đang hiển thị năm hiện tại."))
+    year = year or timezone.localdate().year
+    form = TargetForm(
+        request.POST or None,
+        initial={"province_code": profile.province_code, "year": year, "value": 85},
+    )
+    if request.method == "POST":
+        try:
+            if not form.is_valid():
+                raise ValidationError(_("Hãy sửa các ô được đánh dấu."))
+            actions_service.create_target(
+                user=request.user, data=form.cleaned_data, request=request
+            )
+            messages.success(request, _("Đã lưu mục tiêu."))
+            return redirect(f"{request.path}?year={form.cleaned_data['year']}")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    data = queries.targets_page(request.user, year)
+    can_set = actions_service.target_provinces(profile) != []
+    return render(
+        request,
+        "improvement/targets.html",
+        {**data, "form": form, "can_set": can_set, "filters": _filters(request)},
+    )
+
+
+@login_required
+@require_POST
+def target_delete(request: HttpRequest, target_id: int) -> HttpResponse:
+    actions_service.delete_target(user=request.user, pk=target_id, request=request)
+    messages.success(request, _("Đã xoá mục tiêu."))
+    return redirect("improvement:targets")

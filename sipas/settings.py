@@ -257,6 +257,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.sweep_breakdowns_task",
         "schedule": crontab(minute="2-59/5"),
     },
+    # Every morning at 07:00 Vietnam time: e-mail each staff member (unless they
+    # opted out) the new alerts of their scope, once a day.
+    "daily-alert-digest": {
+        "task": "improvement.tasks.send_alert_digests_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
     # Every night at 03:30 Vietnam time: delete the reply contacts (phone/e-mail left
     # with a comment) that staff have handled or that are past their retention time.
     "nightly-purge-reply-contacts": {

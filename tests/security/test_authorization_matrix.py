@@ -17,7 +17,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from improvement.models import Action, ActionEvidence, ActionNote
+from improvement.models import Action, ActionEvidence, ActionNote, Alert, Target
 from staff.models import CommentReview, ReportJob, TransactionVolume
 from tests.dashboard_fixtures import *  # noqa: F403
 from tests.dashboard_fixtures import PASSWORD
@@ -76,7 +76,21 @@ def improvement_action(entitled, agencies, settings, tmp_path):
 
 
 @pytest.fixture
-def samples(agencies, comments, report_job, improvement_action):
+def alert_and_target(agencies):
+    alert = Alert.objects.create(
+        agency=agencies["UBND-X12133"],
+        period="2026",
+        indicator="A_DV",
+        reasons=["drop_previous"],
+    )
+    target = Target.objects.create(
+        province_code="33", year=2026, indicator="A_DV", value=85
+    )
+    return alert, target
+
+
+@pytest.fixture
+def samples(agencies, comments, report_job, improvement_action, alert_and_target):
     """What each URL parameter is filled with: always something of province 33."""
     values = {
         "code": "UBND-X12133",
@@ -85,6 +99,8 @@ def samples(agencies, comments, report_job, improvement_action):
         "token": "khong-co",
         "action_id": improvement_action.pk,
         "evidence_id": improvement_action.evidence.get().pk,
+        "alert_id": alert_and_target[0].pk,
+        "target_id": alert_and_target[1].pk,
     }
 
     def sample(route: str, name: str) -> str | None:
@@ -108,7 +124,7 @@ def _login(user) -> Client:
 
 
 def _targets_province_33(url: str) -> bool:
-    if re.search(r"/improvement/actions/\d+/", url):
+    if re.search(r"/improvement/(actions|alerts|targets)/\d+/", url):
         return True
     return any(part in url for part in ("X12133", "/33.", "/report/", "/review/"))
 
@@ -122,6 +138,8 @@ def _writes() -> tuple[int, ...]:
         Action.objects.exclude(status="proposed").count(),
         ActionNote.objects.count(),
         ActionEvidence.objects.count(),
+        Alert.objects.exclude(status="open").count(),
+        Target.objects.count(),
     )
 
 
