@@ -439,3 +439,33 @@ def delete_target(*, user: AbstractBaseUser, pk: int, request=None) -> None:
         detail={"change": "target_deleted", "value": target.value},
     )
     target.delete()
+
+
+def start_provincial_report(
+    *,
+    user: AbstractBaseUser,
+    agency_code: str,
+    period: str,
+    language: str,
+    request=None,
+):
+    """Create a provincial report job for an agency in scope and enqueue its
+    build once the row is committed."""
+    from improvement.models import ProvincialReport
+    from improvement.tasks import build_provincial_report_task
+    from sipas.periods import parse_period
+
+    require_profile(user)
+    agency = get_visible_agency(user, agency_code)
+    try:
+        parse_period(period)
+    except ValueError:
+        raise ValidationError(_("Kỳ không hợp lệ."))
+    if language not in ProvincialReport.Language.values:
+        raise ValidationError(_("Ngôn ngữ không hợp lệ."))
+    with transaction.atomic():
+        report = ProvincialReport.objects.create(
+            user=user, agency=agency, period=period, language=language
+        )
+        build_provincial_report_task.delay_on_commit(str(report.pk))
+    return report

@@ -6,6 +6,8 @@ them, never compute them.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -425,3 +427,46 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.day}"
+
+
+class ProvincialReport(models.Model):
+    """The provincial report of a period (DOCX to edit, PDF to read), built by a
+    Celery task; the progress page polls it like the PDF reports."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Đang chờ")
+        RUNNING = "running", _("Đang tạo")
+        DONE = "done", _("Hoàn tất")
+        FAILED = "failed", _("Lỗi")
+
+    class Language(models.TextChoices):
+        VI = "vi", _("Tiếng Việt")
+        EN = "en", _("Tiếng Anh")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.CASCADE, related_name="+"
+    )
+    period = models.CharField(_("kỳ"), max_length=7)
+    language = models.CharField(
+        _("ngôn ngữ"), max_length=2, choices=Language.choices, default=Language.VI
+    )
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    message = models.CharField(max_length=255, blank=True)
+    docx = models.BinaryField(null=True, blank=True, editable=False)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("báo cáo cấp tỉnh")
+        verbose_name_plural = _("báo cáo cấp tỉnh")
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.period} {self.language} {self.status}"

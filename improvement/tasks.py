@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.db import OperationalError
 
 from improvement import alerts, effects, services
 from improvement.models import Action
+
+log = logging.getLogger(__name__)
 
 RETRY = {
     "autoretry_for": (OperationalError,),
@@ -35,3 +39,26 @@ def measure_action_task(action_id: int) -> int:
 def send_alert_digests_task() -> int:
     """Daily: the e-mail digest of new alerts, once per person per day."""
     return alerts.send_digests()
+
+
+@shared_task(soft_time_limit=300, time_limit=360)
+def build_provincial_report_task(report_id: str) -> str:
+    """Build the DOCX and PDF of one ProvincialReport; returns its final status."""
+    from improvement.models import ProvincialReport
+    from improvement.provincial_report import build_report
+
+    report = (
+        ProvincialReport.objects.select_related("agency", "user")
+        .filter(pk=report_id)
+        .first()
+    )
+    if report is None:
+        return "missing"
+    try:
+        build_report(report)
+    except Exception:
+        log.exception("provincial report %s failed", report_id)
+        # Recorded on the job for the progress page; re-raising in eager mode
+        # would turn the user's request into a 500.
+        return ProvincialReport.Status.FAILED
+    return report.status

@@ -12,6 +12,18 @@ urlpatterns = [
     path("alerts/digest/", views.digest_preference, name="digest_preference"),
     path("alerts/<int:alert_id>/status/", views.alert_status, name="alert_status"),
     path("targets/", views.targets, name="targets"),
+    path("report/", views.start_provincial_report, name="start_provincial_report"),
+    path("report/<uuid:report_id>/", views.provincial_report, name="provincial_report"),
+    path(
+        "report/<uuid:report_id>/status/",
+        views.provincial_report_status,
+        name="provincial_report_status",
+    ),
+    path(
+        "report/<uuid:report_id>/<str:file_format>/",
+        views.provincial_report_file,
+        name="provincial_report_file",
+    ),
     path("targets/<int:target_id>/delete/", views.target_delete, name="target_delete"),
     path("actions/new/", views.action_new, name="action_new"),
     path("actions/<int:action_id>/", views.action, name="action"),

@@ -7,12 +7,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.services import record as audit_record
 from improvement import actions as actions_service
 from improvement import queries
 from improvement.actions import require_editor
@@ -23,7 +25,7 @@ from improvement.forms import (
     TargetForm,
     comment_queryset,
 )
-from improvement.models import ActionEvidence, Alert, DriverRun
+from improvement.models import ActionEvidence, Alert, DriverRun, ProvincialReport
 from reports.filters import Filters, read_filters
 from sipas.periods import period_choices
 from staff.scope import (
@@ -316,8 +318,11 @@ def evidence_download(
 def effects(request: HttpRequest) -> HttpResponse:
     """Finished actions and their measured effects (the province's table)."""
     data = queries.finished_actions(request.user, request.GET.get("agency", "").strip())
+    report_agency = data["focus"] or home_agency(require_profile(request.user))
     return render(
-        request, "improvement/effects.html", {**data, "filters": _filters(request)}
+        request,
+        "improvement/effects.html",
+        {**data, "report_agency": report_agency, "filters": _filters(request)},
     )
 
 
@@ -404,3 +409,93 @@ def target_delete(request: HttpRequest, target_id: int) -> HttpResponse:
     actions_service.delete_target(user=request.user, pk=target_id, request=request)
     messages.success(request, _("Đã xoá mục tiêu."))
     return redirect("improvement:targets")
+
+
+# --- Provincial report -------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def start_provincial_report(request: HttpRequest) -> HttpResponse:
+    try:
+        report = actions_service.start_provincial_report(
+            user=request.user,
+            agency_code=request.POST.get("agency", ""),
+            period=request.POST.get("period", ""),
+            language=request.POST.get("language", "vi"),
+            request=request,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("improvement:effects")
+    return redirect("improvement:provincial_report", report_id=report.pk)
+
+
+def _own_report(request: HttpRequest, report_id) -> ProvincialReport:
+    """A report job of this user, for an agency still in their scope (404)."""
+    require_profile(request.user)
+    return get_object_or_404(
+        ProvincialReport.objects.select_related("agency").defer("docx", "pdf"),
+        pk=report_id,
+        user=request.user,
+        agency__in=visible_agencies(request.user),
+    )
+
+
+@login_required
+def provincial_report(request: HttpRequest, report_id) -> HttpResponse:
+    return render(
+        request,
+        "improvement/report_progress.html",
+        {"job": _own_report(request, report_id)},
+    )
+
+
+@login_required
+def provincial_report_status(request: HttpRequest, report_id) -> JsonResponse:
+    job = _own_report(request, report_id)
+    done = job.status == ProvincialReport.Status.DONE
+    return JsonResponse(
+        {
+            "status": job.status,
+            "progress": job.progress,
+            "message": job.message,
+            "download": reverse(
+                "improvement:provincial_report_file", args=[job.pk, "docx"]
+            )
+            if done
+            else None,
+        }
+    )
+
+
+@login_required
+def provincial_report_file(
+    request: HttpRequest, report_id, file_format: str
+) -> HttpResponse:
+    fmt = file_format
+    job = _own_report(request, report_id)
+    if fmt not in ("docx", "pdf"):
+        raise Http404(_("Không có định dạng này."))
+    content = (
+        ProvincialReport.objects.filter(pk=job.pk).values_list(fmt, flat=True).first()
+    )
+    if job.status != ProvincialReport.Status.DONE or not content:
+        raise Http404(_("Báo cáo chưa sẵn sàng."))
+    audit_record(
+        "export",
+        request=request,
+        object_type="provincial_report",
+        detail={"format": fmt, "agency": job.agency.code, "period": job.period},
+    )
+    types = {
+        "docx": "application/vnd.openxmlformats-officedocument."
+        "wordprocessingml.document",
+        "pdf": "application/pdf",
+    }
+    response = HttpResponse(bytes(content), content_type=types[fmt])
+    response["Content-Disposition"] = (
+        f'attachment; filename="sipas-{job.agency.code}-{job.period}-'
+        f'{job.language}.{fmt}"'
+    )
+    return response

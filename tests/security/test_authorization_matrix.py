@@ -17,7 +17,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from improvement.models import Action, ActionEvidence, ActionNote, Alert, Target
+from improvement.models import (
+    Action,
+    ActionEvidence,
+    ActionNote,
+    Alert,
+    ProvincialReport,
+    Target,
+)
 from staff.models import CommentReview, ReportJob, TransactionVolume
 from tests.dashboard_fixtures import *  # noqa: F403
 from tests.dashboard_fixtures import PASSWORD
@@ -90,7 +97,27 @@ def alert_and_target(agencies):
 
 
 @pytest.fixture
-def samples(agencies, comments, report_job, improvement_action, alert_and_target):
+def provincial_report(entitled, agencies):
+    return ProvincialReport.objects.create(
+        user=entitled,
+        agency=agencies["UBND-T33"],
+        period="2026",
+        status=ProvincialReport.Status.DONE,
+        progress=100,
+        docx=b"PK\x03\x04 finished report",
+        pdf=b"%PDF-1.4 finished report",
+    )
+
+
+@pytest.fixture
+def samples(
+    agencies,
+    comments,
+    report_job,
+    improvement_action,
+    alert_and_target,
+    provincial_report,
+):
     """What each URL parameter is filled with: always something of province 33."""
     values = {
         "code": "UBND-X12133",
@@ -101,6 +128,8 @@ def samples(agencies, comments, report_job, improvement_action, alert_and_target
         "evidence_id": improvement_action.evidence.get().pk,
         "alert_id": alert_and_target[0].pk,
         "target_id": alert_and_target[1].pk,
+        "report_id": provincial_report.pk,
+        "file_format": "docx",
     }
 
     def sample(route: str, name: str) -> str | None:
@@ -134,6 +163,7 @@ def _writes() -> tuple[int, ...]:
         CommentReview.objects.count(),
         TransactionVolume.objects.count(),
         ReportJob.objects.count(),
+        ProvincialReport.objects.count(),
         Action.objects.count(),
         Action.objects.exclude(status="proposed").count(),
         ActionNote.objects.count(),
