@@ -73,10 +73,12 @@ class ActionForm(forms.Form):
         required=False,
     )
     start_date = forms.DateField(
-        label=_("Ngày bắt đầu"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Ngày bắt đầu"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     due_date = forms.DateField(
-        label=_("Hạn hoàn thành"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Hạn hoàn thành"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(
