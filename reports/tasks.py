@@ -6,6 +6,8 @@ Database hiccups (OperationalError) are retried with exponential back-off.
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
@@ -14,6 +16,8 @@ from django.utils.module_loading import import_string
 
 from reports import services
 from sipas.periods import recent_periods
+
+log = logging.getLogger(__name__)
 
 RETRY = {
     "autoretry_for": (OperationalError,),
@@ -33,8 +37,13 @@ def after_recompute(periods: list[str], *, sync: bool = False) -> None:
         task = import_string(name)
         if sync:
             task(list(periods))
-        else:
+            continue
+        try:
             task.delay(list(periods))
+        except Exception:
+            # The indices are written; a lost follow-up (broker down) must not
+            # fail the recompute. The nightly recompute sends it again.
+            log.exception("could not enqueue %s for %s", name, periods)
 
 
 @shared_task(soft_time_limit=1500, time_limit=1800, **RETRY)
