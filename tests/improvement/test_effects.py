@@ -155,7 +155,7 @@ def test_the_province_table_lists_finished_actions_with_their_effects(
     client.force_login(province_analyst)
     url = reverse("improvement:effects")
     client.get(url)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         page = client.get(url)
     body = page.content.decode()
     assert "Trả kết quả đúng hẹn" in body and "Đang làm" not in body
