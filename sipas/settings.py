@@ -239,6 +239,13 @@ CELERY_TASK_ROUTES = {
     "api.tasks.*": {"queue": "mail"},
     "*.send_*": {"queue": "mail"},
 }
+# The index engine: a stored response schedules one sweep this many seconds later
+# (the responses arriving meanwhile are counted by the same sweep); the dashboards'
+# breakdowns follow with their own, slower sweep. Freshness, the time until a
+# submission is in the published indices, is about the debounce plus one sweep
+# (bench/README.md, "load").
+REPORTS_SWEEP_DEBOUNCE_SECONDS = env_int("REPORTS_SWEEP_DEBOUNCE_SECONDS", 2)
+REPORTS_BREAKDOWN_DEBOUNCE_SECONDS = env_int("REPORTS_BREAKDOWN_DEBOUNCE_SECONDS", 20)
 CELERY_BEAT_SCHEDULE = {
     # Every night at 02:15 Vietnam time: rewrite the indices of the current and the
     # previous period from the aggregates (counting anything still uncounted).
