@@ -28,9 +28,9 @@ from improvement import alerts_math
 from improvement.alerts_math import Figure
 from improvement.models import Alert, DigestPreference, DigestSent, Target
 from reports.models import IndexResult
-from reports.queries import QUESTIONNAIRE_ELEMENTS
 from sipas.periods import parse_period, previous_period, same_period_last_year
 from staff.scope import visible_agencies
+from surveys.metadata import QUESTIONNAIRE_ELEMENTS
 from surveys.models import QuestionnaireVersion
 
 HEADLINE = "A_DV"

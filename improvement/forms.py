@@ -149,7 +149,7 @@ class TargetForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["indicator"].choices = [
             ("A_DV", _("Chỉ số hài lòng về dịch vụ hành chính công (A_DV)"))
-        ] + [(e, f"{e} {ELEMENTS[e]}") for e in QUESTIONNAIRE_ELEMENTS["exit-dv"]]
+        ] + [(e, f"{e} {element_label(e)}") for e in QUESTIONNAIRE_ELEMENTS["exit-dv"]]
         self.fields["agency_kind"].choices = [("", _("Mọi cơ quan của tỉnh"))] + list(
             Agency.Kind.choices
         )

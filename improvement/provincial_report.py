@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from improvement.models import Action, DriverRun, ProvincialReport
+from reports.indices import SMALL_SAMPLE_N as MIN_N
 from reports.models import IndexResult
-from reports.queries import ELEMENTS, MIN_N
 from sipas.periods import parse_period, previous_period
 from staff.models import TransactionVolume
 from staff.scope import get_visible_agency, visible_agencies
+from surveys.metadata import element_label
 from surveys.models import Response
 
 HEADLINE = "A_DV"
@@ -138,7 +139,7 @@ def report_data(user: AbstractBaseUser, code: str, period: str) -> dict:
         "communes": funnel,
         "communes_total": len(communes),
         "run": run,
-        "drivers": [(w, ELEMENTS.get(w.indicator, w.indicator)) for w in drivers],
+        "drivers": [(w, element_label(w.indicator)) for w in drivers],
         "actions": [(a, list(a.effects.all())) for a in actions],
         "responses": counted,
         "comments": comments["total"],
