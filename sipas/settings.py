@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so the latency it measures is the whole request's (sipas/metrics.py).
+    "sipas.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "sipas.middleware.SecurityHeadersMiddleware",
     "sipas.middleware.NulCharacterMiddleware",
@@ -284,6 +286,12 @@ CELERY_BEAT_SCHEDULE = {
 # they register here: improvement brings the key drivers up to date.
 SIPAS_AFTER_RECOMPUTE = ["improvement.tasks.after_recompute_task"]
 
+# Called inside the storing transaction with the (agency id, version id,
+# submitted_at) of newly stored or accepted responses. surveys may not import the
+# index engine above it, so the engine registers here: reports schedules one
+# debounced sweep after commit.
+SIPAS_ON_NEW_RESPONSES = ["reports.tasks.note_new_responses"]
+
 # --- Auth
 _VALIDATORS = "django.contrib.auth.password_validation."
 AUTH_PASSWORD_VALIDATORS = [
@@ -394,12 +402,48 @@ SURVEY_FORM_MAX_AGE_SECONDS = env_int("SURVEY_FORM_MAX_AGE_SECONDS", 3 * 3600)
 SURVEY_TOKEN_ISSUE_LIMIT = env_int("SURVEY_TOKEN_ISSUE_LIMIT", 60)
 # POSTs one rendered form may make (mistakes corrected, sent again) before 429.
 SURVEY_TOKEN_POST_LIMIT = env_int("SURVEY_TOKEN_POST_LIMIT", 20)
-# A phone/e-mail left for a reply is deleted after this many days at the latest.
-REPLY_CONTACT_RETENTION_DAYS = env_int("REPLY_CONTACT_RETENTION_DAYS", 90)
 
+# --- Personal data: how long each kind is kept, in one place. The citizens'
+# privacy notice (/quyen-rieng-tu/, Decree 13/2023/NĐ-CP and the 2025 Personal
+# Data Protection Law) shows these values, so it always says what the portal does.
+# - Answers, comments and the optional "about you" fields: no name, no ID number,
+#   kept as statistical records for the indices of their periods.
+# - A phone/e-mail left for a reply: deleted once staff mark the comment handled
+#   (nightly purge, 03:30) and after this many days at the latest.
+REPLY_CONTACT_RETENTION_DAYS = env_int("REPLY_CONTACT_RETENTION_DAYS", 90)
+# - Nightly database dumps (deploy/backup.sh reads the same variable): a deleted
+#   reply contact leaves the backups after this many days.
+BACKUP_KEEP_DAYS = env_int("BACKUP_KEEP_DAYS", 14)
+# - The client address: never stored; a keyed hash counts submissions in the
+#   cache for SURVEY_RATE_WINDOW_SECONDS (above); the audit log of staff actions
+#   keeps keyed hashes only.
+# Where a citizen asks for their reply contact to be deleted (shown in the notice).
+PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "")
+
+# --- Operations: /metrics for Prometheus from these addresses only (behind the
+# trusted proxies); everyone else gets a 404 (sipas/metrics.py).
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+for _address in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_address, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS: {_address!r} is not an IP address or network"
+        )
+
+# Log lines as text (development) or one JSON object per line (log shippers).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "sipas.metrics.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

@@ -4,9 +4,11 @@ from django.urls import include, path
 
 from sipas.accounts import password_reset
 from sipas.health import healthz
+from sipas.metrics import metrics
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Before Django's own: the reset form sends mail, so it is throttled.
