@@ -22,3 +22,12 @@ errorlog = "-"
 # gunicorn's own X-Forwarded-Proto handling (Django reads it through
 # SECURE_PROXY_SSL_HEADER); only from nginx on this host.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
+def child_exit(server, worker):
+    """A worker that exits leaves its Prometheus files for the others to sum; tell
+    prometheus_client it is gone (multiprocess mode, PROMETHEUS_MULTIPROC_DIR)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -18,11 +18,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
+from dashboard.models import TransactionVolume
 from improvement.models import Action, DriverRun, ProvincialReport
 from reports.indices import SMALL_SAMPLE_N as MIN_N
 from reports.models import IndexResult
 from sipas.periods import parse_period, previous_period
-from staff.models import TransactionVolume
 from staff.scope import get_visible_agency, visible_agencies
 from surveys.metadata import element_label
 from surveys.models import Response

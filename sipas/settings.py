@@ -81,8 +81,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "agencies",
     "surveys",
-    "reports",
     "staff",
+    "reports",
+    "dashboard",
     "invitations",
     "improvement",
     "axes",
@@ -231,7 +232,6 @@ CELERY_TASK_DEFAULT_QUEUE = "engine"
 CELERY_TASK_ROUTES = {
     "reports.tasks.*": {"queue": "engine"},
     "surveys.tasks.*": {"queue": "engine"},
-    "staff.tasks.build_report_task": {"queue": "reports"},
     "dashboard.tasks.*": {"queue": "reports"},
     "improvement.tasks.*report*": {"queue": "reports"},
     # Key drivers after a recompute: minutes of numpy per period, kept off the
@@ -285,7 +285,6 @@ CELERY_BEAT_SCHEDULE = {
 # period codes). The index engine (reports) may not import the apps above it, so
 # they register here: improvement brings the key drivers up to date.
 SIPAS_AFTER_RECOMPUTE = ["improvement.tasks.after_recompute_task"]
-
 # Called inside the storing transaction with the (agency id, version id,
 # submitted_at) of newly stored or accepted responses. surveys may not import the
 # index engine above it, so the engine registers here: reports schedules one

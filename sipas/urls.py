@@ -15,7 +15,7 @@ urlpatterns = [
     path("accounts/password_reset/", password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("dashboard/improvement/", include("improvement.urls")),
-    path("dashboard/", include("reports.urls")),
+    path("dashboard/", include("dashboard.urls")),
     # Before the surveys include, so /s/i/<token>/ is an invitation, not a code "i".
     path("s/i/", include("invitations.urls")),
     path("posters/", include("invitations.poster_urls")),

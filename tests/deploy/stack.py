@@ -134,7 +134,10 @@ def start(tmp: Path, environment: dict[str, str]) -> Stack:
         "GUNICORN_WORKERS": "1",
         "GUNICORN_ACCESS_LOG": str(tmp / "gunicorn-access.log"),
         "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{ports['https']}",
+        # As the systemd unit runs it: Prometheus in multiprocess mode.
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
     }
+    (tmp / "metrics").mkdir()
     python = str(ROOT / ".venv" / "bin" / "python")
     if not os.path.exists(python):
         python = sys.executable

@@ -1,8 +1,9 @@
-"""Reads for the staff work pages: citizens' comments and sample adequacy.
+"""Reads of the comments triage page: citizens' comments and their reviews.
 
-Both start from `staff.scope.visible_agencies(user)`. The comments list is the
-only dashboard read of raw responses: filtered by agency and period through the
-(agency, submitted_at) index and paginated.
+They start from the user's focus (`dashboard.queries.resolve_focus`, scope from
+`staff.scope`). The comments list is the only dashboard read of raw responses:
+filtered by agency and period through the (agency, submitted_at) index and
+paginated.
 """
 
 from __future__ import annotations
@@ -14,18 +15,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from reports.filters import Filters
-from reports.models import IndexResult
-from reports.queries import (
+from dashboard.filters import Filters
+from dashboard.models import CommentReview
+from dashboard.queries import (
     resolve_focus,
-    scoped_results,
     subtree_agencies,
 )
-from reports.statistics import slovin
 from sipas.periods import parse_period
-from staff.models import CommentReview, TransactionVolume
 from staff.scope import can_see_contacts
-from surveys.metadata import METHODOLOGY
 from surveys.models import Answer, ReplyContact, Response
 
 PAGE_SIZE = 25
@@ -145,57 +142,3 @@ def assignee_choices(responses: list[Response]) -> list[tuple[int, str]]:
         )
     )
     return list(users.order_by("username").values_list("pk", "username"))
-
-
-def sample_adequacy(user: AbstractBaseUser, filters: Filters, page_number: str) -> dict:
-    """Responses against Slovin's target for each agency in the focus, one page
-    of agencies at a time. N is the transaction volume staff entered; the
-    responses are the n of the agency's own headline row (its subtree row when
-    the engine wrote no own row)."""
-    focus = resolve_focus(user, filters)
-    agencies = subtree_agencies(user, focus).filter(valid_until__isnull=True)
-    if filters.kind:
-        agencies = agencies.filter(kind=filters.kind)
-    paginator = Paginator(agencies.order_by("path", "code"), 50)
-    page = paginator.get_page(page_number)
-    ids = [a.pk for a in page.object_list]
-    volumes = dict(
-        TransactionVolume.objects.filter(
-            agency_id__in=ids, period=filters.period
-        ).values_list("agency_id", "count")
-    )
-    _kind, headline = filters.headline
-    counts: dict[tuple[int, str], int] = {}
-    for agency_id, scope, n in (
-        scoped_results(user)
-        .filter(
-            agency_id__in=ids,
-            period=filters.period,
-            methodology=METHODOLOGY[filters.questionnaire],
-            questionnaire=filters.questionnaire,
-            dimension="",
-            dimension_value="",
-            indicator=headline,
-        )
-        .values_list("agency_id", "scope", "n")
-    ):
-        counts[(agency_id, scope)] = n
-    rows = []
-    for agency in page.object_list:
-        n = counts.get(
-            (agency.pk, IndexResult.Scope.OWN),
-            counts.get((agency.pk, IndexResult.Scope.SUBTREE), 0),
-        )
-        volume = volumes.get(agency.pk)
-        target = slovin(volume) if volume is not None else None
-        rows.append(
-            {
-                "agency": agency,
-                "volume": volume,
-                "target": target,
-                "responses": n,
-                "adequate": target is not None and n >= target,
-                "percent": round(100 * n / target) if target else None,
-            }
-        )
-    return {"focus": focus, "page": page, "rows": rows}

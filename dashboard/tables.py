@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from reports.exports import Table
-from reports.queries import Value
+from dashboard.exports import Table
+from dashboard.queries import Value
 
 
 def _cells(value: Value) -> list:

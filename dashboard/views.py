@@ -18,19 +18,20 @@ from django.views.decorators.http import require_POST
 
 from agencies.models import Agency
 from audit.services import record as audit_record
-from reports import queries, tables
-from reports.exports import raw_responses_response, table_response
-from reports.filters import (
+from dashboard import comments as comment_queries
+from dashboard import queries, services, tables
+from dashboard import sample as sample_queries
+from dashboard.agency import agency_detail
+from dashboard.exports import raw_responses_response, table_response
+from dashboard.filters import (
     CHANNELS,
     KINDS,
     QUESTIONNAIRES,
     Filters,
     read_filters,
 )
+from dashboard.models import CommentReview, ReportJob
 from sipas.periods import period_choices
-from staff import queries as staff_queries
-from staff import services
-from staff.models import CommentReview, ReportJob
 from staff.scope import require_profile, visible_agencies
 
 
@@ -83,7 +84,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     data = queries.overview(request.user, filters)
     return _page(
         request,
-        "reports/overview.html",
+        "dashboard/overview.html",
         filters,
         data,
         tables.overview_tables(data),
@@ -108,17 +109,17 @@ def ranking(request: HttpRequest) -> HttpResponse:
         )
     data = queries.ranking(request.user, filters, filters.kind)
     return _page(
-        request, "reports/ranking.html", filters, data, tables.ranking_tables(data)
+        request, "dashboard/ranking.html", filters, data, tables.ranking_tables(data)
     )
 
 
 @login_required
 def agency(request: HttpRequest, code: str) -> HttpResponse:
     filters = read_filters(request.GET)
-    data = queries.agency_detail(request.user, filters, code)
+    data = agency_detail(request.user, filters, code)
     return _page(
         request,
-        "reports/agency.html",
+        "dashboard/agency.html",
         filters,
         data,
         tables.agency_tables(data),
@@ -131,14 +132,14 @@ def comments(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request.GET)
     if request.GET.get("export"):
         # The export holds every matching comment, not only the page shown.
-        rows = staff_queries.comment_responses(request.user, filters, request.GET)
-        data = {"responses": staff_queries.with_review_labels(rows.iterator())}
+        rows = comment_queries.comment_responses(request.user, filters, request.GET)
+        data = {"responses": comment_queries.with_review_labels(rows.iterator())}
         return _page(request, "", filters, data, tables.comments_tables(data))
-    data = staff_queries.comments_page(request.user, filters, request.GET)
+    data = comment_queries.comments_page(request.user, filters, request.GET)
     data["statuses"] = CommentReview.Status.choices
     data["params"] = request.GET
     return _page(
-        request, "reports/comments.html", filters, data, tables.comments_tables(data)
+        request, "dashboard/comments.html", filters, data, tables.comments_tables(data)
     )
 
 
@@ -160,15 +161,17 @@ def review_comment(request: HttpRequest, pk: str) -> HttpResponse:
         messages.success(request, _("Đã cập nhật ý kiến."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect(_safe_next(request, reverse("reports:comments")))
+    return redirect(_safe_next(request, reverse("dashboard:comments")))
 
 
 @login_required
 def sample(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request.GET)
-    data = staff_queries.sample_adequacy(request.user, filters, request.GET.get("page"))
+    data = sample_queries.sample_adequacy(
+        request.user, filters, request.GET.get("page")
+    )
     return _page(
-        request, "reports/sample.html", filters, data, tables.sample_tables(data)
+        request, "dashboard/sample.html", filters, data, tables.sample_tables(data)
     )
 
 
@@ -190,7 +193,7 @@ def record_volume(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Đã lưu số giao dịch."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect(_safe_next(request, reverse("reports:sample")))
+    return redirect(_safe_next(request, reverse("dashboard:sample")))
 
 
 @login_required
@@ -212,7 +215,7 @@ def start_report(request: HttpRequest) -> HttpResponse:
         period=filters.period,
         questionnaire=filters.questionnaire,
     )
-    return redirect("reports:report", pk=job.pk)
+    return redirect("dashboard:report", pk=job.pk)
 
 
 def _own_job(request: HttpRequest, pk: str) -> ReportJob:
@@ -228,7 +231,7 @@ def _own_job(request: HttpRequest, pk: str) -> ReportJob:
 @login_required
 def report(request: HttpRequest, pk: str) -> HttpResponse:
     return render(
-        request, "reports/report_progress.html", {"job": _own_job(request, pk)}
+        request, "dashboard/report_progress.html", {"job": _own_job(request, pk)}
     )
 
 
@@ -240,7 +243,7 @@ def report_status(request: HttpRequest, pk: str) -> JsonResponse:
             "status": job.status,
             "progress": job.progress,
             "message": job.message,
-            "download": reverse("reports:report_download", args=[job.pk])
+            "download": reverse("dashboard:report_download", args=[job.pk])
             if job.status == ReportJob.Status.DONE
             else None,
         }

@@ -4,7 +4,8 @@ Every function here starts from `scoped_results(user)` or
 `staff.scope.visible_agencies(user)`, so the scope is enforced in this layer and
 no page, chart, filter or export can reach another agency's rows. Pages read
 IndexResult only (a constant number of queries, whatever the number of
-responses); the comments list is the one read of raw responses, paginated.
+responses); the comments list (dashboard/comments.py) is the one read of raw
+responses, paginated. The agency page is dashboard/agency.py.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
-from reports.filters import CHANNELS, Filters
+from dashboard.filters import Filters
 from reports.indices import SMALL_SAMPLE_N
 from reports.models import IndexResult
 from reports.statistics import Estimate, significant_change
@@ -37,11 +38,9 @@ from surveys.metadata import (
     METHODOLOGY,
     QUESTIONNAIRE_ELEMENTS,
     element_label,
-    respondent_value_label,
     sat5_labels,
 )
-from surveys.models import RESPONDENT_LABELS, Questionnaire, Response
-from surveys.queries import item_labels
+from surveys.models import Questionnaire, Response
 
 G_SHARES = [f"G:{level}" for level in range(1, 6)]
 ROW_FIELDS = ("agency_id", "period", "indicator", "value", "n", "ci_low", "ci_high")
@@ -70,11 +69,20 @@ def scoped_results(user: AbstractBaseUser) -> QuerySet[IndexResult]:
     return rows
 
 
-def _results(user: AbstractBaseUser, filters: Filters) -> QuerySet[IndexResult]:
-    dimension, dimension_value = filters.dimension
+def questionnaire_results(
+    user: AbstractBaseUser, filters: Filters
+) -> QuerySet[IndexResult]:
+    """The user's rows of the filters' questionnaire, by its methodology."""
     return scoped_results(user).filter(
         methodology=METHODOLOGY[filters.questionnaire],
         questionnaire=filters.questionnaire,
+    )
+
+
+def _results(user: AbstractBaseUser, filters: Filters) -> QuerySet[IndexResult]:
+    """Subtree rows of the filters' breakdown (channel, field or none)."""
+    dimension, dimension_value = filters.dimension
+    return questionnaire_results(user, filters).filter(
         scope=IndexResult.Scope.SUBTREE,
         dimension=dimension,
         dimension_value=dimension_value,
@@ -300,134 +308,4 @@ def pool_by_agency(rows: Iterable[tuple]) -> dict[tuple[int, str], Value]:
     return {
         (agency, period): Value(value, n, low, high)
         for agency, period, _i, value, n, low, high in rows
-    }
-
-
-def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
-    """Elements × items heatmap with intervals, best and worst procedures,
-    channels, respondent groups and the trend of the agency with its merged
-    pre-2025 units as separate series. 404 outside the scope."""
-    require_profile(user)
-    agency = get_visible_agency(user, code)
-    _kind, headline = filters.headline
-    dimension, dimension_value = filters.dimension
-    rows = list(
-        scoped_results(user)
-        .filter(
-            agency=agency,
-            period=filters.period,
-            methodology=METHODOLOGY[filters.questionnaire],
-            questionnaire=filters.questionnaire,
-            scope=IndexResult.Scope.SUBTREE,
-        )
-        .values_list(
-            "dimension",
-            "dimension_value",
-            "kind",
-            "indicator",
-            "value",
-            "n",
-            "ci_low",
-            "ci_high",
-        )
-    )
-    labels = item_labels(filters.questionnaire)
-    figures = {
-        (d, dv, ind): Value(v, n, lo, hi) for d, dv, _k, ind, v, n, lo, hi in rows
-    }
-    heatmap = []
-    for element in QUESTIONNAIRE_ELEMENTS[filters.questionnaire]:
-        items = sorted(
-            (
-                ind
-                for d, dv, kind, ind, *_rest in rows
-                if (d, dv) == (dimension, dimension_value)
-                and kind == "item"
-                and ind.startswith(element + ".")
-            ),
-            key=lambda ind: [int(part) for part in ind[1:].split(".")],
-        )
-        element_value = figures.get((dimension, dimension_value, element), EMPTY)
-        heatmap.append(
-            {
-                "code": element,
-                "label": element_label(element),
-                "value": element_value,
-                "items": [
-                    (
-                        ind,
-                        labels.get(ind, ind),
-                        figures[(dimension, dimension_value, ind)],
-                    )
-                    for ind in items
-                ],
-            }
-        )
-    breakdown: dict[str, list[tuple[str, Value]]] = defaultdict(list)
-    for d, dv, _k, ind, v, n, lo, hi in rows:
-        if d and ind == headline:
-            breakdown[d].append((dv, Value(v, n, lo, hi)))
-    procedures = sorted(
-        (
-            (code_, value)
-            for code_, value in breakdown.get("procedure", [])
-            if value.value is not None and not value.small
-        ),
-        key=lambda pair: -pair[1].value,
-    )
-    from agencies.models import Procedure
-
-    shown = procedures[:5] + procedures[-5:] if len(procedures) > 10 else procedures
-    names = (
-        dict(
-            Procedure.objects.filter(code__in=[c for c, _v in shown]).values_list(
-                "code", "name"
-            )
-        )
-        if shown
-        else {}
-    )
-    predecessors = list(visible_agencies(user).filter(successor=agency))
-    trend = trend_periods(filters.period)
-    series_rows = pool_by_agency(
-        scoped_results(user)
-        .filter(
-            agency__in=[agency.pk] + [p.pk for p in predecessors],
-            period__in=trend,
-            methodology=METHODOLOGY[filters.questionnaire],
-            questionnaire=filters.questionnaire,
-            scope=IndexResult.Scope.SUBTREE,
-            dimension="",
-            dimension_value="",
-            indicator=headline,
-        )
-        .values_list(*ROW_FIELDS)
-    )
-    series = [
-        (unit, [(p, series_rows.get((unit.pk, p), EMPTY)) for p in trend])
-        for unit in [agency, *predecessors]
-    ]
-    return {
-        "agency": agency,
-        "headline_code": headline,
-        "headline": figures.get((dimension, dimension_value, headline), EMPTY),
-        "heatmap": heatmap,
-        "best": [(c, names.get(c, c), v) for c, v in procedures[:5]],
-        "worst": [(c, names.get(c, c), v) for c, v in reversed(procedures[-5:])]
-        if len(procedures) > 5
-        else [],
-        "channels": [
-            (code_, CHANNELS.get(code_, code_), value)
-            for code_, value in sorted(breakdown.get("channel", []))
-        ],
-        "groups": [
-            (
-                label,
-                [(respondent_value_label(d, dv), v) for dv, v in sorted(breakdown[d])],
-            )
-            for d, label in RESPONDENT_LABELS.items()
-            if d in breakdown
-        ],
-        "series": series,
-        "trend_periods": trend,
     }

@@ -10,10 +10,10 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from reports import queries
-from reports.filters import Filters
+from dashboard.agency import agency_detail
+from dashboard.filters import Filters
+from dashboard.models import ReportJob
 from sipas.replica import replica_reads
-from staff.models import ReportJob
 
 
 def _progress(job: ReportJob, percent: int, message: str, **extra) -> None:
@@ -41,10 +41,10 @@ def build_report_pdf(job: ReportJob) -> None:
             _progress(job, 10, "Đang đọc số liệu", status=ReportJob.Status.RUNNING)
             filters = Filters(period=job.period, questionnaire=job.questionnaire)
             with replica_reads():  # figures from the replica; the job on the primary
-                data = queries.agency_detail(job.user, filters, job.agency.code)
+                data = agency_detail(job.user, filters, job.agency.code)
             _progress(job, 40, "Đang dựng trang")
             html = render_to_string(
-                "reports/pdf_report.html",
+                "dashboard/pdf_report.html",
                 {**data, "filters": filters, "generated_at": timezone.now()},
             )
             _progress(job, 60, "Đang tạo PDF")

@@ -5,7 +5,8 @@ import datetime
 import pytest
 from django.core.management import call_command
 
-from staff.models import CommentReview, ReportJob, StaffProfile, TransactionVolume
+from dashboard.models import CommentReview, ReportJob, TransactionVolume
+from staff.models import StaffProfile
 from surveys.models import ReplyContact
 from tests.dashboard_fixtures import *  # noqa: F403
 
@@ -173,7 +174,7 @@ def test_a_pdf_report_is_built_with_visible_progress(
     index_results,
     django_capture_on_commit_callbacks,
 ):
-    from staff.tasks import build_report_task
+    from dashboard.tasks import build_report_task
 
     client.force_login(province_analyst)
     with django_capture_on_commit_callbacks() as callbacks:
@@ -251,8 +252,8 @@ def test_a_password_reset_is_sent_by_mail(client, agencies, mailoutbox):
 def test_a_failed_pdf_build_ends_visibly_instead_of_running_forever(
     province_analyst, agencies, monkeypatch
 ):
-    from staff import pdf
-    from staff.tasks import build_report_task
+    from dashboard import pdf
+    from dashboard.tasks import build_report_task
 
     job = ReportJob.objects.create(
         user=province_analyst,

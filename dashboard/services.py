@@ -15,8 +15,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
+from dashboard.models import CommentReview, ReportJob, TransactionVolume
 from sipas.periods import is_period
-from staff.models import CommentReview, ReportJob, TransactionVolume
 from staff.scope import require_profile, visible_agencies
 from surveys.models import Response
 
@@ -114,7 +114,7 @@ def start_report(
     *, user: AbstractBaseUser, agency_code: str, period: str, questionnaire: str
 ) -> ReportJob:
     """Create a PDF report job and enqueue its task once the row is committed."""
-    from staff.tasks import build_report_task
+    from dashboard.tasks import build_report_task
 
     require_profile(user)
     agency = visible_agencies(user).filter(code=agency_code).first()

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from reports import views
+from dashboard import views
 
-app_name = "reports"
+app_name = "dashboard"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("ranking/", views.ranking, name="ranking"),

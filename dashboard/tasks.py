@@ -6,8 +6,8 @@ import logging
 
 from celery import shared_task
 
-from staff.models import ReportJob
-from staff.pdf import build_report_pdf
+from dashboard.models import ReportJob
+from dashboard.pdf import build_report_pdf
 
 log = logging.getLogger(__name__)
 

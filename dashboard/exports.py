@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
 
-from reports.filters import Filters
+from dashboard.filters import Filters
 from sipas.formats.sipas_csv import csv_lines, xlsx_sheet
 from surveys.exporting import export_rows
 from surveys.models import Questionnaire

@@ -6,8 +6,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from reports.filters import read_filters
-from reports.queries import Value
+from dashboard.filters import read_filters
+from dashboard.queries import Value
 from tests.dashboard_fixtures import *  # noqa: F403
 from tests.dashboard_fixtures import FOREIGN_NAME, full_results, result
 
