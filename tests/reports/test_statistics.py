@@ -1,5 +1,5 @@
-"""reports/statistics.py and the composite intervals of reports/indices.py: exact
-algebra against respondent-level computations, and seeded simulations of the
+"""The reports/statistics/ package and the composite intervals of reports/indices/:
+exact algebra against respondent-level computations, and seeded simulations of the
 issue's acceptance figures (coverage, width against a respondent bootstrap,
 power and false discovery proportion of the change test).
 
@@ -21,6 +21,7 @@ from scipy import stats as sps
 
 from reports import statistics
 from reports.indices import SIPAS_1001, Catalogue, Counts, compute_rows
+from reports.statistics import composites, differences, rankings, version1
 
 ELEMENT_SIZES = {"E1": 4, "E2": 4, "E3": 5, "E4": 3, "E5": 3}
 ITEMS = [f"{e}.{k}" for e, size in ELEMENT_SIZES.items() for k in range(1, size + 1)]
@@ -122,9 +123,12 @@ def composite_of(p):
 # --- algebra -----------------------------------------------------------------------
 
 
-def test_the_doctest_examples_hold():
-    flags = doctest.ELLIPSIS
-    assert doctest.testmod(statistics, optionflags=flags).failed == 0
+@pytest.mark.parametrize("module", [composites, differences, rankings, version1])
+def test_the_doctest_examples_hold(module):
+    # a package re-exports its names: testmod(statistics) would find no examples
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
 
 
 def test_pair_counts_give_exactly_the_respondent_level_delta_method_variance():
@@ -305,7 +309,7 @@ def test_change_test_finds_80_percent_of_5_point_changes_with_fdp_under_10_perce
     assert fdp <= 0.10
 
 
-# --- the version-1 rule and Slovin (kept in reports/statistics.py) -----------------
+# --- the version-1 rule and Slovin (reports/statistics/version1.py) ---------------
 
 
 def test_significance_uses_non_overlapping_intervals_or_a_two_proportion_test():

@@ -1,252 +1,19 @@
-"""SIPAS index maths: numbers in, numbers out (no Django, no database).
-
-The formulas are docs/method.md (methodology sipas-1001); the rows are published
-as docs/formats.md describes ("Index results"):
-
-* item index      = 100 · satisfied / answered  (satisfied = option 4 or 5)
-* element index   = mean of the item indices of the element's items that have answers
-* aspect index    = mean of the element indices of the aspect's elements with a value
-* SIPAS           = mean of the aspect indices (household form: A_CS and A_DV)
-* overall (G)     = item index of G, reported on its own
-* share  (N4:1)   = 100 · answers choosing option 1 / answers to N4
-* expectation (M) = 100 · answers "Rất nhiều" (1) or "Nhiều" (2) / answers to M
-
-``n`` of an item is its number of non-blank answers; ``n`` of a composite is the
-number of responses with at least one answer inside it, which the caller counts
-(it cannot be derived from item counts) and passes in.
-
-Intervals and standard errors (methodology version 2). Item-like rows (item,
-overall, share, expectation) keep the Wilson 95 % score interval (z = 1.96) and
-publish the binomial standard error beside it. Composites (element, aspect,
-SIPAS) get a delta-method standard error from additive pair counts (see
-reports.statistics: a composite is a fixed linear combination of item
-proportions, and the four counts per item pair — both answered, first
-satisfied and second answered, first answered and second satisfied, both
-satisfied — give its variance exactly as a sandwich estimator would from the
-respondents), multiplied by the design effect of a cluster sample when the
-caller passes per-cluster sums (household form: communes), and the interval
-value ± 1.96·se.
-
-Version 1 (until 2026-11) published for composites the perfect-correlation
-bound (the mean of the parts' Agresti–Coull standard errors): never too
-narrow, but 1.6–2.7 times wider than the respondent bootstrap. Its rows stay in
-the database under ``method_version`` 1; the values of both versions are the
-same formulas.
-
-Incomplete composites. An element without any answer has no value and is left
-out of its aspect's mean (docs/method.md); the aspect and SIPAS then carry the
-missing elements in ``incomplete`` (e.g. ``("E5",)``), so that they are shown
-as such and ranked apart. ``flag`` keeps its meaning (small sample).
-
-A methodology is a named, versioned :class:`Methodology`; a corrected formula is
-a new entry in :data:`METHODOLOGIES`, never an edit of an existing one.
-"""
+"""The rows of a group of responses: counts in, item and composite index rows
+(value, interval, standard error, flag) out."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reports import statistics
-
-Z95 = 1.96
-SMALL_SAMPLE_N = 30
-SMALL_SAMPLE = "small_sample"
-
-
-@dataclass(frozen=True)
-class Methodology:
-    """What a named method counts; everything else is the shared formulas above.
-
-    ``elements`` maps each element to its aspect. ``share_items`` are the
-    single-choice perception questions published option by option (N3 … N7);
-    the household form's other single-choice questions (N1 interest, N8 own
-    experience) describe the respondent and are not published as indicators.
-    """
-
-    code: str
-    satisfied_values: frozenset[int]
-    elements: Mapping[str, str]
-    overall_item: str
-    share_items: frozenset[str]
-    expectation_prefix: str
-    expectation_values: frozenset[int]
-    aspects_for_sipas: tuple[str, ...]
-    headline: Mapping[str, str] = field(default_factory=dict)
-    # The version of the interval method (see the module docstring and
-    # METHOD_VERSIONS); rows are stored with the version they were computed by.
-    version: int = 2
-    # Questionnaires sampled in clusters (households commune by commune): their
-    # composite intervals carry the design effect of the per-agency sums.
-    cluster_questionnaires: frozenset[str] = frozenset()
-
-    def element_of(self, item_code: str) -> str | None:
-        """The element an item belongs to, from its stable code ("E1.2" → "E1").
-
-        >>> SIPAS_1001.element_of("E1.2"), SIPAS_1001.element_of("G")
-        ('E1', None)
-        """
-        element = item_code.split(".", 1)[0]
-        return element if "." in item_code and element in self.elements else None
-
-    def is_expectation(self, item_code: str) -> bool:
-        """Whether an item is an expectation question (M1 … M10).
-
-        >>> SIPAS_1001.is_expectation("M10"), SIPAS_1001.is_expectation("N4")
-        (True, False)
-        """
-        rest = item_code[len(self.expectation_prefix) :]
-        return item_code.startswith(self.expectation_prefix) and rest.isdigit()
-
-    def element_bit(self, element: str) -> int:
-        """The bit of an element in a response's "answered elements" mask.
-
-        >>> SIPAS_1001.element_bit("E1"), SIPAS_1001.element_bit("P1")
-        (1, 32)
-        """
-        return 1 << list(self.elements).index(element)
-
-    def aspect_bits(self, aspect: str) -> int:
-        """Mask of all elements of an aspect.
-
-        >>> SIPAS_1001.aspect_bits("A_DV")
-        31
-        """
-        bits = 0
-        for element, its_aspect in self.elements.items():
-            if its_aspect == aspect:
-                bits |= self.element_bit(element)
-        return bits
-
-
-SIPAS_1001 = Methodology(
-    code="sipas-1001",
-    satisfied_values=frozenset({4, 5}),
-    elements={
-        "E1": "A_DV",
-        "E2": "A_DV",
-        "E3": "A_DV",
-        "E4": "A_DV",
-        "E5": "A_DV",
-        "P1": "A_CS",
-        "P2": "A_CS",
-        "P3": "A_CS",
-        "P4": "A_CS",
-    },
-    overall_item="G",
-    share_items=frozenset({"N3", "N4", "N5", "N6", "N7"}),
-    expectation_prefix="M",
-    expectation_values=frozenset({1, 2}),
-    aspects_for_sipas=("A_CS", "A_DV"),
-    headline={"exit-dv": "A_DV", "hh-1001": "SIPAS"},
-    cluster_questionnaires=frozenset({"hh-1001"}),
+from reports.indices.maths import (
+    flag_for,
+    mean,
+    percent,
+    wilson,
 )
-
-METHODOLOGIES: dict[str, Methodology] = {SIPAS_1001.code: SIPAS_1001}
-# What changed between versions of the interval method (the method page lists
-# them; values are the same formulas in every version).
-METHOD_VERSIONS: dict[int, str] = {
-    1: "composites: mean of the parts' Agresti-Coull standard errors",
-    2: "composites: delta method from pair counts, cluster design effect for "
-    "hh-1001; se and incomplete published",
-}
-DEFAULT_METHODOLOGY = SIPAS_1001.code
-
-
-def get_methodology(code: str) -> Methodology:
-    """The registered methodology; KeyError names the unknown code."""
-    try:
-        return METHODOLOGIES[code]
-    except KeyError:
-        raise KeyError(f"unknown methodology {code!r}") from None
-
-
-# --- single numbers --------------------------------------------------------------
-
-
-def percent(hits: int, answered: int) -> float | None:
-    """Share of answers that are hits, in percent; None without answers.
-
-    >>> percent(83, 100)
-    83.0
-    >>> percent(0, 0) is None
-    True
-    """
-    return 100 * hits / answered if answered else None
-
-
-def item_index(satisfied: int, answered: int) -> float | None:
-    """Share of answers that are 4 (Hài lòng) or 5 (Rất hài lòng), in percent.
-
-    >>> item_index(satisfied=83, answered=100)
-    83.0
-    """
-    return percent(satisfied, answered)
-
-
-def wilson(hits: int, n: int, z: float = Z95) -> tuple[float, float] | None:
-    """Wilson score interval for a proportion, in percent; None when n = 0.
-
-    >>> [round(bound, 2) for bound in wilson(77, 83)]
-    [85.11, 96.65]
-    >>> wilson(0, 10)[0]
-    0.0
-    """
-    if n <= 0:
-        return None
-    p = hits / n
-    z2 = z * z
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return (max(0.0, 100 * (centre - half)), min(100.0, 100 * (centre + half)))
-
-
-def adjusted_se(hits: int, n: int) -> float | None:
-    """Agresti–Coull standard error of a percentage; None when n = 0.
-
-    >>> round(adjusted_se(50, 100), 3)
-    4.903
-    """
-    if n <= 0:
-        return None
-    p = (hits + 2) / (n + 4)
-    return 100 * math.sqrt(p * (1 - p) / (n + 4))
-
-
-def mean(values: Iterable[float | None]) -> float | None:
-    """Mean of the values that exist; None when none does.
-
-    >>> mean([80.0, None, 90.0])
-    85.0
-    >>> mean([None]) is None
-    True
-    """
-    present = [v for v in values if v is not None]
-    return sum(present) / len(present) if present else None
-
-
-def flag_for(n: int) -> str | None:
-    """ "small_sample" below n = 30 (such rows are shown but not ranked).
-
-    >>> flag_for(29), flag_for(30)
-    ('small_sample', None)
-    """
-    return SMALL_SAMPLE if n < SMALL_SAMPLE_N else None
-
-
-def normal_interval(
-    value: float | None, se: float | None
-) -> tuple[float, float] | None:
-    """value ± 1.96·se, clipped to [0, 100].
-
-    >>> normal_interval(90.0, 10.0)
-    (70.4, 100.0)
-    """
-    if value is None or se is None:
-        return None
-    return (max(0.0, value - Z95 * se), min(100.0, value + Z95 * se))
-
+from reports.indices.methodology import Methodology
 
 # --- a group of responses --------------------------------------------------------
 
@@ -405,6 +172,7 @@ def compute_rows(
     with n = 0 is returned with value None (callers decide whether to publish a
     group that has no response at all).
 
+    >>> from reports.indices.methodology import SIPAS_1001
     >>> cat = Catalogue({"E1.1": "E1", "E1.2": "E1"}, overall=True, choices={})
     >>> c = Counts()
     >>> c.add_value("E1.1", 5, 3); c.add_value("E1.1", 3, 1); c.add_value("G", 4, 2)
@@ -518,12 +286,3 @@ def compute_rows(
         hits = sum(c for v, c in options.items() if v in method.expectation_values)
         rows.append(_item_row("expectation", code, hits, sum(options.values())))
     return rows
-
-
-def rounded(value: float | None, digits: int = 2) -> float | None:
-    """Round for publication (docs/formats.md: percent with 2 decimals).
-
-    >>> rounded(83.125), rounded(None)
-    (83.12, None)
-    """
-    return None if value is None else round(value, digits)
