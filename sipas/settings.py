@@ -84,6 +84,10 @@ INSTALLED_APPS = [
     "invitations",
     "axes",
     "audit",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +205,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.sweep_breakdowns_task",
         "schedule": crontab(minute="2-59/5"),
     },
+    # Every minute: send webhook deliveries whose task was lost or whose back-off
+    # has passed while the broker was down.
+    "webhook-retry-sweep": {
+        "task": "api.tasks.retry_due_webhooks_task",
+        "schedule": crontab(minute="*"),
+    },
     # Every night at 03:30 Vietnam time: delete the reply contacts (phone/e-mail left
     # with a comment) that staff have handled or that are past their retention time.
     "nightly-purge-reply-contacts": {
@@ -298,6 +308,43 @@ SURVEY_FORM_MAX_AGE_SECONDS = env_int("SURVEY_FORM_MAX_AGE_SECONDS", 24 * 3600)
 SURVEY_TRUSTED_PROXIES = env_int("SURVEY_TRUSTED_PROXIES", 0)
 # A phone/e-mail left for a reply is deleted after this many days at the latest.
 REPLY_CONTACT_RETENTION_DAYS = env_int("REPLY_CONTACT_RETENTION_DAYS", 90)
+
+# --- REST API for one-stop systems (api app): per-agency tokens, JSON only.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.HasToken"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.errors.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SIPAS API",
+    "DESCRIPTION": (
+        "REST API of the SIPAS portal for one-stop systems: invitations, indices, "
+        "comments and webhooks. Authenticate with `Authorization: Bearer <token>` "
+        "(tokens are created by an administrator, per agency)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+# Webhooks: seconds before a receiver counts as failed; back-off base (30 s, 1 min,
+# 2 min, …); tries per delivery; failed tries in a row before a subscription is
+# switched off.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_BACKOFF_SECONDS = env_int("WEBHOOK_BACKOFF_SECONDS", 30)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 20)
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ urlpatterns = [
     # Before the surveys include, so /s/i/<token>/ is an invitation, not a code "i".
     path("s/i/", include("invitations.urls")),
     path("posters/", include("invitations.poster_urls")),
+    path("api/", include("api.urls")),
     path("", include("surveys.urls")),
 ]
 

@@ -34,6 +34,7 @@ from surveys.models import (
     ReplyContact,
     Response,
 )
+from surveys.signals import responses_stored
 
 MAX_COMMENT_LENGTH = 4000
 
@@ -236,6 +237,8 @@ def store_responses(
     _insert_responses(responses)
     _insert_answers(answers)
     _notify_engine(responses)
+    # Webhooks (api) listen here: they sit right of surveys and cannot be called.
+    responses_stored.send(sender=Response, responses=responses)
     return responses
 
 

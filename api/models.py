@@ -1,0 +1,163 @@
+"""API tokens of agencies, webhook subscriptions and their delivery log.
+
+A token is shown once when it is created; only its SHA-256 is stored (it carries
+256 random bits, so no key is needed), with an 8-character prefix that lets staff
+tell tokens apart. A token acts for its agency's subtree and only for the
+permissions ticked on it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ApiToken(models.Model):
+    name = models.CharField(_("tên"), max_length=100)
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan"),
+        on_delete=models.PROTECT,
+        related_name="api_tokens",
+        help_text=_("Mã truy cập dùng được cho cơ quan này và các cơ quan cấp dưới."),
+    )
+    prefix = models.CharField(_("tiền tố"), max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    can_invite = models.BooleanField(_("tạo lời mời"), default=False)
+    can_read_indices = models.BooleanField(_("đọc chỉ số"), default=False)
+    can_read_comments = models.BooleanField(_("đọc ý kiến"), default=False)
+    rate_per_minute = models.PositiveIntegerField(
+        _("số yêu cầu mỗi phút"),
+        default=120,
+        help_text=_("Giới hạn số yêu cầu của mã này trong một phút."),
+    )
+    expires_at = models.DateTimeField(_("hết hạn lúc"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True)
+    last_used_at = models.DateTimeField(
+        _("dùng lần cuối"), null=True, blank=True, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người tạo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mã truy cập API")
+        verbose_name_plural = _("mã truy cập API")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    def agencies(self) -> QuerySet:
+        """The agencies this token may read and write: its agency's subtree, and
+        pre-2025 units whose successor is in it (as staff scope does)."""
+        from agencies.models import Agency
+
+        path = self.agency.path
+        return Agency.objects.filter(
+            Q(path__startswith=path) | Q(successor__path__startswith=path)
+        )
+
+
+class WebhookSubscription(models.Model):
+    class Event(models.TextChoices):
+        RESPONSE_CREATED = "response.created", _("Có phiếu trả lời mới")
+        COMMENT_CREATED = "comment.created", _("Có ý kiến mới")
+        INVITATION_ANSWERED = "invitation.answered", _("Lời mời đã được trả lời")
+
+    token = models.ForeignKey(
+        ApiToken,
+        verbose_name=_("mã truy cập"),
+        on_delete=models.CASCADE,
+        related_name="webhooks",
+    )
+    url = models.URLField(_("địa chỉ nhận"), max_length=500)
+    events = models.JSONField(_("sự kiện"), default=list)
+    # The signing key must be readable to sign; it is shown once to the integrator.
+    secret = models.CharField(max_length=64, editable=False)
+    active = models.BooleanField(_("đang hoạt động"), default=True)
+    consecutive_failures = models.PositiveIntegerField(
+        _("số lần lỗi liên tiếp"), default=0, editable=False
+    )
+    disabled_at = models.DateTimeField(
+        _("tự tắt lúc"), null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("đăng ký webhook")
+        verbose_name_plural = _("đăng ký webhook")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Đang chờ gửi")
+        DELIVERED = "delivered", _("Đã gửi")
+        FAILED = "failed", _("Gửi thất bại")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subscription = models.ForeignKey(
+        WebhookSubscription,
+        verbose_name=_("đăng ký"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    event = models.CharField(_("sự kiện"), max_length=40)
+    payload = models.JSONField(_("nội dung"))
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default="pending"
+    )
+    attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
+    last_status_code = models.PositiveSmallIntegerField(
+        _("mã phản hồi cuối"), null=True, blank=True
+    )
+    last_error = models.CharField(_("lỗi cuối"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("gửi được lúc"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(
+        _("thử lại lúc"), null=True, blank=True, default=timezone.now
+    )
+
+    class Meta:
+        verbose_name = _("lần gửi webhook")
+        verbose_name_plural = _("nhật ký gửi webhook")
+        ordering = ["-created_at"]
+        indexes = [
+            # The admin log of one subscription, newest first.
+            models.Index(
+                fields=["subscription", "created_at"], name="webhook_delivery_sub"
+            ),
+            # The retry sweep: WHERE status = 'pending' AND next_attempt_at <= now.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_pending",
+                condition=Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscription.url}"
