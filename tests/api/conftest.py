@@ -104,3 +104,14 @@ def exit_version(db):
 
     load_questionnaires()
     return QuestionnaireVersion.objects.get(questionnaire__code="exit-dv", number=1)
+
+
+@pytest.fixture
+def receiver():
+    """A loopback HTTP receiver; `receiver.statuses` lists the answers to give."""
+    from tests.api.receiver import start_receiver
+
+    found, server = start_receiver()
+    yield found
+    server.shutdown()
+    server.server_close()
