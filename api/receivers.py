@@ -29,12 +29,13 @@ def _codes(model, ids) -> dict[int, str]:
 
 @receiver(responses_stored)
 def queue_response_events(sender, responses, **kwargs) -> None:
+    events = (Event.RESPONSE_CREATED, Event.COMMENT_CREATED)
+    live = webhooks.live_subscriptions(events)  # the one query when none exist
+    if not live:
+        return
     accepted = [r for r in responses if not r.flagged]
     agency_ids = {r.agency_id for r in accepted}
-    wanted = {
-        event: webhooks.subscriptions_for(event, agency_ids)
-        for event in (Event.RESPONSE_CREATED, Event.COMMENT_CREATED)
-    }
+    wanted = {event: webhooks.covering(live, event, agency_ids) for event in events}
     if not any(wanted.values()):
         return
     agencies = _codes(Agency, agency_ids)

@@ -74,19 +74,27 @@ def verify_signature(
 # --- Queueing events -----------------------------------------------------------
 
 
-def subscriptions_for(event: str, agency_ids: Iterable[int]) -> dict[int, list]:
-    """Active subscriptions to `event` of live tokens, by agency id they cover."""
-    agency_ids = set(agency_ids)
+def live_subscriptions(events: Iterable[str]) -> list[WebhookSubscription]:
+    """Active subscriptions of live tokens to any of `events`: one query."""
+    events = set(events)
     now = timezone.now()
-    subscriptions = [
+    return [
         s
         for s in WebhookSubscription.objects.filter(
             active=True, token__revoked_at__isnull=True
         )
         .exclude(token__expires_at__lte=now)
         .select_related("token__agency")
-        if event in s.events
+        if events.intersection(s.events)
     ]
+
+
+def covering(
+    subscriptions: list[WebhookSubscription], event: str, agency_ids: Iterable[int]
+) -> dict[int, list]:
+    """Of `subscriptions`, those to `event` whose token covers each agency."""
+    subscriptions = [s for s in subscriptions if event in s.events]
+    agency_ids = set(agency_ids)
     if not subscriptions or not agency_ids:
         return {}
     paths = dict(Agency.objects.filter(pk__in=agency_ids).values_list("pk", "path"))
@@ -96,6 +104,11 @@ def subscriptions_for(event: str, agency_ids: Iterable[int]) -> dict[int, list]:
             if path.startswith(subscription.token.agency.path):
                 covered.setdefault(agency_id, []).append(subscription)
     return covered
+
+
+def subscriptions_for(event: str, agency_ids: Iterable[int]) -> dict[int, list]:
+    """Active subscriptions to `event` of live tokens, by agency id they cover."""
+    return covering(live_subscriptions([event]), event, agency_ids)
 
 
 def queue_event(

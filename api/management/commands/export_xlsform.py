@@ -20,7 +20,8 @@ def find_version(code: str, number: int | None) -> QuestionnaireVersion:
     )
     if version is None:
         raise CommandError(
-            f"--questionnaire/--form-version: no published version {number or ''} of {code!r}"
+            f"--questionnaire/--form-version: no published version "
+            f"{number or ''} of {code!r}"
         )
     return version
 
