@@ -11,7 +11,6 @@ change lists select their related rows in the same query, so pages stay fast.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Iterable
 
 from django.contrib import admin, messages
@@ -26,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import AdministrativeUnit, Agency, Procedure, ServicePoint
 from agencies.text import fold
+from sipas.periods import parse_day_range
 
 # --- Search ------------------------------------------------------------------------
 
@@ -133,47 +133,6 @@ class ValidityFilter(admin.SimpleListFilter):
         return queryset
 
 
-_PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(\d{2})))?$")
-
-
-def parse_period(value: str) -> tuple[datetime.date, datetime.date]:
-    """First and last day of a period written `2026`, `2026-Q3`, `2026-07` or a range.
-
-    A range is `2024-01-01..2025-06-30`; either end may be left open.
-    Raises ValueError on anything else.
-
-    >>> parse_period("2026-Q3")
-    (datetime.date(2026, 7, 1), datetime.date(2026, 9, 30))
-    >>> parse_period("..2025-06-30")
-    (datetime.date(1, 1, 1), datetime.date(2025, 6, 30))
-    """
-    value = value.strip().upper()
-    if ".." in value:
-        first, _sep, last = value.partition("..")
-        start = datetime.date.fromisoformat(first) if first else datetime.date.min
-        end = datetime.date.fromisoformat(last) if last else datetime.date.max
-        if start > end:
-            raise ValueError(value)
-        return start, end
-    match = _PERIOD.match(value)
-    if not match:
-        raise ValueError(value)
-    year, quarter, month = match.groups()
-    year = int(year)
-    if quarter:
-        first_month = 3 * (int(quarter) - 1) + 1
-        start = datetime.date(year, first_month, 1)
-        months = 3
-    elif month:
-        start = datetime.date(year, int(month), 1)  # ValueError for month 13
-        months = 1
-    else:
-        return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    following = start.month - 1 + months
-    next_start = datetime.date(start.year + following // 12, following % 12 + 1, 1)
-    return start, next_start - datetime.timedelta(days=1)
-
-
 class ActiveInPeriodFilter(admin.SimpleListFilter):
     """Rows valid on at least one day of a period (ValidityQuerySet.active_in).
 
@@ -199,7 +158,7 @@ class ActiveInPeriodFilter(admin.SimpleListFilter):
         if not self.value():
             return queryset
         try:
-            start, end = parse_period(self.value())
+            start, end = parse_day_range(self.value())
         except ValueError:
             messages.error(
                 request,

@@ -289,7 +289,7 @@ def vacuum(cursor) -> None:
 def floor_group_by() -> float:
     from django.db import connection
 
-    from reports.periods import parse_period
+    from sipas.periods import parse_period
 
     start, end = parse_period(str(YEAR)).bounds()
     started = time.perf_counter()
@@ -312,7 +312,7 @@ def full_recompute_child(mode: str) -> None:
     memory. `mode`: "rebuild", or the engine part to recompute ("official",
     "breakdowns")."""
     from reports import services
-    from reports.periods import periods_of_year
+    from sipas.periods import periods_of_year
 
     started = time.perf_counter()
     # What beat/compute_indices do for a year: 17 periods written, from the

@@ -20,14 +20,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
-from reports.filters import (
-    CHANNELS,
-    Filters,
-    months_of,
-    previous_period,
-    trend_periods,
-)
+from reports.filters import CHANNELS, Filters
 from reports.models import IndexResult
+from sipas.periods import months_of, previous_period, trend_periods
 from staff.models import StaffProfile
 from staff.scope import (
     get_profile,

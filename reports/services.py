@@ -37,7 +37,7 @@ from django.utils import timezone
 from agencies.models import Agency
 from reports import indices
 from reports.models import AnswerCount, IndexResult, MaskCount, PendingBreakdown
-from reports.periods import (
+from sipas.periods import (
     Period,
     local_day,
     parse_period,

@@ -11,7 +11,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from reports import services
-from reports.periods import recent_periods
+from sipas.periods import recent_periods
 
 RETRY = {
     "autoretry_for": (OperationalError,),

@@ -25,9 +25,9 @@ from reports.filters import (
     KINDS,
     QUESTIONNAIRES,
     Filters,
-    period_choices,
     read_filters,
 )
+from sipas.periods import parse_period, period_choices
 from staff import queries as staff_queries
 from staff import services
 from staff.models import CommentReview, ReportJob
@@ -191,12 +191,11 @@ def record_volume(request: HttpRequest) -> HttpResponse:
 @login_required
 def raw_responses(request: HttpRequest) -> HttpResponse:
     """Every response of the user's focus and period, streamed as sipas-csv."""
-    from staff.queries import period_bounds
     from surveys.models import Response
 
     filters = read_filters(request.GET)
     focus = queries.resolve_focus(request.user, filters)
-    start, end = period_bounds(filters.period)
+    start, end = parse_period(filters.period).bounds()
     responses = Response.objects.filter(
         agency__in=queries.subtree_agencies(request.user, focus),
         submitted_at__gte=start,

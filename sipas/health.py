@@ -1,8 +1,11 @@
-"""`/healthz`: is the database reachable, is the broker reachable."""
+"""`/healthz`: is the database reachable, is the broker reachable, how far behind
+is the read replica (when one is configured)."""
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+
+from sipas import replica
 
 
 def _database_state() -> str:
@@ -27,6 +30,21 @@ def _broker_state() -> str:
         return "unavailable"
 
 
+def _replica() -> dict:
+    """The replica's lag, measured now. A lagging or lost replica does not make the
+    portal unhealthy: dashboards then read from the primary or show the lag."""
+    if not replica.configured():
+        return {"state": "none"}
+    state = replica.measure_state()
+    if not state.reachable:
+        return {"state": "unavailable"}
+    return {
+        "state": "lagging" if state.lagging else "ok",
+        "lag_seconds": state.lag_seconds,
+        "warning_seconds": settings.REPLICA_LAG_WARNING_SECONDS,
+    }
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     database = _database_state()
     broker = _broker_state()
@@ -36,6 +54,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "status": "ok" if healthy else "degraded",
             "database": {"state": database, "vendor": connection.vendor},
             "broker": {"state": broker},
+            "replica": _replica(),
         },
         status=200 if healthy else 503,
     )

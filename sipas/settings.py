@@ -13,6 +13,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("SIPAS_SHARED_DIR", BASE_DIR.parent / "shared"))
@@ -95,6 +96,8 @@ MIDDLEWARE = [
     "sipas.middleware.SecurityHeadersMiddleware",
     "sipas.middleware.NulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session: a dashboard request reads its session from the replica too.
+    "sipas.replica.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -122,6 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "sipas.replica.lag_notice",
             ],
         },
     },
@@ -143,6 +147,32 @@ else:
             "OPTIONS": {"timeout": 30},
         }
     }
+# A PostgreSQL streaming replica (optional): dashboards, their exports and PDF
+# reports read from it; writes and the index engine stay on the primary
+# (sipas/replica.py). Its lag is in /healthz and, above the warning threshold, on
+# the dashboards. A signed-in user's writes keep their reads on the primary until
+# the replica has replayed them (at most REPLICA_STICKY_SECONDS).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    if not DATABASE_URL.startswith("postgres"):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL (the primary)"
+        )
+    try:
+        DATABASES["replica"] = dj_database_url.parse(
+            DATABASE_REPLICA_URL, conn_max_age=60
+        )
+    except Exception as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is malformed: {exc}")
+    # A replica that does not answer must not hang a dashboard: reads fall back.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # Tests run against one database: the replica alias mirrors it.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["sipas.replica.ReplicaRouter"]
+REPLICA_READ_PATHS = env_list("REPLICA_READ_PATHS", ["/dashboard/"])
+REPLICA_LAG_WARNING_SECONDS = env_int("REPLICA_LAG_WARNING_SECONDS", 60)
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 300)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: Redis when REDIS_URL (or the Redis broker) is set, else process memory.
@@ -187,6 +217,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Nothing reads task results (job state lives in the database), so tasks do not
 # subscribe to the result store when they are sent.
 CELERY_TASK_IGNORE_RESULT = True
+# Three queues, so that one kind of work never waits behind another: `engine`
+# (sweeps, recomputes, nightly maintenance: short and frequent), `reports` (PDF
+# reports, long and rare) and `mail` (e-mail, webhooks: slow remote servers). A
+# worker started without -Q consumes all of them (development, tests); production
+# runs one worker per queue (README, "Production"):
+#   celery -A sipas worker -Q engine --concurrency 1 -n engine@%h
+#   celery -A sipas worker -Q reports --concurrency 2 -n reports@%h
+#   celery -A sipas worker -Q mail --concurrency 4 -n mail@%h
+# Tasks named nowhere below go to `engine`.
+CELERY_TASK_QUEUES = [Queue("engine"), Queue("reports"), Queue("mail")]
+CELERY_TASK_DEFAULT_QUEUE = "engine"
+CELERY_TASK_ROUTES = {
+    "reports.tasks.*": {"queue": "engine"},
+    "surveys.tasks.*": {"queue": "engine"},
+    "staff.tasks.build_report_task": {"queue": "reports"},
+    "dashboard.tasks.*": {"queue": "reports"},
+    "improvement.tasks.*report*": {"queue": "reports"},
+    "invitations.tasks.*": {"queue": "mail"},
+    "api.tasks.*": {"queue": "mail"},
+    "*.send_*": {"queue": "mail"},
+}
 CELERY_BEAT_SCHEDULE = {
     # Every night at 02:15 Vietnam time: rewrite the indices of the current and the
     # previous period from the aggregates (counting anything still uncounted).

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from reports import queries
 from reports.filters import Filters
+from sipas.replica import replica_reads
 from staff.models import ReportJob
 
 
@@ -39,7 +40,8 @@ def build_report_pdf(job: ReportJob) -> None:
         with translation.override("vi"):
             _progress(job, 10, "Đang đọc số liệu", status=ReportJob.Status.RUNNING)
             filters = Filters(period=job.period, questionnaire=job.questionnaire)
-            data = queries.agency_detail(job.user, filters, job.agency.code)
+            with replica_reads():  # figures from the replica; the job on the primary
+                data = queries.agency_detail(job.user, filters, job.agency.code)
             _progress(job, 40, "Đang dựng trang")
             html = render_to_string(
                 "reports/pdf_report.html",

@@ -7,17 +7,14 @@ only dashboard read of raw responses: filtered by agency and period through the
 
 from __future__ import annotations
 
-import datetime
-import zoneinfo
 from collections.abc import Iterable, Iterator
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from reports.filters import Filters, as_date_range
+from reports.filters import Filters
 from reports.models import IndexResult
 from reports.queries import (
     METHODOLOGY,
@@ -26,22 +23,12 @@ from reports.queries import (
     slovin,
     subtree_agencies,
 )
+from sipas.periods import parse_period
 from staff.models import CommentReview, TransactionVolume
 from staff.scope import can_see_contacts
 from surveys.models import Answer, ReplyContact, Response
 
 PAGE_SIZE = 25
-
-
-def period_bounds(period: str) -> tuple[datetime.datetime, datetime.datetime]:
-    """[start, end) of a period in Vietnam time (CONTRACT.md: periods are local)."""
-    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    first, last = as_date_range(period)
-    start = datetime.datetime.combine(first, datetime.time(), tzinfo=tz)
-    end = datetime.datetime.combine(
-        last + datetime.timedelta(days=1), datetime.time(), tzinfo=tz
-    )
-    return start, end
 
 
 def comment_responses(
@@ -53,7 +40,7 @@ def comment_responses(
     status (new|in_progress|replied), mine ("1": assigned to me).
     """
     focus = resolve_focus(user, filters)
-    start, end = period_bounds(filters.period)
+    start, end = parse_period(filters.period).bounds()
     responses = Response.objects.filter(
         agency__in=subtree_agencies(user, focus),
         submitted_at__gte=start,

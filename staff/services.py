@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
-from reports.filters import parse_period
+from sipas.periods import is_period
 from staff.models import CommentReview, ReportJob, TransactionVolume
 from staff.scope import require_profile, visible_agencies
 from surveys.models import Response
@@ -100,7 +100,7 @@ def record_transaction_volume(
     agency = visible_agencies(user).filter(code=agency_code).first()
     if agency is None:
         raise Http404(_("Không tìm thấy cơ quan."))
-    if parse_period(period) is None:
+    if not is_period(period):
         raise ValidationError(_("Kỳ không hợp lệ (ví dụ 2026, 2026-Q3, 2026-07)."))
     if count < 0:
         raise ValidationError(_("Số giao dịch không được âm."))

@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from agencies.models import Agency, Procedure, ServicePoint
-from reports.periods import LOCAL_TZ, parse_period
+from sipas.periods import local_tz, parse_period
 from surveys.models import (
     RESPONDENT_FIELDS,
     Answer,
@@ -427,7 +427,7 @@ def export_rows(
                 "response_id": str(r["id"]),
                 "questionnaire": questionnaire.code,
                 "version": str(versions[r["version_id"]]),
-                "submitted_at": r["submitted_at"].astimezone(LOCAL_TZ).isoformat(),
+                "submitted_at": r["submitted_at"].astimezone(local_tz()).isoformat(),
                 "agency": agencies.get(r["agency_id"], ""),
                 "service_point": points.get(r["service_point_id"], ""),
                 "procedure": procedures.get(r["procedure_id"], ""),

@@ -8,3 +8,4 @@ def test_healthz_reports_the_database_and_the_broker(client):
     assert response.status_code == 200
     assert body["database"]["state"] == "ok"
     assert body["broker"]["state"] in ("ok", "in-process")
+    assert body["replica"] == {"state": "none"}  # no DATABASE_REPLICA_URL here

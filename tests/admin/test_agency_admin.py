@@ -1,12 +1,9 @@
 """The admin of units, agencies, service points and procedures, as staff use it."""
 
-import datetime
-
 import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from agencies.admin import parse_period
 from agencies.models import AdministrativeUnit, Agency, Procedure, ServicePoint
 from agencies.text import fold
 
@@ -217,36 +214,3 @@ def test_an_unknown_parent_in_the_url_lists_nothing_instead_of_failing(
     response = admin_client.get(changelist(Agency), {"subtree": "999999"})
     assert response.status_code == 200
     assert listed_codes(response) == set()
-
-
-@pytest.mark.parametrize(
-    ("text", "first", "last"),
-    [
-        ("2026", datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)),
-        ("2026-Q1", datetime.date(2026, 1, 1), datetime.date(2026, 3, 31)),
-        ("2026-q4", datetime.date(2026, 10, 1), datetime.date(2026, 12, 31)),
-        ("2024-02", datetime.date(2024, 2, 1), datetime.date(2024, 2, 29)),
-        ("2025-12", datetime.date(2025, 12, 1), datetime.date(2025, 12, 31)),
-        (
-            "2024-01-01..2025-06-30",
-            datetime.date(2024, 1, 1),
-            datetime.date(2025, 6, 30),
-        ),
-        ("2025-07-01..", datetime.date(2025, 7, 1), datetime.date.max),
-    ],
-)
-def test_periods_are_read_as_first_and_last_day(text, first, last):
-    assert parse_period(text) == (first, last)
-
-
-@pytest.mark.parametrize(
-    "text", ["", "26", "2026-Q0", "2026-13", "2026-02-30..", "b..a"]
-)
-def test_malformed_periods_are_refused(text):
-    with pytest.raises(ValueError):
-        parse_period(text)
-
-
-def test_reversed_ranges_are_refused():
-    with pytest.raises(ValueError):
-        parse_period("2026-12-31..2026-01-01")

@@ -10,8 +10,8 @@ from django.db import connection
 
 from reports import services
 from reports.models import IndexResult, PendingBreakdown
-from reports.periods import local_day
 from reports.tasks import recompute_period_task, sweep_dirty_task
+from sipas.periods import local_day
 from surveys.models import Response
 from tests.reliability.engine import snapshot, store_random_responses
 

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from agencies.models import Agency
 from reports import services, tasks
 from reports.models import AnswerCount, IndexResult
-from reports.periods import LOCAL_TZ
+from sipas.periods import local_tz
 from surveys.models import Questionnaire, Response
 from surveys.services import ResponseDraft, store_responses
 
@@ -38,7 +38,7 @@ def headline(agency, period="2026", scope="own", indicator="E1.1"):
     ).first()
 
 
-JUNE = datetime.datetime(2026, 6, 15, 9, tzinfo=LOCAL_TZ)
+JUNE = datetime.datetime(2026, 6, 15, 9, tzinfo=local_tz())
 
 
 def uncounted():
@@ -300,7 +300,7 @@ def test_breakdowns_by_procedure_and_its_field(exit_version, commune_centre):
 def test_the_recent_periods_task_covers_current_and_previous_periods(
     exit_version, commune_centre, time_machine
 ):
-    time_machine.move_to(datetime.datetime(2026, 7, 2, 3, tzinfo=LOCAL_TZ))
+    time_machine.move_to(datetime.datetime(2026, 7, 2, 3, tzinfo=local_tz()))
     store_responses([draft(exit_version, commune_centre, ALL_FIVE, JUNE)])
     written = tasks.recompute_recent_periods_task()
     assert set(written) == {"2026", "2026-Q3", "2026-07", "2025", "2026-Q2", "2026-06"}
@@ -359,7 +359,7 @@ def test_counting_by_sweeps_and_rebuilding_from_raw_answers_agree(exit_version):
 
     swept, swept_indices = aggregates(), snapshot()
     assert any(pooled for _a, pooled, *_rest in swept[0])
-    from reports.periods import periods_of_year
+    from sipas.periods import periods_of_year
 
     services.recompute_periods(periods_of_year(2026), rebuild=True)
     assert aggregates() == swept

@@ -1,16 +1,15 @@
-"""The pure index maths (reports/indices.py, reports/periods.py): no database."""
+"""The pure index maths (reports/indices.py): no database."""
 
 import doctest
 
 import pytest
 
-from reports import indices, periods
+from reports import indices
 from reports.indices import SIPAS_1001, Catalogue, Counts, compute_rows
 
 
 def test_the_doctest_examples_hold():
-    for module in (indices, periods):
-        assert doctest.testmod(module).failed == 0
+    assert doctest.testmod(indices).failed == 0
 
 
 def test_item_index_counts_4_and_5_as_satisfied_and_3_as_not():
@@ -110,26 +109,3 @@ def test_methodologies_are_registered_by_versioned_code():
     assert indices.get_methodology("sipas-1001") is SIPAS_1001
     with pytest.raises(KeyError, match="sipas-9999"):
         indices.get_methodology("sipas-9999")
-
-
-@pytest.mark.parametrize(
-    "moment, expected",
-    [
-        ("2025-12-31T17:00:00+00:00", "2026-01-01"),
-        ("2026-12-31T16:59:59+00:00", "2026-12-31"),
-        ("2026-03-31T17:30:00+00:00", "2026-04-01"),
-        ("2026-06-30T23:30:00-05:00", "2026-07-01"),
-    ],
-)
-def test_a_timestamp_in_another_offset_falls_on_its_vietnamese_day(moment, expected):
-    import datetime
-
-    day = periods.local_day(datetime.datetime.fromisoformat(moment))
-    assert day.isoformat() == expected
-
-
-def test_period_codes_are_validated():
-    assert periods.parse_period("2026-Q4").first.isoformat() == "2026-10-01"
-    for bad in ["2026-Q5", "26", "2026-7", "2026-00", ""]:
-        with pytest.raises(ValueError):
-            periods.parse_period(bad)

@@ -10,7 +10,7 @@ from django.conf import settings
 from agencies.models import Agency
 from reports import services
 from reports.models import IndexResult
-from reports.periods import LOCAL_TZ
+from sipas.periods import local_tz
 from surveys.models import Questionnaire
 from surveys.services import ResponseDraft, store_responses
 
@@ -47,7 +47,7 @@ def test_a_worker_recomputes_the_indices_after_new_responses(worker):
     cache.delete(services.BREAKDOWN_LOCK_KEY)
     version = Questionnaire.objects.get(code="exit-dv").current_version()
     centre = Agency.objects.get(code="TTHCC-X12133")
-    at = datetime.datetime(2026, 5, 4, 10, tzinfo=LOCAL_TZ)
+    at = datetime.datetime(2026, 5, 4, 10, tzinfo=local_tz())
     store_responses(
         [
             ResponseDraft(

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from reports import services
-from reports.periods import parse_period
+from sipas.periods import parse_period
 
 
 class Command(BaseCommand):

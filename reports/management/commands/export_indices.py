@@ -13,7 +13,8 @@ from django.utils import timezone
 from agencies.models import Agency
 from reports.indices import DEFAULT_METHODOLOGY, METHODOLOGIES
 from reports.models import IndexResult
-from reports.periods import LOCAL_TZ, parse_period
+from sipas.periods import local_tz, parse_period
+from sipas.replica import replica_reads
 from surveys.importing import write_table
 
 COLUMNS = [
@@ -68,7 +69,11 @@ class Command(BaseCommand):
         parser.add_argument("--agency", metavar="CODE")
         parser.add_argument("--methodology", default=DEFAULT_METHODOLOGY)
 
-    def handle(self, *args, file: Path, period: str, agency, methodology, **options):
+    def handle(self, *args, **options) -> None:
+        with replica_reads():  # a read-only job: the replica when there is one
+            self.export(**options)
+
+    def export(self, *, file: Path, period: str, agency, methodology, **options):
         try:
             parse_period(period)
         except ValueError as error:
@@ -89,7 +94,7 @@ class Command(BaseCommand):
             document = {
                 "period": period,
                 "methodology": methodology,
-                "generated_at": generated.astimezone(LOCAL_TZ).isoformat(
+                "generated_at": generated.astimezone(local_tz()).isoformat(
                     timespec="seconds"
                 ),
                 "results": [as_object(row) for row in rows.iterator(chunk_size=5000)],

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from reports.periods import parse_period
+from sipas.periods import parse_period
 from surveys.importing import ImportFileError, export_rows, write_table
 from surveys.models import Questionnaire
 
