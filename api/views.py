@@ -29,7 +29,7 @@ from invitations import posters
 from invitations.models import Invitation
 from reports.indices import DEFAULT_METHODOLOGY, METHODOLOGIES
 from reports.management.commands.export_indices import as_object, published
-from reports.periods import LOCAL_TZ, parse_period
+from sipas.periods import local_tz, parse_period
 from surveys.models import Response as SurveyResponse
 
 ERRORS = {
@@ -393,7 +393,7 @@ def indices(request: Request) -> Response:
         {
             "period": params["period"],
             "methodology": params["methodology"],
-            "generated_at": generated.astimezone(LOCAL_TZ).isoformat(
+            "generated_at": generated.astimezone(local_tz()).isoformat(
                 timespec="seconds"
             ),
             **meta,
