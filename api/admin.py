@@ -16,7 +16,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from api import tokens, webhooks
-from api.models import ApiToken, WebhookDelivery, WebhookSubscription
+from api.models import (
+    ApiToken,
+    InvitationDelivery,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from audit.services import record
 from staff.scope import visible_agencies
 
@@ -190,3 +195,44 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         self.message_user(
             request, gettext("Đã xếp lại %(count)s lần gửi.") % {"count": len(ids)}
         )
+
+
+@admin.register(InvitationDelivery)
+class InvitationDeliveryAdmin(admin.ModelAdmin):
+    """Where invitation links went: read-only, contacts blank once done."""
+
+    list_display = [
+        "invitation",
+        "channel",
+        "status",
+        "attempts",
+        "created_at",
+        "finished_at",
+        "contact_deleted_at",
+    ]
+    list_filter = ["channel", "status"]
+    readonly_fields = [
+        "invitation",
+        "channel",
+        "status",
+        "attempts",
+        "provider_id",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "finished_at",
+        "contact_deleted_at",
+    ]
+    exclude = ["contact"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InvitationDelivery]:
+        queryset = super().get_queryset(request).select_related("invitation__agency")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(invitation__agency__in=visible_agencies(request.user))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

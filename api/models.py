@@ -161,3 +161,60 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.subscription.url}"
+
+
+class InvitationDelivery(models.Model):
+    """Sending an invitation's link to the contact the one-stop system gave.
+
+    The contact is kept only until the message is delivered or has failed for
+    good, then blanked (`contact_deleted_at`), as reply contacts are.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Thư điện tử")
+        SMS = "sms", _("Tin nhắn SMS")
+        ZALO = "zalo", _("Tin nhắn Zalo")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Đang chờ gửi")
+        DELIVERED = "delivered", _("Đã gửi")
+        FAILED = "failed", _("Gửi thất bại")
+
+    invitation = models.OneToOneField(
+        "invitations.Invitation",
+        verbose_name=_("lời mời"),
+        on_delete=models.CASCADE,
+        related_name="delivery",
+    )
+    channel = models.CharField(_("kênh gửi"), max_length=5, choices=Channel.choices)
+    contact = models.CharField(_("liên hệ"), max_length=254, blank=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default="pending"
+    )
+    attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
+    provider_id = models.CharField(_("mã của nhà cung cấp"), max_length=100, blank=True)
+    last_error = models.CharField(_("lỗi cuối"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
+    finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(
+        _("thử lại lúc"), null=True, blank=True, default=timezone.now
+    )
+    contact_deleted_at = models.DateTimeField(
+        _("xoá liên hệ lúc"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("gửi lời mời")
+        verbose_name_plural = _("gửi lời mời")
+        ordering = ["-created_at"]
+        indexes = [
+            # The sweep: WHERE status = 'pending' AND next_attempt_at <= now.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="invitation_delivery_pending",
+                condition=Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} #{self.invitation_id}"

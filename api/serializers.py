@@ -33,6 +33,24 @@ class TokenInfoSerializer(serializers.Serializer):
     rate_per_minute = serializers.IntegerField()
 
 
+class ContactSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["email", "sms", "zalo"], help_text="How to send the link"
+    )
+    value = serializers.CharField(
+        max_length=254,
+        help_text="E-mail address or phone number; deleted once the link is "
+        "delivered or has failed for good",
+    )
+
+
+class DeliverySerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=["email", "sms", "zalo"])
+    status = serializers.ChoiceField(choices=["pending", "delivered", "failed"])
+    attempts = serializers.IntegerField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
 class InvitationInSerializer(serializers.Serializer):
     dossier_code = serializers.CharField(
         max_length=200,
@@ -54,6 +72,11 @@ class InvitationInSerializer(serializers.Serializer):
     )
     expires_days = serializers.IntegerField(
         min_value=1, max_value=MAX_EXPIRES_DAYS, required=False, default=30
+    )
+    contact = ContactSerializer(
+        required=False,
+        help_text="Send the link to the citizen (optional; the portal keeps the "
+        "contact only until it is delivered)",
     )
 
 
@@ -80,6 +103,7 @@ class InvitationSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
     opened_at = serializers.DateTimeField(allow_null=True)
     answered_at = serializers.DateTimeField(allow_null=True)
+    delivery = DeliverySerializer(allow_null=True)
 
 
 class IssuedInvitationSerializer(InvitationSerializer):

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, Procedure, ServicePoint
+from api import delivery
 from api.models import ApiToken
 from audit.services import record
 from invitations import services as invitation_services
@@ -90,6 +91,15 @@ def issue_invitations(
                     % {"code": item["service_point"][:40]},
                 )
             )
+        if item.get("contact"):
+            try:
+                item["contact"]["value"] = delivery.normalise_contact(
+                    item["contact"]["kind"], item["contact"]["value"]
+                )
+            except ValidationError as exc:
+                errors.append(
+                    ("invalid_contact", where + "contact.value", exc.messages[0])
+                )
         try:
             code = invitation_services.check_dossier_code(item["dossier_code"])
         except ValidationError as exc:
@@ -144,12 +154,17 @@ def issue_invitations(
             detail={"operation": "invitations.create", "created": len(created)},
         )
     result = []
-    for _item, agency, _p, _s, code in resolved:
+    sendings = []
+    for item, agency, _p, _s, code in resolved:
         key = (agency.pk, invitation_services.dossier_hash(code))
         if key in created:
             result.append(Issued(created[key], code, True))
         else:
             result.append(Issued(existing.get(key) or created[key], code, False))
+        contact = item.get("contact")
+        if contact and not result[-1].invitation.is_used:
+            sendings.append((result[-1].invitation, contact["kind"], contact["value"]))
+    delivery.request_deliveries(sendings)
     return result
 
 
@@ -165,5 +180,5 @@ def link_of(invitation: Invitation) -> str | None:
 
 def visible_invitations(token: ApiToken):
     return Invitation.objects.filter(agency__in=token.agencies()).select_related(
-        "agency", "procedure", "service_point"
+        "agency", "procedure", "service_point", "delivery"
     )

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from api import serializers as s
 from api import services, webhooks
 from api.auth import CanInvite, CanReadComments, CanReadIndices, HasToken
-from api.models import WebhookSubscription
+from api.models import InvitationDelivery, WebhookSubscription
 from invitations import posters
 from invitations.models import Invitation
 from reports.indices import DEFAULT_METHODOLOGY, METHODOLOGIES
@@ -202,6 +202,20 @@ def invitation_data(request: Request, invitation: Invitation) -> dict:
         "expires_at": invitation.expires_at,
         "opened_at": invitation.opened_at,
         "answered_at": invitation.used_at,
+        "delivery": _delivery_data(invitation),
+    }
+
+
+def _delivery_data(invitation: Invitation) -> dict | None:
+    try:
+        sending = invitation.delivery
+    except InvitationDelivery.DoesNotExist:
+        return None
+    return {
+        "channel": sending.channel,
+        "status": sending.status,
+        "attempts": sending.attempts,
+        "finished_at": sending.finished_at,
     }
 
 

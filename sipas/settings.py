@@ -262,6 +262,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "api.tasks.retry_due_webhooks_task",
         "schedule": crontab(minute="*"),
     },
+    # Every ten minutes: send invitation links whose task was lost (broker down).
+    "invitation-delivery-sweep": {
+        "task": "api.tasks.send_pending_invitations_task",
+        "schedule": crontab(minute="*/10"),
+    },
     # Every night at 03:30 Vietnam time: delete the reply contacts (phone/e-mail left
     # with a comment) that staff have handled or that are past their retention time.
     "nightly-purge-reply-contacts": {
@@ -396,6 +401,24 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_BACKOFF_SECONDS = env_int("WEBHOOK_BACKOFF_SECONDS", 30)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 20)
+
+# Invitation links sent to citizens (api.delivery): an SMS gateway taking
+# POST {"to", "from", "text"} with basic auth, Zalo ZNS template messages, and
+# Django's mail for e-mail. SMS_TEMPLATE has {agency} and {link}.
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_USER = os.environ.get("SMS_GATEWAY_USER", "")
+SMS_GATEWAY_PASSWORD = os.environ.get("SMS_GATEWAY_PASSWORD", "")
+SMS_SENDER = os.environ.get("SMS_SENDER", "SIPAS")
+SMS_TEMPLATE = os.environ.get(
+    "SMS_TEMPLATE",
+    "{agency} moi Ong/Ba danh gia muc do hai long ve ho so vua giai quyet: {link}",
+)
+ZALO_ZNS_URL = os.environ.get(
+    "ZALO_ZNS_URL", "https://business.openapi.zalo.me/message/template"
+)
+ZALO_ZNS_ACCESS_TOKEN = os.environ.get("ZALO_ZNS_ACCESS_TOKEN", "")
+ZALO_ZNS_TEMPLATE_ID = os.environ.get("ZALO_ZNS_TEMPLATE_ID", "")
+INVITATION_DELIVERY_MAX_ATTEMPTS = env_int("INVITATION_DELIVERY_MAX_ATTEMPTS", 5)
 
 LOGGING = {
     "version": 1,
