@@ -218,3 +218,101 @@ class InvitationDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} #{self.invitation_id}"
+
+
+class PaperBatch(models.Model):
+    """A stack of paper questionnaires of one agency and version, keyed by staff.
+
+    With double entry a second clerk keys the same serials; the batch counts
+    (its responses are stored) only when every serial was keyed twice and the
+    two agree, mismatches having been resolved side by side.
+    """
+
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan"),
+        on_delete=models.PROTECT,
+        related_name="paper_batches",
+    )
+    version = models.ForeignKey(
+        "surveys.QuestionnaireVersion",
+        verbose_name=_("phiên bản bộ câu hỏi"),
+        on_delete=models.PROTECT,
+        related_name="paper_batches",
+    )
+    label = models.CharField(_("tên lô"), max_length=100)
+    double_entry = models.BooleanField(_("nhập hai lần"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người tạo"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
+    committed_at = models.DateTimeField(_("đã tính lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lô phiếu giấy")
+        verbose_name_plural = _("lô phiếu giấy")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.agency.code})"
+
+
+class PaperEntry(models.Model):
+    """One paper questionnaire as one clerk keyed it (round 1, or 2 for the
+    second entry of a double-entry batch)."""
+
+    batch = models.ForeignKey(
+        PaperBatch,
+        verbose_name=_("lô"),
+        on_delete=models.CASCADE,
+        related_name="entries",
+    )
+    serial = models.CharField(_("số phiếu"), max_length=40)
+    round = models.PositiveSmallIntegerField(_("lần nhập"), default=1)
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người nhập"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    procedure = models.ForeignKey(
+        "agencies.Procedure",
+        verbose_name=_("thủ tục"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    channel = models.CharField(_("kênh"), max_length=12, blank=True)
+    answers = models.JSONField(_("câu trả lời"), default=dict)
+    respondent = models.JSONField(_("người trả lời"), default=dict)
+    comment = models.TextField(_("ý kiến khác"), blank=True)
+    keyed_at = models.DateTimeField(_("nhập lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("phiếu giấy đã nhập")
+        verbose_name_plural = _("phiếu giấy đã nhập")
+        ordering = ["batch", "serial", "round"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "serial", "round"], name="paper_entry_once_per_round"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.serial} ({self.round})"
+
+    def content(self) -> dict:
+        """What the two entries of a serial must agree on."""
+        return {
+            "procedure": self.procedure_id,
+            "channel": self.channel,
+            "answers": self.answers,
+            "respondent": self.respondent,
+            "comment": self.comment,
+        }

@@ -10,6 +10,10 @@ from invitations.services import MAX_EXPIRES_DAYS
 from surveys.models import Channel
 
 MAX_BATCH = 1000
+# Choice sets named in the schema (settings.SPECTACULAR_SETTINGS ENUM_NAME_OVERRIDES).
+INVITATION_STATUSES = ["sent", "opened", "answered", "expired"]
+DELIVERY_CHANNELS = ["email", "sms", "zalo"]
+DELIVERY_STATUSES = ["pending", "delivered", "failed"]
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -35,7 +39,7 @@ class TokenInfoSerializer(serializers.Serializer):
 
 class ContactSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=["email", "sms", "zalo"], help_text="How to send the link"
+        choices=DELIVERY_CHANNELS, help_text="How to send the link"
     )
     value = serializers.CharField(
         max_length=254,
@@ -45,8 +49,8 @@ class ContactSerializer(serializers.Serializer):
 
 
 class DeliverySerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=["email", "sms", "zalo"])
-    status = serializers.ChoiceField(choices=["pending", "delivered", "failed"])
+    channel = serializers.ChoiceField(choices=DELIVERY_CHANNELS)
+    status = serializers.ChoiceField(choices=DELIVERY_STATUSES)
     attempts = serializers.IntegerField()
     finished_at = serializers.DateTimeField(allow_null=True)
 

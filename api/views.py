@@ -100,9 +100,7 @@ class CommentQuery(PageQuery):
 class InvitationQuery(PageQuery):
     dossier_code = serializers.CharField(max_length=200, required=False)
     agency = serializers.CharField(max_length=32, required=False)
-    status = serializers.ChoiceField(
-        choices=["sent", "opened", "answered", "expired"], required=False
-    )
+    status = serializers.ChoiceField(choices=s.INVITATION_STATUSES, required=False)
 
 
 def _query(serializer_class, request: Request) -> dict:

@@ -393,6 +393,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "DossierChannelEnum": "surveys.models.Channel",
+        "InvitationStatusEnum": "api.serializers.INVITATION_STATUSES",
+        "DeliveryChannelEnum": "api.serializers.DELIVERY_CHANNELS",
+        "DeliveryStatusEnum": "api.serializers.DELIVERY_STATUSES",
+    },
 }
 # Webhooks: seconds before a receiver counts as failed; back-off base (30 s, 1 min,
 # 2 min, …); tries per delivery; failed tries in a row before a subscription is

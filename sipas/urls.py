@@ -14,6 +14,7 @@ urlpatterns = [
     path("s/i/", include("invitations.urls")),
     path("posters/", include("invitations.poster_urls")),
     path("api/", include("api.urls")),
+    path("paper/", include("api.paper_urls")),
     path("", include("surveys.urls")),
 ]
 

@@ -145,3 +145,17 @@ def test_an_administrator_creates_a_token_in_the_admin_and_sees_it_once(agencies
         .json()["errors"][0]["code"]
         == "token_revoked"
     )
+
+
+def test_a_signed_in_session_is_no_credential_for_the_api(agencies):
+    """So the API needs no CSRF protection: a browser's cookies open nothing."""
+    admin = get_user_model().objects.create_superuser("qt2", "qt2@example.vn", "x")
+    client = Client()
+    client.force_login(admin)
+    assert client.get(TOKEN_URL).status_code == 401
+    posted = client.post(
+        "/api/v1/invitations/",
+        {"dossier_code": "HS-1"},
+        content_type="application/json",
+    )
+    assert posted.status_code == 401

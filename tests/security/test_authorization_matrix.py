@@ -11,6 +11,8 @@ tests/reports/test_dashboard_access.py; this matrix guarantees nothing is missed
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -52,7 +54,23 @@ def report_job(entitled, agencies):
 
 
 @pytest.fixture
-def samples(agencies, comments, report_job):
+def paper_batch(agencies, exit_version):
+    from api.models import PaperBatch
+    from surveys import services
+
+    yield PaperBatch.objects.create(
+        agency=agencies["TTHCC-X12133"],
+        version=exit_version,
+        label="Lô 33",
+        double_entry=True,
+    )
+    # The paper entry page caches the items of this skeleton version by its id,
+    # which a later test's real questionnaire may get again.
+    services._items_cache.clear()
+
+
+@pytest.fixture
+def samples(agencies, comments, report_job, paper_batch):
     """What each URL parameter is filled with: always something of province 33."""
     values = {
         "code": "UBND-X12133",
@@ -63,6 +81,8 @@ def samples(agencies, comments, report_job):
 
     def sample(route: str, name: str) -> str | None:
         if name == "pk":
+            if route.startswith("paper/"):
+                return str(paper_batch.pk)
             return str(report_job.pk if "report" in route else comments["commune"].pk)
         return values.get(name)
 
@@ -82,14 +102,20 @@ def _login(user) -> Client:
 
 
 def _targets_province_33(url: str) -> bool:
+    if re.match(r"^/paper/\d+/", url):  # a paper batch of TTHCC-X12133
+        return True
     return any(part in url for part in ("X12133", "/33.", "/report/", "/review/"))
 
 
-def _writes() -> tuple[int, int, int]:
+def _writes() -> tuple[int, ...]:
+    from api.models import PaperBatch, PaperEntry
+
     return (
         CommentReview.objects.count(),
         TransactionVolume.objects.count(),
         ReportJob.objects.count(),
+        PaperBatch.objects.count(),
+        PaperEntry.objects.count(),
     )
 
 
