@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "reports",
     "staff",
     "invitations",
+    "improvement",
     "axes",
     "audit",
     "rest_framework",
@@ -234,10 +235,20 @@ CELERY_TASK_ROUTES = {
     "staff.tasks.build_report_task": {"queue": "reports"},
     "dashboard.tasks.*": {"queue": "reports"},
     "improvement.tasks.*report*": {"queue": "reports"},
+    # Key drivers after a recompute: minutes of numpy per period, kept off the
+    # engine's queue of short sweeps.
+    "improvement.tasks.after_recompute_task": {"queue": "reports"},
     "invitations.tasks.*": {"queue": "mail"},
     "api.tasks.*": {"queue": "mail"},
     "*.send_*": {"queue": "mail"},
 }
+# The index engine: a stored response schedules one sweep this many seconds later
+# (the responses arriving meanwhile are counted by the same sweep); the dashboards'
+# breakdowns follow with their own, slower sweep. Freshness, the time until a
+# submission is in the published indices, is about the debounce plus one sweep
+# (bench/README.md, "load").
+REPORTS_SWEEP_DEBOUNCE_SECONDS = env_int("REPORTS_SWEEP_DEBOUNCE_SECONDS", 2)
+REPORTS_BREAKDOWN_DEBOUNCE_SECONDS = env_int("REPORTS_BREAKDOWN_DEBOUNCE_SECONDS", 20)
 CELERY_BEAT_SCHEDULE = {
     # Every night at 02:15 Vietnam time: rewrite the indices of the current and the
     # previous period from the aggregates (counting anything still uncounted).
@@ -274,6 +285,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
+
+# Tasks sent after the indices of some periods are rewritten (argument: the list of
+# period codes). The index engine (reports) may not import the apps above it, so
+# they register here: improvement brings the key drivers up to date.
+SIPAS_AFTER_RECOMPUTE = ["improvement.tasks.after_recompute_task"]
 
 # --- Auth
 _VALIDATORS = "django.contrib.auth.password_validation."
@@ -315,6 +331,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media/"
+# Evidence files of improvement actions: stored under MEDIA_ROOT/private/ (never
+# served as static media), at most this many bytes each.
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

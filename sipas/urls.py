@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("dashboard/improvement/", include("improvement.urls")),
     path("dashboard/", include("reports.urls")),
     # Before the surveys include, so /s/i/<token>/ is an invitation, not a code "i".
     path("s/i/", include("invitations.urls")),
@@ -24,6 +25,15 @@ handler500 = "sipas.middleware.server_error"
 admin.site.site_header = "SIPAS"
 admin.site.site_title = "SIPAS"
 if settings.DEBUG:
-    from django.conf.urls.static import static
+    from django.urls import re_path
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Development only; MEDIA_ROOT/private/ (action evidence) is served by its
+    # scope-checked view, never here.
+    urlpatterns += [
+        re_path(
+            r"^media/(?!private/)(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]

@@ -9,6 +9,7 @@ environment variables:
   LOAD_DASHBOARD_URLS  comma-separated dashboard URLs (optional)
   LOAD_BARE_URL        the bare-insert URL to compare with (optional)
   LOAD_RESUBMIT_SHARE  share of citizens who send the same form twice (0.1)
+  LOAD_STEADY_PER_USER submissions per second of each SteadyCitizen (0.5)
 
 Every POST of a survey is written to LOAD_ACK_FILE with its form token (which
 carries the idempotency key) and whether it was acknowledged (a redirect to the
@@ -25,7 +26,7 @@ import random
 import re
 from html.parser import HTMLParser
 
-from locust import HttpUser, between, constant, events, task
+from locust import HttpUser, between, constant, constant_throughput, events, task
 
 SURVEY_CODES = [c for c in os.environ.get("LOAD_SURVEY_CODES", "").split(",") if c]
 ACK_FILE = os.environ.get("LOAD_ACK_FILE", "")
@@ -35,6 +36,8 @@ DASHBOARD_URLS = [
 ]
 BARE_URL = os.environ.get("LOAD_BARE_URL", "")
 RESUBMIT_SHARE = float(os.environ.get("LOAD_RESUBMIT_SHARE", "0.1"))
+# Submissions per second of each SteadyCitizen (the freshness phase).
+STEADY_PER_USER = float(os.environ.get("LOAD_STEADY_PER_USER", "0.5"))
 HONEYPOT = "website"
 COMMENTS = [
     "",
@@ -234,6 +237,14 @@ class FlatOutCitizen(Citizen):
     """Citizens with no think time and no double submits: the capacity phase."""
 
     wait_time = constant(0)
+    resubmit_share = 0.0
+
+
+class SteadyCitizen(Citizen):
+    """Citizens submitting at a steady rate (one form every 1/LOAD_STEADY_PER_USER
+    seconds each, opening included): the freshness phase."""
+
+    wait_time = constant_throughput(STEADY_PER_USER)
     resubmit_share = 0.0
 
 

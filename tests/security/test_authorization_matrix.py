@@ -17,6 +17,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from improvement.models import Action, ActionEvidence, ActionNote
 from staff.models import CommentReview, ReportJob, TransactionVolume
 from tests.dashboard_fixtures import *  # noqa: F403
 from tests.dashboard_fixtures import PASSWORD
@@ -70,13 +71,36 @@ def paper_batch(agencies, exit_version):
 
 
 @pytest.fixture
-def samples(agencies, comments, report_job, paper_batch):
+def improvement_action(entitled, agencies, settings, tmp_path):
+    """An action of the commune with an evidence file (MEDIA_ROOT in tmp)."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = tmp_path
+    action = Action.objects.create(
+        title="Giải pháp của xã Mẫu",
+        agency=agencies["UBND-X12133"],
+        start_date=datetime.date(2026, 3, 1),
+        due_date=datetime.date(2026, 6, 30),
+    )
+    evidence = ActionEvidence(
+        action=action, name="bien-ban.pdf", content_type="application/pdf", size=9
+    )
+    evidence.file.save("bien-ban.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    return action
+
+
+@pytest.fixture
+def samples(agencies, comments, report_job, improvement_action, paper_batch):
     """What each URL parameter is filled with: always something of province 33."""
     values = {
         "code": "UBND-X12133",
         "province_code": "33",
         "fmt": "svg",
         "token": "khong-co",
+        "action_id": improvement_action.pk,
+        "evidence_id": improvement_action.evidence.get().pk,
     }
 
     def sample(route: str, name: str) -> str | None:
@@ -104,6 +128,8 @@ def _login(user) -> Client:
 def _targets_province_33(url: str) -> bool:
     if re.match(r"^/paper/\d+/", url):  # a paper batch of TTHCC-X12133
         return True
+    if re.search(r"/improvement/actions/\d+/", url):
+        return True
     return any(part in url for part in ("X12133", "/33.", "/report/", "/review/"))
 
 
@@ -114,6 +140,10 @@ def _writes() -> tuple[int, ...]:
         CommentReview.objects.count(),
         TransactionVolume.objects.count(),
         ReportJob.objects.count(),
+        Action.objects.count(),
+        Action.objects.exclude(status="proposed").count(),
+        ActionNote.objects.count(),
+        ActionEvidence.objects.count(),
         PaperBatch.objects.count(),
         PaperEntry.objects.count(),
     )
@@ -122,6 +152,7 @@ def _writes() -> tuple[int, ...]:
 def test_the_matrix_covers_the_dashboards_and_the_posters(samples):
     urls = _urls(samples)
     assert any(u.startswith("/dashboard/") for u in urls)
+    assert any(u.startswith("/dashboard/improvement/actions/") for u in urls)
     assert any(u.startswith("/posters/") for u in urls)
     assert len(urls) >= 10
 
@@ -163,6 +194,10 @@ def test_staff_of_another_province_cannot_change_anything_here(
         "status": "replied",
         "note": "không được phép",
         "count": "1000",
+        "text": "không được phép",
+        "title": "Giải pháp giả mạo",
+        "start_date": "2026-01-01",
+        "due_date": "2026-12-31",
     }
     for url in _urls(samples):
         response = client.post(url, payload)

@@ -40,6 +40,10 @@ class Command(BaseCommand):
             written = services.recompute_periods(codes, rebuild=rebuild)
             for code, rows in written.items():
                 self.stdout.write(f"{code}: {rows} index rows")
+            # The follow-ups (key drivers, alerts) run here too.
+            from reports.tasks import after_recompute
+
+            after_recompute(list(written), sync=True)
             return
         from reports.tasks import recompute_period_task
 
