@@ -18,6 +18,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def fresh_limits():
+    """Rate-limit and throttle counters live in the cache (Redis when REDIS_URL is
+    set, kept between runs): every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium driven by Playwright; skips when Chromium is absent."""
@@ -42,6 +51,6 @@ def reference_data(db):
     and pointing to successors; the 265 procedures; exit-dv and hh-1001 version 1.
     About half a second on SQLite. Returns the loader's report.
     """
-    from agencies.reference import load_reference_data
+    from surveys.reference import load_reference_data
 
     return load_reference_data(["33"])
