@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from api import tokens, webhooks
+from api import tasks, tokens, webhooks
 from api.models import (
     ApiToken,
     InvitationDelivery,
@@ -43,11 +43,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "can_invite",
         "can_read_indices",
         "can_read_comments",
+        "can_submit",
         "expires_at",
         "revoked_at",
         "last_used_at",
     ]
-    list_filter = ["can_invite", "can_read_indices", "can_read_comments"]
+    list_filter = ["can_invite", "can_read_indices", "can_read_comments", "can_submit"]
     search_fields = ["name", "prefix", "agency__code"]
     raw_id_fields = ["agency"]
     readonly_fields = [
@@ -63,6 +64,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "can_invite",
         "can_read_indices",
         "can_read_comments",
+        "can_submit",
         "rate_per_minute",
         "expires_at",
         "prefix",
@@ -191,7 +193,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         queryset.filter(pk__in=ids).update(
             status=WebhookDelivery.Status.PENDING, next_attempt_at=timezone.now()
         )
-        webhooks._enqueue(ids)
+        tasks.enqueue_webhooks(ids)
         self.message_user(
             request, gettext("Đã xếp lại %(count)s lần gửi.") % {"count": len(ids)}
         )

@@ -4,7 +4,7 @@ Zalo ZNS template messages — three senders behind one interface.
 `Sender.send(contact, message)` returns the provider's message id or raises
 `SendError(temporary=…)`. `deliver(delivery_id)` makes one attempt: success
 marks the delivery delivered; a permanent refusal (a bad number, a template the
-provider rejects) or the last of INVITATION_DELIVERY_MAX_ATTEMPTS temporary
+provider rejects) or the last of MAX_ATTEMPTS temporary
 failures marks it failed for good. In both final states the contact is blanked
 at once: the portal keeps no phone number or address longer than it needs to.
 
@@ -29,10 +29,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api.links import link_of
 from api.models import InvitationDelivery
 from invitations.models import Invitation
 
 log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5  # 1, 2, 4, 8 minutes apart
 PHONE_RE = re.compile(r"^(?:\+?84|0)(\d{9})$")
 
 
@@ -155,9 +157,9 @@ SENDERS = {
 def request_deliveries(
     requests: list[tuple[Invitation, str, str]],
 ) -> list[InvitationDelivery]:
-    """Queue the sending of invitation links, (invitation, channel, contact)
-    each, to go after commit. An invitation whose sending was already requested
-    is left alone: asking again never sends twice."""
+    """Store the sending of invitation links, (invitation, channel, contact)
+    each, for the caller to enqueue after commit. An invitation whose sending was
+    already requested is left alone: asking again never sends twice."""
     if not requests:
         return []
     already = set(
@@ -173,19 +175,7 @@ def request_deliveries(
         fresh.append(
             InvitationDelivery(invitation=invitation, channel=channel, contact=contact)
         )
-    made = InvitationDelivery.objects.bulk_create(fresh, batch_size=1000)
-    ids = [delivery.pk for delivery in made]
-    transaction.on_commit(lambda: [enqueue(pk) for pk in ids])
-    return made
-
-
-def enqueue(delivery_id: int, countdown: float = 0) -> None:
-    from api.tasks import send_invitation_task
-
-    try:
-        send_invitation_task.apply_async((delivery_id,), countdown=countdown)
-    except Exception:  # broker down: the sweep sends it
-        log.warning("invitation delivery %s not enqueued", delivery_id)
+    return InvitationDelivery.objects.bulk_create(fresh, batch_size=1000)
 
 
 def _finish(delivery: InvitationDelivery, status: str) -> None:
@@ -199,8 +189,6 @@ def _finish(delivery: InvitationDelivery, status: str) -> None:
 
 def deliver(delivery_id: int) -> float | None:
     """One attempt; returns the seconds to wait before the next one, or None."""
-    from api.services import link_of
-
     with transaction.atomic():
         delivery = (
             InvitationDelivery.objects.select_for_update(skip_locked=True)
@@ -228,7 +216,7 @@ def deliver(delivery_id: int) -> float | None:
                 )
             except SendError as exc:
                 delivery.last_error = str(exc)[:300]
-                last = delivery.attempts >= settings.INVITATION_DELIVERY_MAX_ATTEMPTS
+                last = delivery.attempts >= MAX_ATTEMPTS
                 if exc.temporary and not last:
                     wait = 60.0 * 2 ** (delivery.attempts - 1)
                     delivery.next_attempt_at = timezone.now() + datetime.timedelta(

@@ -31,6 +31,11 @@ class ApiToken(models.Model):
     can_invite = models.BooleanField(_("tạo lời mời"), default=False)
     can_read_indices = models.BooleanField(_("đọc chỉ số"), default=False)
     can_read_comments = models.BooleanField(_("đọc ý kiến"), default=False)
+    can_submit = models.BooleanField(
+        _("gửi phiếu từ ODK Collect/Enketo"),
+        default=False,
+        help_text=_("Địa chỉ máy chủ cho ODK Collect: /openrosa/<mã truy cập>/"),
+    )
     rate_per_minute = models.PositiveIntegerField(
         _("số yêu cầu mỗi phút"),
         default=120,

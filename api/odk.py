@@ -1,12 +1,5 @@
-"""ODK Collect / KoboToolbox: questionnaire versions as XLSForms, and the
-submissions those tools export (CSV or XLSX) imported as responses.
-
-The XLSForm of a version (`xlsform_workbook`) names its fields after the
-portal's columns: `agency`, `procedure`, `service_point`, `channel`, the
-respondent groups (`gender`, …), one field per item code (`E1.1`, `N2`, …) and
-`comment`; options are named by their numbers (1 = Rất không hài lòng …), so a
-submission reads like a sipas-csv row. Items sit in one group per section
-(`s1`, `s2`, …).
+"""ODK Collect / KoboToolbox: the submissions those tools export (CSV or XLSX)
+for a version's XLSForm (api.xlsform) imported as responses.
 
 An export of ODK Central (`s1-E1.1`, `meta-instanceID`, `SubmissionDate`, `KEY`
 …) or KoboToolbox (`s1/E1.1` or `E1.1`, `_uuid`, `_submission_time`, `_id` …) is
@@ -20,7 +13,6 @@ other answers is refused.
 from __future__ import annotations
 
 import datetime
-import io
 import re
 import uuid
 from collections.abc import Iterable
@@ -29,13 +21,12 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from openpyxl import Workbook
 
 from agencies.models import Agency, Procedure, ServicePoint
+from api.xlsform import form_id
 from surveys.importing import ImportFileError, read_table
 from surveys.models import (
     RESPONDENT_FIELDS,
-    Channel,
     Item,
     QuestionnaireVersion,
     Response,
@@ -48,150 +39,8 @@ from surveys.services import (
     validate_draft,
 )
 
-VI, EN = "Vietnamese (vi)", "English (en)"
-SURVEY_HEADER = [
-    "type",
-    "name",
-    f"label::{VI}",
-    f"label::{EN}",
-    f"hint::{VI}",
-    f"hint::{EN}",
-    "required",
-    "appearance",
-]
-CHOICES_HEADER = ["list_name", "name", f"label::{VI}", f"label::{EN}"]
-RESPONDENT_LABELS = {
-    "gender": ("Giới tính", "Gender"),
-    "age_group": ("Độ tuổi", "Age group"),
-    "ethnicity": ("Dân tộc", "Ethnicity"),
-    "education": ("Trình độ học vấn", "Education"),
-    "occupation": ("Nghề nghiệp", "Occupation"),
-    "area": ("Nơi sống", "Area"),
-    "terrain": ("Địa hình", "Terrain"),
-}
 NAMESPACE = uuid.UUID("6f1c1d9e-3c55-4d7a-9a57-0d5f0e1a5e14")
 CHUNK = 2000
-
-
-def form_id(version: QuestionnaireVersion) -> str:
-    return f"sipas_{version.questionnaire.code.replace('-', '_')}_v{version.number}"
-
-
-def _list_name(item: Item) -> str:
-    return "o_" + re.sub(r"[^0-9A-Za-z_]", "_", item.code)
-
-
-def xlsform_sheets(version: QuestionnaireVersion) -> dict[str, list[list[str]]]:
-    """The survey, choices and settings sheets of the version's XLSForm."""
-    from django.utils import translation
-
-    survey: list[list[str]] = [SURVEY_HEADER]
-    choices: list[list[str]] = [CHOICES_HEADER]
-
-    def row(kind, name, vi, en, hint_vi="", hint_en="", required="", appearance=""):
-        survey.append([kind, name, vi, en, hint_vi, hint_en, required, appearance])
-
-    def choice_list(list_name: str, options: Iterable[tuple[str, str, str]]) -> None:
-        for name, vi, en in options:
-            choices.append([list_name, name, vi, en])
-
-    def enum_options(choices_class) -> list[tuple[str, str, str]]:
-        found = []
-        for value, label in choices_class.choices:
-            with translation.override("vi"):
-                vi = str(label)
-            with translation.override("en"):
-                en = str(label)
-            found.append((value, vi, en))
-        return found
-
-    row("start", "start", "", "")
-    row("end", "end", "", "")
-    row(
-        "text",
-        "agency",
-        "Mã cơ quan",
-        "Agency code",
-        "Ví dụ TTHCC-X12133",
-        "For example TTHCC-X12133",
-        "yes",
-    )
-    row("text", "service_point", "Mã điểm phục vụ", "Service point code")
-    row(
-        "text",
-        "procedure",
-        "Mã thủ tục hành chính",
-        "Procedure code",
-        "Ví dụ 1.000894",
-        "For example 1.000894",
-    )
-    row("select_one channel", "channel", "Kênh giao dịch", "Channel")
-    choice_list("channel", enum_options(Channel))
-    for name, choices_class in RESPONDENT_FIELDS.items():
-        vi, en = RESPONDENT_LABELS[name]
-        row(f"select_one {name}", name, vi, en)
-        choice_list(name, enum_options(choices_class))
-    section, number = None, 0
-    for item in version.items.order_by("position"):
-        if item.section != section:
-            if section is not None:
-                row("end_group", "", "", "")
-            number += 1
-            section = item.section
-            row(
-                "begin_group", f"s{number}", item.section or "—", item.section_en or "—"
-            )
-        required = "yes" if item.required else ""
-        if item.kind == Item.Kind.TEXT:
-            row(
-                "text",
-                item.code,
-                item.text,
-                item.text_en or item.text,
-                required=required,
-            )
-            continue
-        kind = "select_multiple" if item.kind == Item.Kind.MULTI else "select_one"
-        row(
-            f"{kind} {_list_name(item)}",
-            item.code,
-            item.text,
-            item.text_en or item.text,
-            required=required,
-        )
-        choice_list(
-            _list_name(item),
-            [
-                (str(o["value"]), o["label"], o.get("label_en") or o["label"])
-                for o in item.options
-            ],
-        )
-    if section is not None:
-        row("end_group", "", "", "")
-    row("text", "comment", "Ý kiến khác", "Other comments", appearance="multiline")
-    settings = [
-        ["form_title", "form_id", "version", "default_language"],
-        [
-            version.title,
-            form_id(version),
-            str(version.number),
-            VI,
-        ],
-    ]
-    return {"survey": survey, "choices": choices, "settings": settings}
-
-
-def xlsform_workbook(version: QuestionnaireVersion) -> bytes:
-    """The version's XLSForm as .xlsx bytes."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, rows in xlsform_sheets(version).items():
-        sheet = workbook.create_sheet(title)
-        for cells in rows:
-            sheet.append(cells)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 # --- Importing submissions ------------------------------------------------------------
@@ -314,7 +163,20 @@ def import_submissions(path: Path, *, version: QuestionnaireVersion) -> OdkRepor
     first = next(rows, None)
     if first is None:
         raise OdkImportError(f"{path}: row 1: the file is empty")
-    header = first[1]
+    return import_rows(str(path), first[1], rows, version=version)
+
+
+def import_rows(
+    path: str,
+    header: list[str],
+    rows: Iterable[tuple[int, list[str]]],
+    *,
+    version: QuestionnaireVersion,
+    allowed_agencies: set[int] | None = None,
+) -> OdkReport:
+    """Import (row number, cells) under `header`, as `import_submissions` does;
+    `path` names the source in messages. `allowed_agencies`: agency ids the
+    submitter may send for (others are refused like unknown codes)."""
     items = items_of(version)
     fields = _fields(version)
     groups = {f"s{n}" for n in range(1, 100)}
@@ -341,6 +203,8 @@ def import_submissions(path: Path, *, version: QuestionnaireVersion) -> OdkRepor
             f"{path}: row 1: no time column ({', '.join(TIME_COLUMNS)})"
         )
     agencies = dict(Agency.objects.values_list("code", "id"))
+    if allowed_agencies is not None:
+        agencies = {c: pk for c, pk in agencies.items() if pk in allowed_agencies}
     points = dict(ServicePoint.objects.values_list("code", "id"))
     procedures: dict[str, int | None] = {}
     report = OdkReport()

@@ -7,11 +7,12 @@ subscribed, and sends nothing before the storing transaction commits.
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
 from agencies.models import Agency, Procedure, ServicePoint
-from api import webhooks
+from api import tasks, webhooks
 from api.models import WebhookSubscription
 from invitations.signals import invitation_answered
 from surveys.models import QuestionnaireVersion
@@ -59,8 +60,9 @@ def queue_response_events(sender, responses, **kwargs) -> None:
             "submitted_at": timezone.localtime(r.submitted_at).isoformat(),
         }
 
+    ids: list[str] = []
     if wanted[Event.RESPONSE_CREATED]:
-        webhooks.queue_event(
+        ids += webhooks.queue_event(
             Event.RESPONSE_CREATED,
             [
                 (
@@ -77,7 +79,7 @@ def queue_response_events(sender, responses, **kwargs) -> None:
             covered=wanted[Event.RESPONSE_CREATED],
         )
     if wanted[Event.COMMENT_CREATED]:
-        webhooks.queue_event(
+        ids += webhooks.queue_event(
             Event.COMMENT_CREATED,
             [
                 (r.agency_id, {**common(r), "comment": r.comment})
@@ -86,6 +88,7 @@ def queue_response_events(sender, responses, **kwargs) -> None:
             ],
             covered=wanted[Event.COMMENT_CREATED],
         )
+    _send_after_commit(ids)
 
 
 @receiver(invitation_answered)
@@ -104,6 +107,12 @@ def queue_invitation_answered(sender, invitation, **kwargs) -> None:
         "response_id": str(invitation.response_id),
         "answered_at": timezone.localtime(invitation.used_at).isoformat(),
     }
-    webhooks.queue_event(
+    ids = webhooks.queue_event(
         Event.INVITATION_ANSWERED, [(invitation.agency_id, payload)], covered=covered
     )
+    _send_after_commit(ids)
+
+
+def _send_after_commit(ids: list[str]) -> None:
+    if ids:
+        transaction.on_commit(lambda: tasks.enqueue_webhooks(ids))

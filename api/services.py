@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, Procedure, ServicePoint
-from api import delivery
+from api import delivery, tasks
 from api.models import ApiToken
 from audit.services import record
 from invitations import services as invitation_services
@@ -164,18 +164,10 @@ def issue_invitations(
         contact = item.get("contact")
         if contact and not result[-1].invitation.is_used:
             sendings.append((result[-1].invitation, contact["kind"], contact["value"]))
-    delivery.request_deliveries(sendings)
+    sends = [made.pk for made in delivery.request_deliveries(sendings)]
+    if sends:
+        transaction.on_commit(lambda: tasks.enqueue_sends(sends))
     return result
-
-
-def link_of(invitation: Invitation) -> str | None:
-    """The citizen's link when it can be recomputed (issued through the API)."""
-    token = invitation_services.derived_token(
-        invitation.agency_id, invitation.dossier_hash
-    )
-    if invitation_services.token_hash(token) != invitation.token_hash:
-        return None
-    return invitation_services.invitation_url(token)
 
 
 def visible_invitations(token: ApiToken):

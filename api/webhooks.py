@@ -11,10 +11,11 @@ Every delivery is one POST of a JSON body with these headers:
 A receiver recomputes the signature over the raw body (`verify_signature` is the
 reference) and refuses bodies older than five minutes, so a captured request
 cannot be replayed later. A receiver that does not answer 2xx within
-WEBHOOK_TIMEOUT_SECONDS is tried again after WEBHOOK_BACKOFF_SECONDS × 2^(n−1);
-after WEBHOOK_MAX_ATTEMPTS the delivery is failed, and after
-WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row the subscription is
-switched off (an administrator switches it on again in the admin).
+TIMEOUT_SECONDS is tried again after BACKOFF_SECONDS × 2^(n−1); after
+MAX_ATTEMPTS the delivery is failed, and after DISABLE_AFTER_FAILURES failed
+attempts in a row the subscription is switched off (an administrator switches it
+on again in the admin). Sending is api.tasks' business: `queue_event` stores the
+deliveries and returns their ids for the caller to enqueue after commit.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ import time
 from collections.abc import Iterable
 
 import requests
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -39,6 +39,10 @@ from api.models import ApiToken, WebhookDelivery, WebhookSubscription
 
 log = logging.getLogger(__name__)
 SIGNATURE_TOLERANCE_SECONDS = 300
+TIMEOUT_SECONDS = 10
+BACKOFF_SECONDS = 30.0  # 30 s, 1 min, 2 min, …
+MAX_ATTEMPTS = 8
+DISABLE_AFTER_FAILURES = 20
 
 
 def new_secret() -> str:
@@ -113,11 +117,10 @@ def subscriptions_for(event: str, agency_ids: Iterable[int]) -> dict[int, list]:
 
 def queue_event(
     event: str, items: Iterable[tuple[int, dict]], *, covered: dict | None = None
-) -> int:
-    """Queue one delivery per (agency id, payload) and subscriber covering the
-    agency (`covered`: subscriptions_for's answer, when the caller has it); they
-    are sent after the current transaction commits. Returns how many deliveries
-    were queued."""
+) -> list[str]:
+    """Store one delivery per (agency id, payload) and subscriber covering the
+    agency (`covered`: subscriptions_for's answer, when the caller has it);
+    return their ids, to be enqueued after the current transaction commits."""
     items = list(items)
     if covered is None:
         covered = subscriptions_for(event, (agency_id for agency_id, _ in items))
@@ -127,7 +130,7 @@ def queue_event(
         for subscription in covered.get(agency_id, [])
     ]
     if not deliveries:
-        return 0
+        return []
     for delivery in deliveries:
         delivery.payload = {
             "id": str(delivery.id),
@@ -136,19 +139,7 @@ def queue_event(
             "data": delivery.payload,
         }
     WebhookDelivery.objects.bulk_create(deliveries, batch_size=1000)
-    ids = [str(d.id) for d in deliveries]
-    transaction.on_commit(lambda: _enqueue(ids))
-    return len(deliveries)
-
-
-def _enqueue(ids: list[str], countdown: float = 0) -> None:
-    from api.tasks import deliver_webhook_task
-
-    for delivery_id in ids:
-        try:
-            deliver_webhook_task.apply_async((delivery_id,), countdown=countdown)
-        except Exception:  # broker down: the retry sweep sends it later
-            log.warning("webhook %s not enqueued; the sweep will send it", delivery_id)
+    return [str(d.id) for d in deliveries]
 
 
 # --- Sending -------------------------------------------------------------------
@@ -157,7 +148,7 @@ def _enqueue(ids: list[str], countdown: float = 0) -> None:
 def backoff_seconds(attempts: int) -> float:
     """Wait before the next try after `attempts` failed tries: base × 2^(n−1)
     (30 s, 1 min, 2 min, … with the default base)."""
-    return float(settings.WEBHOOK_BACKOFF_SECONDS) * 2 ** (attempts - 1)
+    return BACKOFF_SECONDS * 2 ** (attempts - 1)
 
 
 def body_of(delivery: WebhookDelivery) -> bytes:
@@ -199,7 +190,7 @@ def attempt(delivery_id: str) -> float | None:
             wait = None
         else:
             _note_failure(subscription)
-            if delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+            if delivery.attempts >= MAX_ATTEMPTS:
                 delivery.status = WebhookDelivery.Status.FAILED
                 delivery.next_attempt_at = None
                 wait = None
@@ -239,7 +230,7 @@ def _post(
             subscription.url,
             data=body,
             headers=headers,
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            timeout=TIMEOUT_SECONDS,
             allow_redirects=False,
         )
     except requests.RequestException as exc:
@@ -254,7 +245,7 @@ def _note_failure(subscription: WebhookSubscription) -> None:
         consecutive_failures=F("consecutive_failures") + 1
     )
     subscription.refresh_from_db(fields=["consecutive_failures"])
-    if subscription.consecutive_failures >= settings.WEBHOOK_DISABLE_AFTER_FAILURES:
+    if subscription.consecutive_failures >= DISABLE_AFTER_FAILURES:
         WebhookSubscription.objects.filter(pk=subscription.pk).update(
             active=False, disabled_at=timezone.now()
         )

@@ -268,8 +268,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.sweep_breakdowns_task",
         "schedule": crontab(minute="2-59/5"),
     },
-    # Every minute: send webhook deliveries whose task was lost or whose back-off
-    # has passed while the broker was down.
+    # Every minute: send the webhook deliveries whose task was lost (broker down).
     "webhook-retry-sweep": {
         "task": "api.tasks.retry_due_webhooks_task",
         "schedule": crontab(minute="*"),
@@ -405,7 +404,7 @@ SURVEY_TOKEN_POST_LIMIT = env_int("SURVEY_TOKEN_POST_LIMIT", 20)
 # A phone/e-mail left for a reply is deleted after this many days at the latest.
 REPLY_CONTACT_RETENTION_DAYS = env_int("REPLY_CONTACT_RETENTION_DAYS", 90)
 
-# --- REST API for one-stop systems (api app): per-agency tokens, JSON only.
+# --- REST API for one-stop systems (api app): per-agency bearer tokens, JSON only.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.auth.HasToken"],
@@ -414,57 +413,33 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["api.errors.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
-    "UNAUTHENTICATED_USER": None,
     "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SIPAS API",
-    "DESCRIPTION": (
-        "REST API of the SIPAS portal for one-stop systems: invitations, indices, "
-        "comments and webhooks. Authenticate with `Authorization: Bearer <token>` "
-        "(tokens are created by an administrator, per agency)."
-    ),
+    "DESCRIPTION": "Invitations, indices, comments and webhooks for one-stop systems. "
+    "Send `Authorization: Bearer <token>` (a token an administrator made).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "REDOC_DIST": "SIDECAR",
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {
-        "DossierChannelEnum": "surveys.models.Channel",
-        "InvitationStatusEnum": "api.serializers.INVITATION_STATUSES",
-        "DeliveryChannelEnum": "api.serializers.DELIVERY_CHANNELS",
-        "DeliveryStatusEnum": "api.serializers.DELIVERY_STATUSES",
-    },
 }
-# Webhooks: seconds before a receiver counts as failed; back-off base (30 s, 1 min,
-# 2 min, …); tries per delivery; failed tries in a row before a subscription is
-# switched off.
-WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
-WEBHOOK_BACKOFF_SECONDS = env_int("WEBHOOK_BACKOFF_SECONDS", 30)
-WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
-WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 20)
-
-# Invitation links sent to citizens (api.delivery): an SMS gateway taking
-# POST {"to", "from", "text"} with basic auth, Zalo ZNS template messages, and
-# Django's mail for e-mail. SMS_TEMPLATE has {agency} and {link}.
+# Invitation links sent to citizens (api.delivery): an SMS gateway taking POST
+# {"to", "from", "text"} with basic auth (SMS_TEMPLATE has {agency} and {link}), Zalo
+# ZNS template messages, and Django's mail for e-mail.
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_USER = os.environ.get("SMS_GATEWAY_USER", "")
 SMS_GATEWAY_PASSWORD = os.environ.get("SMS_GATEWAY_PASSWORD", "")
 SMS_SENDER = os.environ.get("SMS_SENDER", "SIPAS")
 SMS_TEMPLATE = os.environ.get(
-    "SMS_TEMPLATE",
-    "{agency} moi Ong/Ba danh gia muc do hai long ve ho so vua giai quyet: {link}",
+    "SMS_TEMPLATE", "{agency} moi Ong/Ba danh gia muc do hai long ve ho so: {link}"
 )
-ZALO_ZNS_URL = os.environ.get(
-    "ZALO_ZNS_URL", "https://business.openapi.zalo.me/message/template"
-)
+_ZNS = "https://business.openapi.zalo.me/message/template"
+ZALO_ZNS_URL = os.environ.get("ZALO_ZNS_URL", _ZNS)
 ZALO_ZNS_ACCESS_TOKEN = os.environ.get("ZALO_ZNS_ACCESS_TOKEN", "")
 ZALO_ZNS_TEMPLATE_ID = os.environ.get("ZALO_ZNS_TEMPLATE_ID", "")
-INVITATION_DELIVERY_MAX_ATTEMPTS = env_int("INVITATION_DELIVERY_MAX_ATTEMPTS", 5)
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,7 @@ urlpatterns = [
     path("posters/", include("invitations.poster_urls")),
     path("api/", include("api.urls")),
     path("paper/", include("api.paper_urls")),
+    path("openrosa/", include("api.openrosa_urls")),
     path("", include("surveys.urls")),
 ]
 

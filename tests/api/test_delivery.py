@@ -10,7 +10,7 @@ import json
 import pytest
 from django.core import mail
 
-from api import delivery, tasks
+from api import tasks
 from api.models import InvitationDelivery
 
 URL = "/api/v1/invitations/"
@@ -101,7 +101,7 @@ def test_a_gateway_that_fails_twice_delivers_on_the_third_try(
 ):
     later = []
     monkeypatch.setattr(
-        delivery, "enqueue", lambda pk, countdown=0: later.append(countdown)
+        tasks, "enqueue_sends", lambda ids, countdown=0: later.append(countdown)
     )
     gateway.statuses = [503, 500]
     _invite(commune, {"kind": "sms", "value": "0912345678"})

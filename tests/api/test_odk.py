@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 from pyxform.xls2xform import convert
 
-from api import odk
+from api import odk, xlsform
 from reports.models import IndexResult
 from surveys.models import QuestionnaireVersion, Response
 from surveys.services import items_of
@@ -38,10 +38,10 @@ def versions(db) -> dict[str, QuestionnaireVersion]:
 def test_the_xlsform_converts_with_pyxform_without_warnings(versions, code):
     version = versions[code]
     warnings: list[str] = []
-    result = convert(xlsform=odk.xlsform_workbook(version), warnings=warnings)
+    result = convert(xlsform=xlsform.xlsform_workbook(version), warnings=warnings)
     assert warnings == []
     xform = result.xform
-    assert f'id="{odk.form_id(version)}"' in xform
+    assert f'id="{xlsform.form_id(version)}"' in xform
     for item_code in items_of(version):
         assert f"/{item_code}" in xform
     assert "Rất hài lòng" in xform and "Very satisfied" in xform
@@ -123,7 +123,7 @@ def _joined(value, separator: str) -> str:
 def _kobo_xlsx(version, submissions, path) -> None:
     """KoboToolbox's XLS export with XML headers and group names (`s1/E1.1`),
     one extra column per option of a multiple choice, and its meta columns."""
-    sheets = odk.xlsform_sheets(version)
+    sheets = xlsform.xlsform_sheets(version)
     survey = sheets["survey"][1:]
     columns: list[tuple[str, str]] = []  # (header, field)
     group = None
@@ -227,7 +227,7 @@ def _central_csv(version, submissions, path, broken=None) -> None:
     """ODK Central's CSV export: `s1-E1.1`, `meta-instanceID`, `KEY` …"""
     fields = []
     group = None
-    for kind, name, *_rest in odk.xlsform_sheets(version)["survey"][1:]:
+    for kind, name, *_rest in xlsform.xlsform_sheets(version)["survey"][1:]:
         if kind == "begin_group":
             group = name
         elif kind == "end_group":

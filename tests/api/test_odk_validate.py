@@ -8,7 +8,7 @@ import shutil
 import pytest
 from pyxform.xls2xform import convert
 
-from api import odk
+from api import xlsform
 from surveys.models import QuestionnaireVersion
 
 pytestmark = pytest.mark.skipif(
@@ -23,5 +23,5 @@ def test_odk_validate_accepts_the_xlsform(db, code):
     load_questionnaires()
     version = QuestionnaireVersion.objects.get(questionnaire__code=code, number=1)
     warnings: list[str] = []
-    convert(xlsform=odk.xlsform_workbook(version), warnings=warnings, validate=True)
+    convert(xlsform=xlsform.xlsform_workbook(version), warnings=warnings, validate=True)
     assert warnings == []

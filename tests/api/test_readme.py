@@ -54,7 +54,7 @@ def test_the_curl_examples_of_the_readme_run(
 def test_the_signature_recipe_of_the_readme_tells_real_from_forged(
     agencies, receiver, monkeypatch
 ):
-    monkeypatch.setattr(webhooks, "_enqueue", lambda ids, countdown=0: None)
+    monkeypatch.setattr(tasks, "enqueue_webhooks", lambda ids, countdown=0: None)
     token, _raw = make_token(agencies["UBND-T33"])
     subscription = webhooks.create_subscription(
         token=token, url=receiver.url, events=["invitation.answered"]

@@ -103,7 +103,7 @@ def test_a_receiver_that_fails_three_times_gets_the_event_on_the_fourth(
     subscription = WebhookSubscription.objects.get()
     requeued = []
     monkeypatch.setattr(
-        webhooks, "_enqueue", lambda ids, countdown=0: requeued.append(countdown)
+        tasks, "enqueue_webhooks", lambda ids, countdown=0: requeued.append(countdown)
     )
     receiver.statuses = [500, 503, 502]
     webhooks.queue_event("invitation.answered", [(agencies["TTHCC-X12133"].pk, {})])
@@ -154,9 +154,9 @@ def test_a_wrong_signature_is_detected_with_the_documented_recipe(
 def test_a_receiver_that_keeps_failing_is_switched_off(
     subscribed, receiver, agencies, settings, monkeypatch
 ):
-    settings.WEBHOOK_DISABLE_AFTER_FAILURES = 3
-    settings.WEBHOOK_BACKOFF_SECONDS = 0
-    monkeypatch.setattr(webhooks, "_enqueue", lambda ids, countdown=0: None)
+    monkeypatch.setattr(webhooks, "DISABLE_AFTER_FAILURES", 3)
+    monkeypatch.setattr(webhooks, "BACKOFF_SECONDS", 0)
+    monkeypatch.setattr(tasks, "enqueue_webhooks", lambda ids, countdown=0: None)
     receiver.statuses = [500] * 10
     webhooks.queue_event("invitation.answered", [(agencies["TTHCC-X12133"].pk, {})])
     delivery = WebhookDelivery.objects.get()
@@ -176,9 +176,9 @@ def test_a_receiver_that_keeps_failing_is_switched_off(
 def test_a_delivery_fails_for_good_after_the_last_try(
     subscribed, receiver, agencies, settings, monkeypatch
 ):
-    settings.WEBHOOK_MAX_ATTEMPTS = 2
-    settings.WEBHOOK_BACKOFF_SECONDS = 0
-    monkeypatch.setattr(webhooks, "_enqueue", lambda ids, countdown=0: None)
+    monkeypatch.setattr(webhooks, "MAX_ATTEMPTS", 2)
+    monkeypatch.setattr(webhooks, "BACKOFF_SECONDS", 0)
+    monkeypatch.setattr(tasks, "enqueue_webhooks", lambda ids, countdown=0: None)
     receiver.statuses = [500] * 5
     webhooks.queue_event("invitation.answered", [(agencies["TTHCC-X12133"].pk, {})])
     delivery = WebhookDelivery.objects.get()
@@ -192,7 +192,7 @@ def test_a_delivery_fails_for_good_after_the_last_try(
 def test_the_retry_sweep_sends_what_the_broker_lost(
     subscribed, receiver, agencies, monkeypatch
 ):
-    monkeypatch.setattr(webhooks, "_enqueue", lambda ids, countdown=0: None)
+    monkeypatch.setattr(tasks, "enqueue_webhooks", lambda ids, countdown=0: None)
     webhooks.queue_event("invitation.answered", [(agencies["TTHCC-X12133"].pk, {})])
     assert tasks.retry_due_webhooks_task() == 1
     assert len(receiver.requests) == 1
@@ -202,7 +202,7 @@ def test_the_retry_sweep_sends_what_the_broker_lost(
 def test_response_and_comment_events_carry_no_personal_data(
     api, agencies, exit_version, receiver, monkeypatch
 ):
-    monkeypatch.setattr(webhooks, "_enqueue", lambda ids, countdown=0: None)
+    monkeypatch.setattr(tasks, "enqueue_webhooks", lambda ids, countdown=0: None)
     token, raw = make_token(agencies["UBND-X12133"])
     created = api(raw).post(
         "/api/v1/webhooks/",

@@ -19,9 +19,10 @@ Samples = Callable[[str, str], str | None]
 # URLs anyone may open: the citizen side, sign-in, language, health, static files.
 PUBLIC_PREFIXES = ("/s/", "/accounts/", "/i18n/", "/healthz", "/static/", "/media/")
 PUBLIC_EXACT = ("/",)
-# The REST API authenticates by token, not by staff login: its own matrix walks
-# the OpenAPI schema (tests/api/test_scope_matrix.py).
-TOKEN_PREFIXES = ("/api/",)
+# The REST API and the OpenRosa endpoints authenticate by token, not by staff
+# login: the API's own matrix walks the OpenAPI schema
+# (tests/api/test_scope_matrix.py); OpenRosa is tested in tests/api/test_openrosa.py.
+TOKEN_PREFIXES = ("/api/", "/openrosa/")
 
 _ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 _REGEX_PARAMETER = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")

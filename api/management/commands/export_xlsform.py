@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from api.odk import form_id, xlsform_workbook
+from api.xlsform import form_id, xlsform_workbook
 from surveys.models import QuestionnaireVersion
 
 
