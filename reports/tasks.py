@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from celery import shared_task
 from django.conf import settings
@@ -47,22 +45,6 @@ def note_new_responses(touched: set[tuple[int, int, datetime.datetime]]) -> None
     """
     if touched:
         transaction.on_commit(enqueue_sweep)
-
-
-@contextmanager
-def deferred_sweep() -> Iterator[None]:
-    """Hold back the debounced sweep while a bulk load stores many responses.
-
-    The responses are still stored uncounted; they are counted by
-    `compute_indices` (which writes every period once instead of sweeping batch
-    after batch) or by the periodic sweep in beat. Without this, a bulk load with
-    tasks running in-process would sweep inside the loading command.
-    """
-    cache.set(SWEEP_LOCK_KEY, "deferred", timeout=None)
-    try:
-        yield
-    finally:
-        cache.delete(SWEEP_LOCK_KEY)
 
 
 def enqueue_sweep() -> bool:

@@ -291,6 +291,12 @@ CELERY_BEAT_SCHEDULE = {
 # they register here: improvement brings the key drivers up to date.
 SIPAS_AFTER_RECOMPUTE = ["improvement.tasks.after_recompute_task"]
 
+# Called inside the storing transaction with the (agency id, version id,
+# submitted_at) of newly stored or accepted responses. surveys may not import the
+# index engine above it, so the engine registers here: reports schedules one
+# debounced sweep after commit.
+SIPAS_ON_NEW_RESPONSES = ["reports.tasks.note_new_responses"]
+
 # --- Auth
 _VALIDATORS = "django.contrib.auth.password_validation."
 AUTH_PASSWORD_VALIDATORS = [
