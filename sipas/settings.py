@@ -419,29 +419,23 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["api.errors.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
-    "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SIPAS API",
-    "DESCRIPTION": "Invitations, indices, comments and webhooks for one-stop systems. "
-    "Send `Authorization: Bearer <token>` (a token an administrator made).",
+    "DESCRIPTION": "For one-stop systems. Send `Authorization: Bearer <token>`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
-# Invitation links sent to citizens (api.delivery): an SMS gateway taking POST
-# {"to", "from", "text"} with basic auth (SMS_TEMPLATE has {agency} and {link}), Zalo
-# ZNS template messages, and Django's mail for e-mail.
+# Invitation links to citizens (api.delivery): SMS gateway (POST {"to", "from", "text"},
+# basic auth; SMS_TEMPLATE has {agency} and {link}), Zalo ZNS, and Django's mail.
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_USER = os.environ.get("SMS_GATEWAY_USER", "")
 SMS_GATEWAY_PASSWORD = os.environ.get("SMS_GATEWAY_PASSWORD", "")
 SMS_SENDER = os.environ.get("SMS_SENDER", "SIPAS")
-SMS_TEMPLATE = os.environ.get(
-    "SMS_TEMPLATE", "{agency} moi Ong/Ba danh gia muc do hai long ve ho so: {link}"
-)
+SMS_TEMPLATE = os.environ.get("SMS_TEMPLATE", "{agency} moi danh gia hai long: {link}")
 _ZNS = "https://business.openapi.zalo.me/message/template"
 ZALO_ZNS_URL = os.environ.get("ZALO_ZNS_URL", _ZNS)
 ZALO_ZNS_ACCESS_TOKEN = os.environ.get("ZALO_ZNS_ACCESS_TOKEN", "")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from api import tasks, webhooks
 from api.models import WebhookDelivery, WebhookSubscription
 from surveys.models import ReplyContact, Response
-from surveys.services import submit_citizen_response
+from surveys.services import submit_response
 from tests.api.conftest import make_token
 
 
@@ -209,7 +209,7 @@ def test_response_and_comment_events_carry_no_personal_data(
         {"url": receiver.url, "events": ["response.created", "comment.created"]},
     )
     assert created.status_code == 201
-    response, _created = submit_citizen_response(
+    response = submit_response(
         idempotency_key="k-1",
         reply_contact=("phone", "0912345678"),
         version=exit_version,
@@ -219,7 +219,7 @@ def test_response_and_comment_events_carry_no_personal_data(
         comment="Cán bộ tận tình",
     )
     # Another province's response is not this token's business.
-    submit_citizen_response(
+    submit_response(
         idempotency_key="k-2",
         version=exit_version,
         agency_id=agencies["SNV-T01"].pk,
