@@ -20,6 +20,12 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from api.models import (
+    ApiToken,
+    InvitationDelivery,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from audit.models import AuditEvent
 from improvement.models import Action, ActionEvidence, ActionNote
 from invitations import services as invitation_services
@@ -305,7 +311,22 @@ def private_rows(agencies, comments, report_job, entitled, commune_manager):
     invitation = invitation_services.create_invitation(
         dossier_code="000.00.53.H48-220921-0777", agency=agencies["TTHCC-X12133"]
     ).invitation
+    token = ApiToken.objects.create(
+        name="Một cửa xã Mẫu", agency=agencies["UBND-X12133"], key_hash="0" * 64
+    )
+    subscription = WebhookSubscription.objects.create(
+        token=token, url="https://x.example.vn/", events=[], secret="s"
+    )
+    webhook = WebhookDelivery.objects.create(
+        subscription=subscription, event="invitation.answered", payload={}
+    )
+    sending = InvitationDelivery.objects.create(
+        invitation=invitation, channel="sms", contact="0912345678"
+    )
     return {
+        ApiToken: token,
+        WebhookDelivery: webhook,
+        InvitationDelivery: sending,
         CommentReview: review,
         TransactionVolume: volume,
         ReportJob: report_job,
