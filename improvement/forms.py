@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
-from staff.services import assignable_users
+from dashboard.services import assignable_users
 from surveys.metadata import QUESTIONNAIRE_ELEMENTS, element_label
 from surveys.models import Response
 from surveys.queries import item_labels

@@ -1,6 +1,6 @@
 """Reads of the improvement pages, always within the user's scope.
 
-Like reports.queries, every function starts from staff.scope (404 for an agency
+Like dashboard.queries, every function starts from staff.scope (404 for an agency
 outside the scope, PermissionDenied for non-staff) and reads precomputed rows
 only: the drivers page never computes a driver.
 """

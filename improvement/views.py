@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dashboard.filters import Filters, read_filters
 from improvement import actions as actions_service
 from improvement import queries
 from improvement.actions import require_editor
 from improvement.forms import ActionForm, EvidenceForm, NoteForm, comment_queryset
 from improvement.models import ActionEvidence, DriverRun
-from reports.filters import Filters, read_filters
 from sipas.periods import period_choices
 from staff.scope import (
     get_visible_agency,
@@ -43,7 +43,7 @@ def drivers_home(request: HttpRequest) -> HttpResponse:
     agency = home_agency(require_profile(request.user))
     if agency is None:
         messages.info(request, _("Chọn một cơ quan để xem động lực hài lòng."))
-        return redirect("reports:ranking")
+        return redirect("dashboard:ranking")
     return drivers(request, agency.code)
 
 

@@ -81,8 +81,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "agencies",
     "surveys",
-    "reports",
     "staff",
+    "reports",
+    "dashboard",
     "invitations",
     "improvement",
     "axes",
@@ -94,6 +95,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so the latency it measures is the whole request's (sipas/metrics.py).
+    "sipas.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "sipas.middleware.SecurityHeadersMiddleware",
     "sipas.middleware.NulCharacterMiddleware",
@@ -233,7 +236,6 @@ CELERY_TASK_DEFAULT_QUEUE = "engine"
 CELERY_TASK_ROUTES = {
     "reports.tasks.*": {"queue": "engine"},
     "surveys.tasks.*": {"queue": "engine"},
-    "staff.tasks.build_report_task": {"queue": "reports"},
     "dashboard.tasks.*": {"queue": "reports"},
     "improvement.tasks.*report*": {"queue": "reports"},
     # Key drivers after a recompute: minutes of numpy per period, kept off the
@@ -250,7 +252,11 @@ CELERY_TASK_ROUTES = {
 # (bench/README.md, "load").
 REPORTS_SWEEP_DEBOUNCE_SECONDS = env_int("REPORTS_SWEEP_DEBOUNCE_SECONDS", 2)
 REPORTS_BREAKDOWN_DEBOUNCE_SECONDS = env_int("REPORTS_BREAKDOWN_DEBOUNCE_SECONDS", 20)
+# The api app's settings and beat entries: sipas/settings_api.py (file size).
+from sipas.settings_api import *  # noqa: E402, F403
+
 CELERY_BEAT_SCHEDULE = {
+    **API_BEAT_SCHEDULE,  # noqa: F405
     # Every night at 02:15 Vietnam time: rewrite the indices of the current and the
     # previous period from the aggregates (counting anything still uncounted).
     "nightly-recompute": {
@@ -268,16 +274,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.sweep_breakdowns_task",
         "schedule": crontab(minute="2-59/5"),
     },
-    # Every minute: send the webhook deliveries whose task was lost (broker down).
-    "webhook-retry-sweep": {
-        "task": "api.tasks.retry_due_webhooks_task",
-        "schedule": crontab(minute="*"),
-    },
-    # Every ten minutes: send invitation links whose task was lost (broker down).
-    "invitation-delivery-sweep": {
-        "task": "api.tasks.send_pending_invitations_task",
-        "schedule": crontab(minute="*/10"),
-    },
     # Every night at 03:30 Vietnam time: delete the reply contacts (phone/e-mail left
     # with a comment) that staff have handled or that are past their retention time.
     "nightly-purge-reply-contacts": {
@@ -290,7 +286,6 @@ CELERY_BEAT_SCHEDULE = {
 # period codes). The index engine (reports) may not import the apps above it, so
 # they register here: improvement brings the key drivers up to date.
 SIPAS_AFTER_RECOMPUTE = ["improvement.tasks.after_recompute_task"]
-
 # Called inside the storing transaction with the (agency id, version id,
 # submitted_at) of newly stored or accepted responses. surveys may not import the
 # index engine above it, so the engine registers here: reports schedules one
@@ -407,43 +402,49 @@ SURVEY_FORM_MAX_AGE_SECONDS = env_int("SURVEY_FORM_MAX_AGE_SECONDS", 3 * 3600)
 SURVEY_TOKEN_ISSUE_LIMIT = env_int("SURVEY_TOKEN_ISSUE_LIMIT", 60)
 # POSTs one rendered form may make (mistakes corrected, sent again) before 429.
 SURVEY_TOKEN_POST_LIMIT = env_int("SURVEY_TOKEN_POST_LIMIT", 20)
-# A phone/e-mail left for a reply is deleted after this many days at the latest.
-REPLY_CONTACT_RETENTION_DAYS = env_int("REPLY_CONTACT_RETENTION_DAYS", 90)
 
-# --- REST API for one-stop systems (api app): per-agency bearer tokens, JSON only.
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.TokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["api.auth.HasToken"],
-    "DEFAULT_THROTTLE_CLASSES": ["api.auth.TokenRateThrottle"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["api.errors.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "api.errors.exception_handler",
-}
-SPECTACULAR_SETTINGS = {
-    "TITLE": "SIPAS API",
-    "DESCRIPTION": "For one-stop systems. Send `Authorization: Bearer <token>`.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "COMPONENT_SPLIT_REQUEST": True,
-    "SCHEMA_PATH_PREFIX": "/api/v1",
-}
-# Invitation links to citizens (api.delivery): SMS gateway (POST {"to", "from", "text"},
-# basic auth; SMS_TEMPLATE has {agency} and {link}), Zalo ZNS, and Django's mail.
-SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
-SMS_GATEWAY_USER = os.environ.get("SMS_GATEWAY_USER", "")
-SMS_GATEWAY_PASSWORD = os.environ.get("SMS_GATEWAY_PASSWORD", "")
-SMS_SENDER = os.environ.get("SMS_SENDER", "SIPAS")
-SMS_TEMPLATE = os.environ.get("SMS_TEMPLATE", "{agency} moi danh gia hai long: {link}")
-_ZNS = "https://business.openapi.zalo.me/message/template"
-ZALO_ZNS_URL = os.environ.get("ZALO_ZNS_URL", _ZNS)
-ZALO_ZNS_ACCESS_TOKEN = os.environ.get("ZALO_ZNS_ACCESS_TOKEN", "")
-ZALO_ZNS_TEMPLATE_ID = os.environ.get("ZALO_ZNS_TEMPLATE_ID", "")
+# --- Personal data: how long each kind is kept, in one place. The citizens'
+# privacy notice (/quyen-rieng-tu/, Decree 13/2023/NĐ-CP and the 2025 Personal
+# Data Protection Law) shows these values, so it always says what the portal does.
+# - Answers, comments and the optional "about you" fields: no name, no ID number,
+#   kept as statistical records for the indices of their periods.
+# - A phone/e-mail left for a reply: deleted once staff mark the comment handled
+#   (nightly purge, 03:30) and after this many days at the latest.
+REPLY_CONTACT_RETENTION_DAYS = env_int("REPLY_CONTACT_RETENTION_DAYS", 90)
+# - Nightly database dumps (deploy/backup.sh reads the same variable): a deleted
+#   reply contact leaves the backups after this many days.
+BACKUP_KEEP_DAYS = env_int("BACKUP_KEEP_DAYS", 14)
+# - The client address: never stored; a keyed hash counts submissions in the
+#   cache for SURVEY_RATE_WINDOW_SECONDS (above); the audit log of staff actions
+#   keeps keyed hashes only.
+# Where a citizen asks for their reply contact to be deleted (shown in the notice).
+PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "")
+
+# --- Operations: /metrics for Prometheus from these addresses only (behind the
+# trusted proxies); everyone else gets a 404 (sipas/metrics.py).
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+for _address in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_address, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS: {_address!r} is not an IP address or network"
+        )
+
+# Log lines as text (development) or one JSON object per line (log shippers).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "sipas.metrics.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

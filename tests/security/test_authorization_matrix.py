@@ -6,7 +6,7 @@ its parameters). People: an anonymous visitor, `other_analyst` (staff of another
 province, province 01), `entitled` (the provincial analyst of province 33, who
 also prints posters) and, for the admin, a superuser and a staff clerk with no
 permissions. Finer role-by-role expectations for the dashboards are in
-tests/reports/test_dashboard_access.py; this matrix guarantees nothing is missed.
+tests/dashboard/test_dashboard_access.py; this matrix guarantees nothing is missed.
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ from api.models import (
     WebhookSubscription,
 )
 from audit.models import AuditEvent
+from dashboard.models import CommentReview, ReportJob, TransactionVolume
 from improvement.models import Action, ActionEvidence, ActionNote
 from invitations import services as invitation_services
 from invitations.models import Invitation
-from staff.models import CommentReview, ReportJob, StaffProfile, TransactionVolume
+from staff.models import StaffProfile
 from surveys.models import Response
 from tests.dashboard_fixtures import *  # noqa: F403
 from tests.dashboard_fixtures import PASSWORD
@@ -416,11 +417,13 @@ def test_the_provinces_own_staff_see_its_rows_in_the_admin(entitled, private_row
         assert client.get(url).status_code == 200, url
     assert (
         SECRET_NOTE
-        in client.get(reverse("admin:staff_commentreview_changelist")).content.decode()
+        in client.get(
+            reverse("admin:dashboard_commentreview_changelist")
+        ).content.decode()
         or SECRET_NOTE
         in client.get(
             reverse(
-                "admin:staff_commentreview_change",
+                "admin:dashboard_commentreview_change",
                 args=[private_rows[CommentReview].pk],
             )
         ).content.decode()
