@@ -15,9 +15,14 @@ from django.views.decorators.http import require_POST
 
 from dashboard.filters import Filters, read_filters
 from improvement import actions as actions_service
-from improvement import queries
+from improvement import alert_services, queries
 from improvement.actions import require_editor
-from improvement.forms import ActionForm, EvidenceForm, NoteForm, comment_queryset
+from improvement.forms import (
+    ActionForm,
+    EvidenceForm,
+    NoteForm,
+    comment_queryset,
+)
 from improvement.models import ActionEvidence, DriverRun
 from sipas.periods import period_choices
 from staff.scope import (
@@ -131,6 +136,12 @@ def action_new(request: HttpRequest) -> HttpResponse:
             "start_date": timezone.localdate(),
         },
     )
+    alert_id = request.POST.get("alert") or request.GET.get("alert", "")
+    alert = (
+        alert_services.get_alert(request.user, int(alert_id))
+        if alert_id.isdigit()
+        else None
+    )
     if request.method == "POST" and form.is_valid():
         finding = _posted_finding(request, agency)
         action = actions_service.create_action(
@@ -139,6 +150,10 @@ def action_new(request: HttpRequest) -> HttpResponse:
             data={**form.cleaned_data, "finding": finding},
             request=request,
         )
+        if alert is not None:
+            alert_services.link_alert(
+                user=request.user, alert_id=alert.pk, action=action, request=request
+            )
         messages.success(request, _("Đã tạo giải pháp."))
         return redirect("improvement:action", action_id=action.pk)
     return render(
@@ -148,6 +163,7 @@ def action_new(request: HttpRequest) -> HttpResponse:
             "form": form,
             "agency": agency,
             "finding": finding,
+            "alert": alert,
             "filters": _filters(request),
         },
     )
@@ -293,3 +309,15 @@ def evidence_download(
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def effects(request: HttpRequest) -> HttpResponse:
+    """Finished actions and their measured effects (the province's table)."""
+    data = queries.finished_actions(request.user, request.GET.get("agency", "").strip())
+    report_agency = data["focus"] or home_agency(require_profile(request.user))
+    return render(
+        request,
+        "improvement/effects.html",
+        {**data, "report_agency": report_agency, "filters": _filters(request)},
+    )

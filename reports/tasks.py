@@ -98,8 +98,13 @@ def after_recompute(periods: list[str], *, sync: bool = False) -> None:
         task = import_string(name)
         if sync:
             task(list(periods))
-        else:
+            continue
+        try:
             task.delay(list(periods))
+        except Exception:
+            # The indices are written; a lost follow-up (broker down) must not
+            # fail the recompute. The nightly recompute sends it again.
+            log.exception("could not enqueue %s for %s", name, periods)
 
 
 @shared_task(soft_time_limit=1500, time_limit=1800, **DATABASE_RETRY)

@@ -241,6 +241,7 @@ CELERY_TASK_ROUTES = {
     # Key drivers after a recompute: minutes of numpy per period, kept off the
     # engine's queue of short sweeps.
     "improvement.tasks.after_recompute_task": {"queue": "reports"},
+    "improvement.tasks.measure_action_task": {"queue": "reports"},
     "invitations.tasks.*": {"queue": "mail"},
     "api.tasks.*": {"queue": "mail"},
     "*.send_*": {"queue": "mail"},
@@ -273,6 +274,12 @@ CELERY_BEAT_SCHEDULE = {
     "breakdown-sweep": {
         "task": "reports.tasks.sweep_breakdowns_task",
         "schedule": crontab(minute="2-59/5"),
+    },
+    # Every morning at 07:00 Vietnam time: e-mail each staff member (unless they
+    # opted out) the new alerts of their scope, once a day.
+    "daily-alert-digest": {
+        "task": "improvement.tasks.send_alert_digests_task",
+        "schedule": crontab(hour=7, minute=0),
     },
     # Every night at 03:30 Vietnam time: delete the reply contacts (phone/e-mail left
     # with a comment) that staff have handled or that are past their retention time.

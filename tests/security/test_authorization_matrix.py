@@ -28,7 +28,14 @@ from api.models import (
 )
 from audit.models import AuditEvent
 from dashboard.models import CommentReview, ReportJob, TransactionVolume
-from improvement.models import Action, ActionEvidence, ActionNote
+from improvement.models import (
+    Action,
+    ActionEvidence,
+    ActionNote,
+    Alert,
+    ProvincialReport,
+    Target,
+)
 from invitations import services as invitation_services
 from invitations.models import Invitation
 from staff.models import StaffProfile
@@ -106,7 +113,42 @@ def improvement_action(entitled, agencies, settings, tmp_path):
 
 
 @pytest.fixture
-def samples(agencies, comments, report_job, improvement_action, paper_batch):
+def alert_and_target(agencies):
+    alert = Alert.objects.create(
+        agency=agencies["UBND-X12133"],
+        period="2026",
+        indicator="A_DV",
+        reasons=["drop_previous"],
+    )
+    target = Target.objects.create(
+        province_code="33", year=2026, indicator="A_DV", value=85
+    )
+    return alert, target
+
+
+@pytest.fixture
+def provincial_report(entitled, agencies):
+    return ProvincialReport.objects.create(
+        user=entitled,
+        agency=agencies["UBND-T33"],
+        period="2026",
+        status=ProvincialReport.Status.DONE,
+        progress=100,
+        docx=b"PK\x03\x04 finished report",
+        pdf=b"%PDF-1.4 finished report",
+    )
+
+
+@pytest.fixture
+def samples(
+    agencies,
+    comments,
+    report_job,
+    improvement_action,
+    alert_and_target,
+    provincial_report,
+    paper_batch,
+):
     """What each URL parameter is filled with: always something of province 33."""
     values = {
         "code": "UBND-X12133",
@@ -115,6 +157,10 @@ def samples(agencies, comments, report_job, improvement_action, paper_batch):
         "token": "khong-co",
         "action_id": improvement_action.pk,
         "evidence_id": improvement_action.evidence.get().pk,
+        "alert_id": alert_and_target[0].pk,
+        "target_id": alert_and_target[1].pk,
+        "report_id": provincial_report.pk,
+        "file_format": "docx",
     }
 
     def sample(route: str, name: str) -> str | None:
@@ -142,7 +188,7 @@ def _login(user) -> Client:
 def _targets_province_33(url: str) -> bool:
     if re.match(r"^/paper/\d+/", url):  # a paper batch of TTHCC-X12133
         return True
-    if re.search(r"/improvement/actions/\d+/", url):
+    if re.search(r"/improvement/(actions|alerts|targets)/\d+/", url):
         return True
     return any(part in url for part in ("X12133", "/33.", "/report/", "/review/"))
 
@@ -154,10 +200,13 @@ def _writes() -> tuple[int, ...]:
         CommentReview.objects.count(),
         TransactionVolume.objects.count(),
         ReportJob.objects.count(),
+        ProvincialReport.objects.count(),
         Action.objects.count(),
         Action.objects.exclude(status="proposed").count(),
         ActionNote.objects.count(),
         ActionEvidence.objects.count(),
+        Alert.objects.exclude(status="open").count(),
+        Target.objects.count(),
         PaperBatch.objects.count(),
         PaperEntry.objects.count(),
     )
