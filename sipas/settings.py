@@ -16,6 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
+from sipas.settings_api import *  # noqa: F403 - the api app's settings and beat entries
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("SIPAS_SHARED_DIR", BASE_DIR.parent / "shared"))
 
@@ -88,11 +90,7 @@ INSTALLED_APPS = [
     "improvement",
     "axes",
     "audit",
-    "rest_framework",
-    "drf_spectacular",
-    "drf_spectacular_sidecar",
-    "api",
-]
+] + API_APPS  # noqa: F405 - rest_framework, drf_spectacular, api
 
 MIDDLEWARE = [
     # First, so the latency it measures is the whole request's (sipas/metrics.py).
@@ -253,11 +251,7 @@ CELERY_TASK_ROUTES = {
 # (bench/README.md, "load").
 REPORTS_SWEEP_DEBOUNCE_SECONDS = env_int("REPORTS_SWEEP_DEBOUNCE_SECONDS", 2)
 REPORTS_BREAKDOWN_DEBOUNCE_SECONDS = env_int("REPORTS_BREAKDOWN_DEBOUNCE_SECONDS", 20)
-# The api app's settings and beat entries: sipas/settings_api.py (file size).
-from sipas.settings_api import *  # noqa: E402, F403
-
 CELERY_BEAT_SCHEDULE = {
-    **API_BEAT_SCHEDULE,  # noqa: F405
     # Every night at 02:15 Vietnam time: rewrite the indices of the current and the
     # previous period from the aggregates (counting anything still uncounted).
     "nightly-recompute": {
@@ -287,7 +281,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.purge_reply_contacts_task",
         "schedule": crontab(hour=3, minute=30),
     },
-}
+} | API_BEAT_SCHEDULE  # noqa: F405
 
 # Tasks sent after the indices of some periods are rewritten (argument: the list of
 # period codes). The index engine (reports) may not import the apps above it, so
@@ -442,7 +436,6 @@ for _address in METRICS_ALLOWED_IPS:
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 if LOG_FORMAT not in ("text", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

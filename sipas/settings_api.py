@@ -36,6 +36,7 @@ ZALO_ZNS_URL = os.environ.get("ZALO_ZNS_URL", _ZNS)
 ZALO_ZNS_ACCESS_TOKEN = os.environ.get("ZALO_ZNS_ACCESS_TOKEN", "")
 ZALO_ZNS_TEMPLATE_ID = os.environ.get("ZALO_ZNS_TEMPLATE_ID", "")
 
+API_APPS = ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "api"]
 API_BEAT_SCHEDULE = {
     # Every minute: send the webhook deliveries whose task was lost (broker down).
     "webhook-retry-sweep": {
