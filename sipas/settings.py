@@ -366,6 +366,9 @@ SURVEY_MIN_FILL_SECONDS = env_int("SURVEY_MIN_FILL_SECONDS", 15)
 SURVEY_FORM_MAX_AGE_SECONDS = env_int("SURVEY_FORM_MAX_AGE_SECONDS", 24 * 3600)
 # Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
 SURVEY_TRUSTED_PROXIES = env_int("SURVEY_TRUSTED_PROXIES", 0)
+# A service point's blank form page is rendered once and kept this long (seconds;
+# 0: off); each citizen gets a copy with their own tokens (surveys/pagecache.py).
+SURVEY_PAGE_CACHE_SECONDS = env_int("SURVEY_PAGE_CACHE_SECONDS", 300)
 # A phone/e-mail left for a reply is deleted after this many days at the latest.
 REPLY_CONTACT_RETENTION_DAYS = env_int("REPLY_CONTACT_RETENTION_DAYS", 90)
 

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods
 from agencies.models import Agency, Procedure, ServicePoint
 from agencies.text import fold
 from sipas.middleware import allow_kiosk_framing
-from surveys import abuse, queries, services
+from surveys import abuse, pagecache, queries, services
 from surveys.forms import HONEYPOT, SurveyForm, find_tampering
 from surveys.models import Channel, QuestionnaireVersion, Response
 
@@ -62,6 +62,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def take_survey(request: HttpRequest, code: str) -> HttpResponse:
     """`/s/<code>/`: the survey of a service point, else of an agency (QR target)."""
+    cached = pagecache.serve(request)
+    if cached is not None:
+        return cached
     found = queries.resolve_place(code)
     if isinstance(found, Agency):  # an ended agency: its successor took over
         return redirect(_survey_url(found.code, request.GET))
@@ -80,7 +83,7 @@ def take_survey(request: HttpRequest, code: str) -> HttpResponse:
         if procedure_code
         else None
     )
-    return _survey_page(
+    page = _survey_page(
         request,
         point_or_agency=found.service_point or found.agency,
         version=version,
@@ -88,6 +91,7 @@ def take_survey(request: HttpRequest, code: str) -> HttpResponse:
         on_submitted=lambda response: redirect(_thanks_url(found.code, kiosk)),
         kiosk=kiosk,
     )
+    return pagecache.keep(request, page)
 
 
 def thanks(request: HttpRequest, code: str) -> HttpResponse:

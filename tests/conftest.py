@@ -18,6 +18,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def no_cached_survey_pages():
+    """Survey pages rendered in one test are not served in the next: tests load
+    reference data in bulk (no model signals) with new ids under the same codes."""
+    from surveys import pagecache
+
+    pagecache.invalidate()
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium driven by Playwright; skips when Chromium is absent."""
