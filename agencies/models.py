@@ -1,9 +1,9 @@
 """Administrative units, agencies, service points and procedures.
 
-Codes follow CONTRACT.md: units carry their official codes (province 2 digits,
-commune 5 digits); agencies `UBND-T33`, `TTHCC-T33`, `SNV-T33`, `UBND-X12133`,
-`TTHCC-X12133`. Pre-2025 units and agencies keep their codes, are marked ended
-(`valid_until`) and point to their successor.
+Codes follow docs/formats.md ("Codes"): units carry their official codes
+(province 2 digits, commune 5 digits); agencies `UBND-T33`, `TTHCC-T33`,
+`SNV-T33`, `UBND-X12133`, `TTHCC-X12133`. Pre-2025 units and agencies keep
+their codes, are marked ended (`valid_until`) and point to their successor.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """QR codes and printable A4 posters that open the survey of an agency or point.
 
-The QR code encodes `settings.SITE_URL + /s/<code>/` (CONTRACT.md). Posters are
+The QR code encodes `settings.SITE_URL + /s/<code>/` (docs/formats.md). Posters are
 drawn with reportlab, one A4 page per agency or service point, the QR code as
 vector rectangles (sharp at any print size) and text in the vendored DejaVu Sans,
 which has every Vietnamese glyph; nothing depends on the fonts of the machine.

@@ -22,7 +22,8 @@ QUESTIONNAIRES = {
     "exit-dv": _("Phiếu sau giao dịch (exit-dv)"),
     "hh-1001": _("Phiếu hộ gia đình (hh-1001)"),
 }
-# The headline of each questionnaire (CONTRACT.md): A_DV for exit-dv, SIPAS for hh-1001.
+# The headline of each questionnaire (docs/method.md): A_DV for exit-dv, SIPAS for
+# hh-1001.
 HEADLINE = {"exit-dv": ("aspect", "A_DV"), "hh-1001": ("sipas", "SIPAS")}
 CHANNELS = {
     "truc_tiep": _("Trực tiếp tại Bộ phận Một cửa"),
@@ -91,7 +92,7 @@ def read_filters(params: QueryDict) -> Filters:
         kind = ""
     if field_name and period and parse_period(period).granularity == "month":
         # The engine breaks fields down for years and quarters only (see
-        # reports.services.BREAKDOWN_GRANULARITIES).
+        # reports.engine.setup.BREAKDOWN_GRANULARITIES).
         errors.append(
             _(
                 "Chỉ số theo lĩnh vực có cho năm và quý, không có cho từng tháng; "

@@ -1,6 +1,7 @@
 """SIPAS index maths: numbers in, numbers out (no Django, no database).
 
-The formulas are SIPAS.md §5 and CONTRACT.md ("Index results"):
+The formulas are docs/method.md (methodology sipas-1001); the rows are published
+as docs/formats.md describes ("Index results"):
 
 * item index      = 100 · satisfied / answered  (satisfied = option 4 or 5)
 * element index   = mean of the item indices of the element's items that have answers
@@ -229,7 +230,8 @@ def normal_interval(
 
 @dataclass
 class Row:
-    """One published indicator: CONTRACT.md's result object minus agency/scope."""
+    """One published indicator: the result object of docs/formats.md minus agency
+    and scope."""
 
     kind: str
     indicator: str
@@ -414,7 +416,7 @@ def compute_rows(
 
 
 def rounded(value: float | None, digits: int = 2) -> float | None:
-    """Round for publication (CONTRACT.md: percent with 2 decimals).
+    """Round for publication (docs/formats.md: percent with 2 decimals).
 
     >>> rounded(83.125), rounded(None)
     (83.12, None)

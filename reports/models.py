@@ -1,6 +1,6 @@
 """Precomputed index results: what dashboards and exports read.
 
-Rows are written only by the recompute service (reports/services.py); a request
+Rows are written only by the index engine (reports/engine/); a request
 never computes an index from raw answers.
 """
 
@@ -91,12 +91,13 @@ class AnswerCount(models.Model):
 
     Kept current by adding the counts of each newly counted response (exactly once:
     surveys.Response.counted), never by rescanning raw answers; a repair rebuilds
-    them from raw answers (reports.services.rebuild_aggregates). ``month`` is the
-    first day of a local (Asia/Ho_Chi_Minh) month: every period is a whole number of
-    months. Official rows (dimension "") count every option of every item. Breakdown
-    rows (see reports.services.DIMENSIONS) keep only the headline items, satisfied
-    (5) or not (1), in a bucket as coarse as the periods they are shown for: the
-    month for channels, the quarter's first month for fields and respondent groups,
+    them from raw answers (reports.engine.aggregates.rebuild_aggregates). ``month``
+    is the first day of a local (settings.TIME_ZONE) month: every period is a whole
+    number of months. Official rows (dimension "") count every option of every
+    item. Breakdown rows (see reports.engine.setup.DIMENSIONS) keep only the
+    headline items, satisfied (5) or not (1), in a bucket as coarse as the periods
+    they are shown for: the month for channels, the quarter's first month for
+    fields and respondent groups,
     January for single procedures. Flagged responses are not counted.
     """
 
@@ -201,8 +202,8 @@ class MaskCount(models.Model):
 
 class PendingBreakdown(models.Model):
     """A response already counted into the official aggregates whose breakdown
-    counts (reports.services.DIMENSIONS) are still to be added: the queue of the
-    breakdown sweep (reports.services.sweep_breakdowns).
+    counts (reports.engine.setup.DIMENSIONS) are still to be added: the queue of the
+    breakdown sweep (reports.engine.sweep.sweep_breakdowns).
 
     The official sweep adds a response here in the transaction that counts it;
     the breakdown sweep removes it in the transaction that adds its breakdown

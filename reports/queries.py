@@ -33,7 +33,7 @@ from staff.scope import (
     visible_agencies,
 )
 
-# The methodology each questionnaire's indices are computed with (CONTRACT.md).
+# The methodology each questionnaire's indices are computed with (docs/method.md).
 METHODOLOGY = {"exit-dv": "sipas-1001", "hh-1001": "sipas-1001"}
 MIN_N = 30  # below this an index is flagged "too few answers" and not ranked
 ELEMENTS = {

@@ -1,5 +1,5 @@
 """Rows in PostgreSQL's COPY text format, for the bulk writers (responses in
-surveys.services, index rows in reports.services)."""
+surveys.services, index rows in reports.engine.results)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Answers are never edited here (a response is what a citizen said). Staff review
 the flagged queue (list filter "bị gắn cờ") and accept responses through
-`reports.services.accept_flagged`, which also marks the indices for recompute.
+`surveys.services.accept_flagged`, which also marks the indices for recompute.
 Non-superusers see only the responses of the agencies in their scope.
 """
 
@@ -14,9 +14,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from reports.services import accept_flagged
 from staff.scope import visible_agencies
 from surveys.models import Answer, Response
+from surveys.services import accept_flagged
 
 
 class AnswerInline(admin.TabularInline):

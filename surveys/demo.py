@@ -425,7 +425,7 @@ def seed_responses(
     The engine's sweep is deferred: the dirty marks are processed by
     `compute_indices` (which `make demo` runs next) or by beat's periodic sweep.
     """
-    from reports.services import deferred_sweep
+    from reports.tasks import deferred_sweep
 
     plan = build_plan(province=province, year=year, seed=seed, today=today)
     stored = 0

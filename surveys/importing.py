@@ -1,4 +1,5 @@
-"""Reading and writing responses in the `sipas-csv` format (CONTRACT.md), CSV or xlsx.
+"""Reading and writing responses in the `sipas-csv` format (docs/formats.md), CSV or
+xlsx.
 
 Import contract: the file is read in chunks and stored through the one write path
 (surveys.services.store_responses) inside one transaction, so a file is all or

@@ -101,8 +101,8 @@ class Item(models.Model):
     section_en = models.CharField(_("phần (tiếng Anh)"), max_length=255, blank=True)
     text = models.TextField(_("nội dung"))
     text_en = models.TextField(_("nội dung tiếng Anh"), blank=True)
-    # [{"value": 1, "label": "…", "label_en": "…"}, …] numbered from 1 as SIPAS.md
-    # lists them.
+    # [{"value": 1, "label": "…", "label_en": "…"}, …] numbered from 1 in the
+    # order of the official form (docs/formats.md, "sipas-csv").
     options = models.JSONField(_("phương án"), default=list, blank=True)
     required = models.BooleanField(_("bắt buộc"), default=False)
 

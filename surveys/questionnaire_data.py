@@ -2,15 +2,15 @@
 
 `exit-dv` is the post-transaction form (one-stop counters, QR codes, kiosks,
 invitations); `hh-1001` is the household form of QĐ 1001/QĐ-BNV (Part A,
-questions 1–10). Item codes, scales and option order follow ../shared/SIPAS.md
-§2–§3, and options are numbered from 1 in that order, which is what the
-`sipas-csv` format (CONTRACT.md) stores. Respondent and service information
-(gender, age group, channel, procedure …) and the free-text comment are fields of
-`Response`, not items.
+questions 1–10). Item codes, scales and option order follow the official forms
+(docs/method.md, "What is counted"), and options are numbered from 1 in that
+order, which is what the `sipas-csv` format (docs/formats.md) stores.
+Respondent and service information (gender, age group, channel, procedure …) and
+the free-text comment are fields of `Response`, not items.
 
-Wording: SIPAS.md gives shortened item labels; the full, polite ("Ông/Bà …")
+Wording: the domain notes give shortened item labels; the full, polite ("Ông/Bà …")
 Vietnamese below is ours, written to keep each criterion's meaning. Where
-SIPAS.md only sketches a question (N3's five options, the seven N8 experiences)
+the notes only sketch a question (N3's five options, the seven N8 experiences)
 the wording is inferred [I] and marked so in a comment; correct it by editing
 this module — `surveys.reference.load_questionnaires` then publishes a new
 version instead of changing the published one.
@@ -425,7 +425,7 @@ HOUSEHOLD_OTHER_ITEMS: list[dict[str, Any]] = [
             ("Khác", "Other"),
         ),
     ),
-    # [I] SIPAS.md gives only the two ends of N3's five options.
+    # [I] The domain notes give only the two ends of N3's five options.
     _other(
         "N3",
         "single",
@@ -489,7 +489,7 @@ HOUSEHOLD_OTHER_ITEMS: list[dict[str, Any]] = [
         "Which way of receiving information on policies suits you?",
         CHANNEL_CHOICE,
     ),
-    # [I] SIPAS.md lists the N8 experiences only by example; the seven below
+    # [I] The domain notes list the N8 experiences only by example; the seven below
     # follow its order (school, clinic, procedure, complaint, …).
     *[
         _other(

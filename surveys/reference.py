@@ -1,4 +1,5 @@
-"""Load the shipped questionnaires (surveys/questionnaire_data.py) into the database.
+"""Load the shipped questionnaires (surveys/questionnaire_data.py) into the database,
+and the whole reference data with them (:func:`load_reference_data`).
 
 Contract: published versions are immutable. `load_questionnaires` compares each
 shipped definition with the newest published version of that questionnaire; when
@@ -10,11 +11,13 @@ draft versions made in the admin are left alone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from agencies.reference import LoadReport, load_administrative_data
 from surveys.models import Item, Questionnaire, QuestionnaireVersion
 from surveys.questionnaire_data import QUESTIONNAIRES
 
@@ -116,3 +119,16 @@ def load_questionnaires(
                 f"{number} ({len(wanted['items'])} items)"
             )
     return messages
+
+
+def load_reference_data(provinces: Iterable[str] | None = None) -> LoadReport:
+    """Load units, agencies, service points, procedures (agencies.reference) and
+    questionnaires, all or nothing: what ``manage.py load_reference_data`` runs.
+
+    `provinces`: current province codes to load ("33"); all 34 when empty.
+    Questionnaires are national and always loaded. Idempotent.
+    """
+    with transaction.atomic():
+        report = load_administrative_data(provinces)
+        report.messages.extend(load_questionnaires())
+    return report

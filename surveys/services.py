@@ -240,13 +240,29 @@ def store_responses(
 
 
 def _notify_engine(responses: list[Response]) -> None:
-    from reports import services as report_services
+    from reports.tasks import note_new_responses
 
     touched = {
         (r.agency_id, r.version_id, r.submitted_at) for r in responses if not r.flagged
     }
     if touched:
-        report_services.note_new_responses(touched)
+        note_new_responses(touched)
+
+
+@transaction.atomic
+def accept_flagged(response_ids: Iterable) -> int:
+    """Unflag responses a reviewer accepted so that the next sweep counts them.
+
+    Returns the number of responses that were flagged and are now accepted.
+    """
+    flagged = Response.objects.filter(pk__in=list(response_ids), flagged=True)
+    accepted = list(flagged.only("agency_id", "version_id", "submitted_at"))
+    # Accepted responses are still uncounted: the next sweep counts them.
+    count = flagged.update(flagged=False, flag_reason="")
+    for response in accepted:
+        response.flagged = False
+    _notify_engine(accepted)
+    return count
 
 
 def submit_response(

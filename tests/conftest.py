@@ -51,6 +51,6 @@ def reference_data(db):
     and pointing to successors; the 265 procedures; exit-dv and hh-1001 version 1.
     About half a second on SQLite. Returns the loader's report.
     """
-    from agencies.reference import load_reference_data
+    from surveys.reference import load_reference_data
 
     return load_reference_data(["33"])

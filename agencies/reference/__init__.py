@@ -1,7 +1,7 @@
 """Reference data: administrative units, agencies, service points, procedures.
 
-`load_reference_data(provinces)` makes the database hold what the shipped data
-says, in a few set-based statements: it reads every existing row of the models
+`load_administrative_data(provinces)` makes the database hold what the shipped
+data says, in a few set-based statements: it reads every existing row of the models
 once, diffs in memory, inserts the missing rows with multi-row INSERTs (in
 waves, so links point to rows that exist) and bulk-updates the few rows whose
 loaded fields differ. A second run changes nothing. It never deletes:
@@ -13,7 +13,7 @@ Sources: the `vietnam-provinces` package 2026.9.0 (34 provinces, 3,321 communes
 since 1 July 2025; its `legacy` module and 2025 conversion tables for the units
 before), and agencies/data/{departments,procedures}.csv (see SOURCES.md there).
 
-Codes (CONTRACT.md "Codes"):
+Codes (docs/formats.md, "Codes"):
 
 - Units: province = official 2-digit code ("33"), commune = official 5-digit
   code ("12133"), pre-2025 district = official 3-digit code ("336"). The lengths
@@ -59,6 +59,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from agencies.procedure_import import import_procedure_file
 from agencies.reference.plan import (
     DATA_DIR,
     LEGACY_UNTIL,
@@ -81,23 +82,21 @@ __all__ = [
     "UnknownProvince",
     "apply_plan",
     "build_plan",
-    "load_reference_data",
+    "load_administrative_data",
     "province_numbers",
 ]
 
 
-def load_reference_data(provinces: Iterable[str] | None = None) -> LoadReport:
-    """Load units, agencies, service points, procedures and questionnaires.
+def load_administrative_data(provinces: Iterable[str] | None = None) -> LoadReport:
+    """Load units, agencies, service points and procedures (the questionnaires
+    come with them in surveys.reference.load_reference_data).
 
     `provinces`: current province codes to load ("33"); all 34 when empty. The
-    pre-2025 units that merged into them come along. Procedures and
-    questionnaires are national and always loaded. The bundled procedures only
-    fill in missing codes: a province's own catalogue (import_procedures) keeps
-    its wording. Idempotent; all or nothing.
+    pre-2025 units that merged into them come along. Procedures are national and
+    always loaded. The bundled procedures only fill in missing codes: a
+    province's own catalogue (import_procedures) keeps its wording. Idempotent;
+    all or nothing.
     """
-    from agencies.procedure_import import import_procedure_file
-    from surveys.reference import load_questionnaires
-
     plan = build_plan(province_numbers(provinces))
     with transaction.atomic():
         report = apply_plan(plan)
@@ -106,5 +105,4 @@ def load_reference_data(provinces: Iterable[str] | None = None) -> LoadReport:
         )
         report.created["procedures"] = result.created
         report.updated["procedures"] = result.updated
-        report.messages.extend(load_questionnaires())
     return report

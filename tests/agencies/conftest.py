@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from agencies.reference import load_reference_data
+from surveys.reference import load_reference_data
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""load_reference_data: official units, CONTRACT codes and hierarchy, idempotence."""
+"""load_reference_data: official units, the codes and hierarchy of docs/formats.md,
+idempotence."""
 
 import io
 
@@ -6,8 +7,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from agencies.models import AdministrativeUnit, Agency, Procedure, ServicePoint
-from agencies.reference import LEGACY_UNTIL, MANDATORY_DEPARTMENTS, load_reference_data
+from agencies.reference import LEGACY_UNTIL, MANDATORY_DEPARTMENTS
 from surveys.models import Item, Questionnaire, QuestionnaireVersion
+from surveys.reference import load_reference_data
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,8 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.test import Client
 
-from reports import services
+from reports import tasks
+from reports.engine import recompute
 from reports.models import IndexResult, PendingBreakdown
 from sipas.celery import app
 from surveys.models import Response
@@ -33,8 +34,8 @@ def real_broker(monkeypatch):
         for key in ("task_always_eager", "broker_url", "result_backend")
     }
     # Tasks go to the broker; a sweep is due at once rather than in 30 s.
-    monkeypatch.setattr(services, "SWEEP_DEBOUNCE_SECONDS", 0)
-    monkeypatch.setattr(services, "BREAKDOWN_DEBOUNCE_SECONDS", 0)
+    monkeypatch.setattr(tasks, "SWEEP_DEBOUNCE_SECONDS", 0)
+    monkeypatch.setattr(tasks, "BREAKDOWN_DEBOUNCE_SECONDS", 0)
 
     def point_at(url: str) -> None:
         # Broker and result store are the same Redis, as in production.
@@ -122,7 +123,7 @@ def test_when_redis_returns_the_indices_catch_up_with_the_outage(
     assert item.n == 3
     assert item.value == pytest.approx(200 / 3, abs=0.01)
     # Identical to what a full rebuild from raw answers gives.
-    services.recompute_period(item.period)
+    recompute.recompute_period(item.period)
     assert {r for r in snapshot() if r[1] == item.period} == {
         r for r in caught_up if r[1] == item.period
     }

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 import pytest
 from django.db import connection
 
-from reports import services
+from reports import tasks
+from reports.engine import recompute, results, sweep
 from reports.models import IndexResult, PendingBreakdown
 from reports.tasks import recompute_period_task, sweep_dirty_task
 from sipas.periods import local_day
@@ -41,17 +42,17 @@ def _killed_after_writing_indices(monkeypatch):
 
     (On PostgreSQL the rows go in by COPY, which bypasses execute wrappers.)
     """
-    original = services._insert_results
+    original = results._insert_results
 
     def write_then_die(results):
         original(results)
         raise WorkerKilled()
 
-    monkeypatch.setattr(services, "_insert_results", write_then_die)
+    monkeypatch.setattr(results, "_insert_results", write_then_die)
     try:
         yield
     finally:
-        monkeypatch.setattr(services, "_insert_results", original)
+        monkeypatch.setattr(results, "_insert_results", original)
 
 
 def _period() -> str:
@@ -77,7 +78,7 @@ def test_the_same_sweep_delivered_twice_counts_each_response_once(centre, exit_v
     first = snapshot()
     # A redelivered message (acks_late after a lost ack) runs the same task again,
     # and a response noted twice schedules the same work twice.
-    services.note_new_responses(
+    tasks.note_new_responses(
         {(r.agency_id, r.version_id, r.submitted_at) for r in Response.objects.all()}
     )
     sweep_dirty_task.apply(task_id="same-delivery").get()
@@ -110,10 +111,10 @@ def test_a_recompute_killed_midway_then_rerun_matches_an_uninterrupted_one(
     centre, exit_version, pattern, monkeypatch
 ):
     # No sweep on commit: the new answers wait for the recompute to count them.
-    monkeypatch.setattr(services, "enqueue_sweep", lambda: False)
+    monkeypatch.setattr(tasks, "enqueue_sweep", lambda: False)
     store_random_responses(exit_version, centre.pk, 60)
     period = _period()
-    services.recompute_period(period)
+    recompute.recompute_period(period)
     clean = snapshot()
     # New answers arrive, so the interrupted run has real work to do.
     store_random_responses(exit_version, centre.pk, 30, seed=7)
@@ -122,11 +123,11 @@ def test_a_recompute_killed_midway_then_rerun_matches_an_uninterrupted_one(
     else:
         killer = connection.execute_wrapper(_kill_at_statement(1, pattern))
     with pytest.raises(WorkerKilled), killer:
-        services.recompute_period(period, rebuild=pattern is not None)
+        recompute.recompute_period(period, rebuild=pattern is not None)
     # Acks-late redelivers the task; it runs again from the start.
-    services.recompute_period(period)
+    recompute.recompute_period(period)
     rerun = snapshot()
-    services.recompute_period(period)
+    recompute.recompute_period(period)
     assert snapshot() == rerun
     assert rerun != clean
     assert (
@@ -140,25 +141,25 @@ def test_a_sweep_killed_midway_leaves_its_work_marked_for_the_next_one(
     centre, exit_version, monkeypatch
 ):
     # No sweep is enqueued on commit here: the test runs the sweeps itself.
-    monkeypatch.setattr(services, "enqueue_sweep", lambda: False)
-    monkeypatch.setattr(services, "enqueue_breakdown_sweep", lambda: False)
+    monkeypatch.setattr(tasks, "enqueue_sweep", lambda: False)
+    monkeypatch.setattr(tasks, "enqueue_breakdown_sweep", lambda: False)
     store_random_responses(exit_version, centre.pk, 50)
     assert Response.objects.filter(counted=False).exists()
     with pytest.raises(WorkerKilled), _killed_after_writing_indices(monkeypatch):
-        services.sweep_dirty()
+        sweep.sweep_dirty()
     assert Response.objects.filter(counted=False).exists()
     assert not PendingBreakdown.objects.exists()  # rolled back with the counts
-    services.sweep_dirty()
+    sweep.sweep_dirty()
     assert PendingBreakdown.objects.count() == 50
     # The breakdown sweep killed the same way keeps its queue for the next one.
     with pytest.raises(WorkerKilled), _killed_after_writing_indices(monkeypatch):
-        services.sweep_breakdowns()
+        sweep.sweep_breakdowns()
     assert PendingBreakdown.objects.count() == 50
-    assert services.sweep_breakdowns() == 50
+    assert sweep.sweep_breakdowns() == 50
     swept = snapshot()
     assert not Response.objects.filter(counted=False).exists()
     assert not PendingBreakdown.objects.exists()
-    services.recompute_period(_period())
+    recompute.recompute_period(_period())
     assert {r for r in swept if r[1] == _period()} == {
         r for r in snapshot() if r[1] == _period()
     }
@@ -172,7 +173,7 @@ def test_a_database_error_while_counting_surfaces_as_itself_for_the_retry(
     clean-up statement failing in the aborted transaction."""
     from django.db import DatabaseError, OperationalError
 
-    monkeypatch.setattr(services, "enqueue_sweep", lambda: False)
+    monkeypatch.setattr(tasks, "enqueue_sweep", lambda: False)
     store_random_responses(exit_version, centre.pk, 20)
 
     def lost(execute, sql, params, many, context):
@@ -185,6 +186,6 @@ def test_a_database_error_while_counting_surfaces_as_itself_for_the_retry(
         return execute(sql, params, many, context)
 
     with pytest.raises(OperationalError), connection.execute_wrapper(lost):
-        services.sweep_dirty()
+        sweep.sweep_dirty()
     assert Response.objects.filter(counted=False).count() == 20
-    assert services.sweep_dirty() == 20
+    assert sweep.sweep_dirty() == 20

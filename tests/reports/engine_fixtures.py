@@ -1,7 +1,7 @@
 """Fixtures and helpers for the index-engine tests (imported by test_*.py here).
 
 `brute_force` computes the published indices straight from response rows with
-SIPAS.md §5 and CONTRACT.md, without the engine's aggregates or its maths module,
+the formulas of docs/method.md, without the engine's aggregates or its maths module,
 so that the engine is checked against the method rather than against itself.
 """
 
@@ -38,7 +38,7 @@ EXPECTATIONS = [f"M{i}" for i in range(1, 11)]
 @pytest.fixture
 def province_33(db):
     """Hưng Yên's agencies, the procedures and both questionnaires (version 1)."""
-    from agencies.reference import load_reference_data
+    from surveys.reference import load_reference_data
 
     return load_reference_data(["33"])
 

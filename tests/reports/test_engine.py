@@ -7,9 +7,11 @@ import pytest
 from django.core.cache import cache
 
 from agencies.models import Agency
-from reports import services, tasks
+from reports import tasks
+from reports.engine import recompute, results, sweep
 from reports.models import AnswerCount, IndexResult
 from sipas.periods import local_tz
+from surveys import services as survey_services
 from surveys.models import Questionnaire, Response
 from surveys.services import ResponseDraft, store_responses
 
@@ -51,16 +53,16 @@ def test_new_responses_are_stored_uncounted_and_a_sweep_is_scheduled(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         store_responses([draft(exit_version, commune_centre, ALL_FIVE, JUNE)])
     assert uncounted() == 1
-    assert services.enqueue_sweep in callbacks
+    assert tasks.enqueue_sweep in callbacks
     assert not AnswerCount.objects.exists()
 
 
 def test_the_sweep_counts_each_response_exactly_once(exit_version, commune_centre):
     store_responses([draft(exit_version, commune_centre, {"E1.1": 5}, JUNE)])
-    assert services.sweep_dirty() == 1
-    assert services.sweep_dirty() == 0  # nothing left: counts are not added twice
+    assert sweep.sweep_dirty() == 1
+    assert sweep.sweep_dirty() == 0  # nothing left: counts are not added twice
     store_responses([draft(exit_version, commune_centre, {"E1.1": 5}, JUNE)])
-    assert services.sweep_dirty() == 1
+    assert sweep.sweep_dirty() == 1
     assert uncounted() == 0
     june = AnswerCount.objects.get(
         agency=commune_centre, item_code="E1.1", value=5, dimension=""
@@ -72,8 +74,8 @@ def test_the_sweep_counts_each_response_exactly_once(exit_version, commune_centr
 def test_breakdowns_follow_in_their_own_sweep_exactly_once(
     exit_version, commune_centre, django_capture_on_commit_callbacks, monkeypatch
 ):
-    """The official sweep queues what it counted for the breakdown sweep and
-    enqueues that sweep after commit; the breakdown sweep counts each queued
+    """The official sweep queues what it counted for the breakdown sweep and its
+    task enqueues that sweep after commit; the breakdown sweep counts each queued
     response once into the breakdowns and empties the queue."""
     from reports.models import PendingBreakdown
 
@@ -81,20 +83,20 @@ def test_breakdowns_follow_in_their_own_sweep_exactly_once(
     monkeypatch.setattr(
         tasks.sweep_breakdowns_task, "apply_async", lambda **kw: sent.append(kw)
     )
-    cache.delete(services.BREAKDOWN_LOCK_KEY)
+    cache.delete(tasks.BREAKDOWN_LOCK_KEY)
     store_responses(
         [draft(exit_version, commune_centre, ALL_FIVE, JUNE, channel="truc_tiep")]
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.sweep_dirty() == 1
-    assert sent and sent[0]["countdown"] == services.BREAKDOWN_DEBOUNCE_SECONDS
+        assert tasks.sweep_dirty_task() == 1
+    assert sent and sent[0]["countdown"] == tasks.BREAKDOWN_DEBOUNCE_SECONDS
     assert headline(commune_centre).value == 100.0  # official: current at once
     assert PendingBreakdown.objects.count() == 1
     by_channel = IndexResult.objects.filter(dimension="channel")
     assert not by_channel.exists()  # breakdowns: after their sweep
 
-    assert services.sweep_breakdowns() == 1
-    assert services.sweep_breakdowns() == 0
+    assert sweep.sweep_breakdowns() == 1
+    assert sweep.sweep_breakdowns() == 0
     assert not PendingBreakdown.objects.exists()
     sat = AnswerCount.objects.get(
         agency=commune_centre,
@@ -110,7 +112,7 @@ def test_breakdowns_follow_in_their_own_sweep_exactly_once(
         "2026-Q2": 100.0,
         "2026-06": 100.0,
     }
-    cache.delete(services.BREAKDOWN_LOCK_KEY)
+    cache.delete(tasks.BREAKDOWN_LOCK_KEY)
 
 
 def test_many_responses_enqueue_one_debounced_sweep(
@@ -120,13 +122,13 @@ def test_many_responses_enqueue_one_debounced_sweep(
     monkeypatch.setattr(
         tasks.sweep_dirty_task, "apply_async", lambda **kw: sent.append(kw)
     )
-    cache.delete(services.SWEEP_LOCK_KEY)
+    cache.delete(tasks.SWEEP_LOCK_KEY)
     for hour in range(5):
         with django_capture_on_commit_callbacks(execute=True):
             at = JUNE + datetime.timedelta(hours=hour)
             store_responses([draft(exit_version, commune_centre, ALL_FIVE, at)])
-    assert len(sent) == 1 and sent[0]["countdown"] == services.SWEEP_DEBOUNCE_SECONDS
-    cache.delete(services.SWEEP_LOCK_KEY)
+    assert len(sent) == 1 and sent[0]["countdown"] == tasks.SWEEP_DEBOUNCE_SECONDS
+    cache.delete(tasks.SWEEP_LOCK_KEY)
 
 
 def test_a_submission_succeeds_when_the_broker_is_unreachable(
@@ -136,19 +138,19 @@ def test_a_submission_succeeds_when_the_broker_is_unreachable(
         raise ConnectionRefusedError("broker down")
 
     monkeypatch.setattr(tasks.sweep_dirty_task, "apply_async", unreachable)
-    cache.delete(services.SWEEP_LOCK_KEY)
+    cache.delete(tasks.SWEEP_LOCK_KEY)
     with django_capture_on_commit_callbacks(execute=True):
         stored = store_responses([draft(exit_version, commune_centre, ALL_FIVE, JUNE)])
     assert len(stored) == 1
     assert uncounted() == 1  # the periodic sweep will take it
-    assert services.sweep_dirty() == 1
+    assert sweep.sweep_dirty() == 1
     assert headline(commune_centre).value == 100.0
     assert uncounted() == 0
 
 
 def test_the_sweep_updates_own_and_every_ancestor_subtree(exit_version, commune_centre):
     store_responses([draft(exit_version, commune_centre, ALL_FIVE, JUNE)])
-    services.sweep_dirty()
+    sweep.sweep_dirty()
     root = Agency.objects.get(code="UBND-T33")
     assert headline(commune_centre).n == 1
     assert headline(root, scope="subtree").n == 1
@@ -171,11 +173,11 @@ def test_flagged_responses_count_only_once_accepted(exit_version, commune_centre
             )
         ]
     )[0]
-    services.recompute_periods(["2026"])
+    recompute.recompute_periods(["2026"])
     assert (headline(commune_centre).value, headline(commune_centre).n) == (100.0, 1)
 
-    assert services.accept_flagged([suspicious.pk]) == 1
-    services.sweep_dirty()
+    assert survey_services.accept_flagged([suspicious.pk]) == 1
+    sweep.sweep_dirty()
     assert (headline(commune_centre).value, headline(commune_centre).n) == (50.0, 2)
 
 
@@ -226,7 +228,7 @@ def test_dashboard_breakdowns_are_computed_for_headline_indicators(
             for v, channel in [(5, "truc_tiep"), (1, "truc_tuyen"), (4, "truc_tiep")]
         ]
     )
-    services.recompute_periods(["2026", "2026-06"])
+    recompute.recompute_periods(["2026", "2026-06"])
     in_person = IndexResult.objects.filter(
         agency=commune_centre,
         period="2026",
@@ -277,7 +279,7 @@ def test_breakdowns_by_procedure_and_its_field(exit_version, commune_centre):
             for g in (5, 2)
         ]
     )
-    services.recompute_periods(["2026"])
+    recompute.recompute_periods(["2026"])
     for dimension, value, indicator in [
         ("procedure", procedure.code, "A_DV"),
         ("field", procedure.field, "G"),
@@ -332,9 +334,9 @@ def test_counting_by_sweeps_and_rebuilding_from_raw_answers_agree(exit_version):
                 for i, agency in enumerate(agencies[start:] + agencies[:start])
             ]
         )
-        assert services.sweep_dirty() == len(agencies)
-        assert services.sweep_breakdowns() == len(agencies)
-        assert services.sweep_breakdowns() == 0  # the queue is empty again
+        assert sweep.sweep_dirty() == len(agencies)
+        assert sweep.sweep_breakdowns() == len(agencies)
+        assert sweep.sweep_breakdowns() == 0  # the queue is empty again
 
     def aggregates():
         return (
@@ -361,7 +363,7 @@ def test_counting_by_sweeps_and_rebuilding_from_raw_answers_agree(exit_version):
     assert any(pooled for _a, pooled, *_rest in swept[0])
     from sipas.periods import periods_of_year
 
-    services.recompute_periods(periods_of_year(2026), rebuild=True)
+    recompute.recompute_periods(periods_of_year(2026), rebuild=True)
     assert aggregates() == swept
     assert snapshot() == swept_indices
 
@@ -371,7 +373,7 @@ def test_an_agency_without_a_materialised_path_still_counts(
 ):
     Agency.objects.filter(pk=commune_centre.pk).update(path="")
     store_responses([draft(exit_version, commune_centre, {"E1.1": 5}, JUNE)])
-    assert services.sweep_dirty() == 1
+    assert sweep.sweep_dirty() == 1
     assert headline(commune_centre).n == 1
     assert headline(commune_centre, scope="subtree").n == 1
 
@@ -389,4 +391,4 @@ def test_index_rows_are_formatted_for_copy_like_any_copy_line():
         (*head, "channel", "a\tb\\c\nd", "element", "E1", None, 0, None, None, "", now),
         (*head, "", "", "sipas", "SIPAS", 100.0, 1234, 99.5, 100.0, "", now),
     ]
-    assert list(services._result_lines(rows)) == [copy_line(row) for row in rows]
+    assert list(results._result_lines(rows)) == [copy_line(row) for row in rows]

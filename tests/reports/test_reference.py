@@ -58,7 +58,7 @@ def test_a_generated_data_set_matches_a_brute_force_computation(province_33, tmp
 
 def test_indices_computed_incrementally_equal_a_full_recompute(province_33, tmp_path):
     """The debounced sweep path and the nightly rebuild give the same rows."""
-    from reports import services
+    from reports.engine import recompute, sweep
     from reports.models import IndexResult
 
     agencies = ["UBND-X12133", "TTHCC-X12133", "SNV-T33"]
@@ -66,8 +66,8 @@ def test_indices_computed_incrementally_equal_a_full_recompute(province_33, tmp_
     # in-process tasks: every import's on-commit sweep runs right away
     call_command("import_responses", str(write_csv(rows[:150], tmp_path / "a.csv")))
     call_command("import_responses", str(write_csv(rows[150:], tmp_path / "b.csv")))
-    services.sweep_dirty()
-    services.sweep_breakdowns()  # enqueued after the sweep's commit
+    sweep.sweep_dirty()
+    sweep.sweep_breakdowns()  # enqueued after the sweep's commit
 
     def snapshot():
         return sorted(
@@ -88,6 +88,6 @@ def test_indices_computed_incrementally_equal_a_full_recompute(province_33, tmp_
         )
 
     incremental = snapshot()
-    services.recompute_periods(["2026", "2026-Q2"])
+    recompute.recompute_periods(["2026", "2026-Q2"])
     assert incremental == snapshot()
     assert incremental

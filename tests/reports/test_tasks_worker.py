@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from agencies.models import Agency
-from reports import services
+from reports import tasks
 from reports.models import IndexResult
 from sipas.periods import local_tz
 from surveys.models import Questionnaire
@@ -29,8 +29,8 @@ def worker(monkeypatch):
 
     from sipas.celery import app
 
-    monkeypatch.setattr(services, "SWEEP_DEBOUNCE_SECONDS", 1)
-    monkeypatch.setattr(services, "BREAKDOWN_DEBOUNCE_SECONDS", 1)
+    monkeypatch.setattr(tasks, "SWEEP_DEBOUNCE_SECONDS", 1)
+    monkeypatch.setattr(tasks, "BREAKDOWN_DEBOUNCE_SECONDS", 1)
     app.control.purge()  # tasks left over from earlier runs of this broker db
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         yield app
@@ -40,11 +40,11 @@ def worker(monkeypatch):
 def test_a_worker_recomputes_the_indices_after_new_responses(worker):
     from django.core.cache import cache
 
-    from agencies.reference import load_reference_data
+    from surveys.reference import load_reference_data
 
     load_reference_data(["33"])
-    cache.delete(services.SWEEP_LOCK_KEY)
-    cache.delete(services.BREAKDOWN_LOCK_KEY)
+    cache.delete(tasks.SWEEP_LOCK_KEY)
+    cache.delete(tasks.BREAKDOWN_LOCK_KEY)
     version = Questionnaire.objects.get(code="exit-dv").current_version()
     centre = Agency.objects.get(code="TTHCC-X12133")
     at = datetime.datetime(2026, 5, 4, 10, tzinfo=local_tz())

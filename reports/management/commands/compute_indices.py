@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from reports import services
+from reports.engine.recompute import periods_with_responses, recompute_periods
+from reports.tasks import after_recompute, recompute_period_task
 from sipas.periods import parse_period
 
 
@@ -32,21 +33,17 @@ class Command(BaseCommand):
                 parse_period(code)
             except ValueError as error:
                 raise CommandError(f"--period: {error}")
-        codes = period or services.periods_with_responses()
+        codes = period or periods_with_responses()
         if not codes:
             self.stdout.write("No responses: nothing to compute.")
             return
         if sync or rebuild:
-            written = services.recompute_periods(codes, rebuild=rebuild)
+            written = recompute_periods(codes, rebuild=rebuild)
             for code, rows in written.items():
                 self.stdout.write(f"{code}: {rows} index rows")
             # The follow-ups (key drivers, alerts) run here too.
-            from reports.tasks import after_recompute
-
             after_recompute(list(written), sync=True)
             return
-        from reports.tasks import recompute_period_task
-
         for code in codes:
             recompute_period_task.delay(code)
         self.stdout.write(f"Enqueued {len(codes)} period(s): {', '.join(codes)}")

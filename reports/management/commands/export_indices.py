@@ -1,6 +1,7 @@
 """`manage.py export_indices --period P [--agency CODE] FILE.json|FILE.csv|FILE.xlsx`.
 
-Publishes the official rows (no dashboard breakdowns) in CONTRACT.md's format.
+Publishes the official rows (no dashboard breakdowns) in the format of
+docs/formats.md ("Index results").
 """
 
 import json
@@ -34,7 +35,8 @@ COLUMNS = [
 def published(period: str, agency: Agency | None = None, methodology: str = ""):
     method = METHODOLOGIES[methodology or DEFAULT_METHODOLOGY]
     # The distribution of the overall item (G:1 … G:5) is a dashboard row, not a
-    # published indicator (CONTRACT: shares are the household form's choices).
+    # published indicator (docs/formats.md: shares are the household form's
+    # choices).
     rows = IndexResult.objects.filter(
         period=period, methodology=method.code, dimension=""
     ).exclude(kind="share", indicator__startswith=f"{method.overall_item}:")

@@ -1,15 +1,13 @@
-"""`manage.py load_reference_data [--province PP ...]`; see agencies/reference/."""
+"""`manage.py load_reference_data [--province PP ...]`: agencies/reference/ and
+the questionnaires (surveys/reference.py)."""
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from agencies.procedure_import import ProcedureFileError
-from agencies.reference import (
-    PackageUnavailable,
-    UnknownProvince,
-    load_reference_data,
-)
+from agencies.reference import PackageUnavailable, UnknownProvince
+from surveys.reference import load_reference_data
 
 
 class Command(BaseCommand):

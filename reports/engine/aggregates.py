@@ -1,0 +1,307 @@
+"""The aggregate tables (AnswerCount, MaskCount): counted from new responses
+(:func:`count_responses`, an upsert ``count = count + new``) or rebuilt from raw
+answers (:func:`rebuild_aggregates`, the repair)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+from django.db import connection
+
+from reports.engine.setup import (
+    BREAKDOWNS,
+    DIMENSIONS,
+    OFFICIAL,
+    PARTS,
+    Setup,
+    bucket_unit,
+    dims_of,
+)
+from reports.engine.sql import (
+    ANSWER_KEY,
+    BATCH_TABLE,
+    COLLAPSED_VALUE,
+    MASK_KEY,
+    adapted,
+    bucket_sql,
+    closure_sql,
+    mask_case,
+    source_sql,
+)
+from reports.models import AnswerCount, MaskCount, PendingBreakdown
+from sipas.periods import Period, local_day, parse_period, periods_of_day
+from surveys.models import Response
+
+
+def _insert_aggregates(
+    setup: Setup,
+    source: str,
+    params: list,
+    *,
+    add: bool,
+    pool: bool,
+    dims: Iterable[str] = ("", *DIMENSIONS),
+) -> None:
+    """INSERT … SELECT the aggregates of the answer rows of `source` (see
+    source_sql): official rows per month, breakdown rows per their bucket.
+
+    Each response counts for its agency (``pooled`` false) and, with `pool`, for
+    every agency above it (``pooled`` true), so that a subtree's counts are its
+    agency's rows, own and pooled, without walking the tree when reading. With
+    ``add`` the counts are added to existing rows (the delta of newly counted
+    responses); without, the caller has deleted the rows being replaced. `dims`
+    says which rows: "" the official ones, a DIMENSIONS key a breakdown.
+    """
+    params = adapted(params)
+    mask_sql, mask_params = mask_case(setup)
+    headline_in = ", ".join(["%s"] * len(setup.headline_items))
+    targets = [
+        (dim, DIMENSIONS.get(dim)) for dim in dims if not dim or setup.headline_items
+    ]
+    if pool:
+        tree = f"JOIN ({closure_sql()}) c ON c.agency_id = {{alias}}.agency_id"
+        agency, pooled = "c.ancestor_id", "c.ancestor_id <> {alias}.agency_id"
+    else:
+        tree, agency, pooled = "", "{alias}.agency_id", "%s"
+
+    def upsert(key: str, table: str) -> str:
+        if not add:
+            return ""
+        return (
+            f" ON CONFLICT ({key}) DO UPDATE SET count = {table}.count + excluded.count"
+        )
+
+    # The elements a response answered: the OR of its answers' element bits
+    # (bits are powers of two, so the sum of the distinct ones elsewhere).
+    if connection.vendor == "postgresql":
+        elements = f"bit_or({mask_sql})"
+    else:
+        elements = f"SUM(DISTINCT {mask_sql})"
+    with connection.cursor() as cursor:
+        for dim, column in targets:
+            bucket = bucket_sql("b.submitted_at", bucket_unit(dim))
+            value = COLLAPSED_VALUE if column else "b.value"
+            dim_value = column or "''"
+            extra, extra_params = "", []
+            if column:
+                extra = f" AND {column} <> '' AND b.item_code IN ({headline_in})"
+                extra_params = list(setup.headline_items)
+            pooled_params = [] if pool else [False]
+            cursor.execute(
+                f"""
+                INSERT INTO reports_answercount ({ANSWER_KEY}, count)
+                SELECT {agency.format(alias="a")}, {pooled.format(alias="a")},
+                       a.bucket, a.version_id, '{dim}', a.dim_value, a.item_code,
+                       a.value, SUM(a.n)
+                FROM (
+                    -- counted per own agency first, then spread up the tree
+                    SELECT b.agency_id, {bucket} AS bucket, b.version_id,
+                           {dim_value} AS dim_value, b.item_code,
+                           {value} AS value, COUNT(*) AS n
+                    FROM ({source}) b
+                    WHERE b.item_code IS NOT NULL{extra}
+                    GROUP BY 1, 2, 3, 4, 5, 6
+                ) a {tree.format(alias="a")}
+                GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+                {upsert(ANSWER_KEY, "reports_answercount")}
+                """,
+                pooled_params + params + extra_params,
+            )
+            having_dim = f" AND {column} <> ''" if column else ""
+            cursor.execute(
+                f"""
+                INSERT INTO reports_maskcount ({MASK_KEY}, count)
+                SELECT {agency.format(alias="y")}, {pooled.format(alias="y")},
+                       y.bucket, y.version_id, '{dim}', y.dim_value, y.mask,
+                       SUM(y.n)
+                FROM (
+                    SELECT x.agency_id, x.bucket, x.version_id, x.dim_value,
+                           x.mask, COUNT(*) AS n
+                    FROM (
+                        -- one row per response: the elements it answered
+                        SELECT b.response_id, b.agency_id, {bucket} AS bucket,
+                               b.version_id, {dim_value} AS dim_value,
+                               COALESCE({elements}, 0) AS mask
+                        FROM ({source}) b
+                        WHERE true{having_dim}
+                        GROUP BY b.response_id, b.agency_id, b.submitted_at,
+                                 b.version_id{", " + column if column else ""}
+                    ) x
+                    GROUP BY 1, 2, 3, 4, 5
+                ) y {tree.format(alias="y")}
+                GROUP BY 1, 2, 3, 4, 5, 6, 7
+                {upsert(MASK_KEY, "reports_maskcount")}
+                """,
+                pooled_params + mask_params + params,
+            )
+
+
+def _pool_aggregates(period: Period) -> None:
+    """Add the pooled rows of a period from its own rows: each agency's counts to
+    every agency above it (the repair's second step)."""
+    for table, columns in (
+        ("reports_answercount", "t.item_code, t.value"),
+        ("reports_maskcount", "t.mask"),
+    ):
+        key = ANSWER_KEY if table == "reports_answercount" else MASK_KEY
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {table} ({key}, count)
+                SELECT c.ancestor_id, %s, t.month, t.version_id, t.dimension,
+                       t.dimension_value, {columns}, SUM(t.count)
+                FROM {table} t JOIN ({closure_sql()}) c
+                    ON c.agency_id = t.agency_id AND c.ancestor_id <> t.agency_id
+                WHERE t.pooled = %s AND t.month >= %s AND t.month <= %s
+                GROUP BY c.ancestor_id, t.month, t.version_id, t.dimension,
+                         t.dimension_value, {columns}
+                """,
+                [True, False, period.first, period.last],
+            )
+
+
+def _stage_batch(where: str, params: list) -> None:
+    """Copy the answer rows of the responses matching `where` (see source_sql)
+    into the temporary BATCH_TABLE: the aggregate statements then scan that
+    table, a dozen times, instead of joining answers to responses each time."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {BATCH_TABLE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {BATCH_TABLE} AS " + source_sql(where),
+            adapted(params),
+        )
+        if connection.vendor == "postgresql" and cursor.rowcount > 100_000:
+            # statistics for the dozen statements over a bulk batch (a sweep's
+            # few thousand rows plan well without: the ANALYZE would cost more)
+            cursor.execute(f"ANALYZE {BATCH_TABLE}")
+
+
+def _drop_temporary(*tables: str) -> None:
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def count_responses(
+    setup: Setup, pending: list[tuple], parts: tuple[str, ...] = PARTS
+) -> None:
+    """Add the counts of some responses (id, …) to the aggregates of some engine
+    parts. Call inside a transaction holding the engine lock.
+
+    OFFICIAL in `parts`: the responses are uncounted; they are marked counted,
+    and queued for the breakdown sweep (PendingBreakdown) unless BREAKDOWNS is
+    counted too. BREAKDOWNS alone: the responses are queued; they leave the queue.
+    Either way in this transaction, so each is counted once into each part.
+
+    The ids go into a temporary table and the responses' answer rows into
+    another, so the aggregate statements read only those rows, however many
+    responses there are (a sweep's few hundred or a bulk import's hundred
+    thousand: one pass either way)."""
+    if not pending:
+        return
+    pk_field = Response._meta.pk
+    ids = [pk_field.get_db_prep_value(row[0], connection) for row in pending]
+    ids_table = BATCH_TABLE + "_ids"
+    _drop_temporary(BATCH_TABLE, ids_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"CREATE TEMPORARY TABLE {ids_table} (id uuid PRIMARY KEY)")
+            cursor.cursor.copy_from(
+                io.StringIO("".join(f"{pk}\n" for pk in ids)), ids_table
+            )
+        else:
+            cursor.execute(f"CREATE TEMPORARY TABLE {ids_table} (id PRIMARY KEY)")
+            cursor.executemany(
+                f"INSERT INTO {ids_table} (id) VALUES (%s)", [(pk,) for pk in ids]
+            )
+    _stage_batch(f"r.id IN (SELECT id FROM {ids_table})", [])
+    _insert_aggregates(
+        setup,
+        f"SELECT * FROM {BATCH_TABLE}",
+        [],
+        add=True,
+        pool=True,
+        dims=dims_of(parts),
+    )
+    queue = PendingBreakdown._meta.db_table
+    with connection.cursor() as cursor:
+        if OFFICIAL in parts:
+            cursor.execute(
+                f"UPDATE surveys_response SET counted = %s "
+                f"WHERE id IN (SELECT id FROM {ids_table})",
+                [True],
+            )
+        if BREAKDOWNS not in parts:
+            cursor.execute(
+                f"INSERT INTO {queue} (response_id) SELECT id FROM {ids_table}"
+            )
+        elif OFFICIAL not in parts:
+            cursor.execute(
+                f"DELETE FROM {queue} WHERE response_id IN (SELECT id FROM {ids_table})"
+            )
+    # Not in a `finally`: after an error the transaction is aborted and rolls
+    # the tables back with everything else (the next call drops leftovers).
+    _drop_temporary(BATCH_TABLE, ids_table)
+
+
+def pending_responses(limit: int | None = None) -> list[tuple]:
+    """(id, agency_id, submitted_at) of the responses waiting to be counted,
+    oldest first (all of them, or the first `limit`)."""
+    pending = (
+        Response.objects.filter(counted=False, flagged=False)
+        .order_by("submitted_at")
+        .values_list("id", "agency_id", "submitted_at")
+    )
+    return list(pending if limit is None else pending[:limit])
+
+
+def pending_breakdowns(limit: int | None = None) -> list[tuple]:
+    """(id, agency_id, submitted_at) of the responses queued for the breakdown
+    sweep (all of them, or `limit` of them)."""
+    queued = PendingBreakdown.objects.values_list(
+        "response_id", "response__agency_id", "response__submitted_at"
+    )
+    return list(queued if limit is None else queued[:limit])
+
+
+def count_pending(setup: Setup, parts: tuple[str, ...] = PARTS) -> set[str]:
+    """Count every uncounted response into the aggregates of `parts` (and, with
+    BREAKDOWNS, every response queued for the breakdowns); returns the periods
+    whose indices changed. Call inside a transaction holding the engine lock."""
+    pending = pending_responses() if OFFICIAL in parts else []
+    count_responses(setup, pending, parts)
+    if BREAKDOWNS in parts:
+        queued = pending_breakdowns()
+        count_responses(setup, queued, (BREAKDOWNS,))
+        pending += queued
+    touched: set[str] = set()
+    for day in {local_day(at) for _pk, _agency, at in pending}:
+        touched.update(periods_of_day(day))
+    return touched
+
+
+def rebuild_aggregates(year: int, setup: Setup) -> None:
+    """Rebuild every aggregate row of a year from raw answers (all agencies): the
+    repair for aggregates that a bug or a manual database edit put out of step.
+    The year's unflagged responses are all counted afterwards. Call inside a
+    transaction holding the engine lock."""
+    period = parse_period(str(year))
+    for model in (AnswerCount, MaskCount):
+        model.objects.filter(month__gte=period.first, month__lte=period.last).delete()
+    start, end = period.bounds()
+    _stage_batch("r.submitted_at >= %s AND r.submitted_at < %s", [start, end])
+    _insert_aggregates(setup, f"SELECT * FROM {BATCH_TABLE}", [], add=False, pool=False)
+    _drop_temporary(BATCH_TABLE)
+    _pool_aggregates(period)
+    Response.objects.filter(
+        counted=False, flagged=False, submitted_at__gte=start, submitted_at__lt=end
+    ).update(counted=True)
+    PendingBreakdown.objects.filter(
+        response__submitted_at__gte=start, response__submitted_at__lt=end
+    ).delete()
+    if connection.vendor == "postgresql":
+        # The tables changed wholesale: fresh statistics keep the group sums on
+        # hash plans (stale ones made them sort millions of rows on disk).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE reports_answercount, reports_maskcount")

@@ -1,0 +1,74 @@
+"""Rewriting whole periods from the aggregates: what ``compute_indices`` and the
+nightly task run (:func:`recompute_periods`)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Max, Min
+
+from reports.engine.aggregates import count_pending, rebuild_aggregates
+from reports.engine.groups import collect_periods
+from reports.engine.results import write_period
+from reports.engine.setup import PARTS, load_setup, lock_engine
+from sipas.periods import local_day, parse_period, periods_of_year
+from surveys.models import Response
+
+
+def recompute_periods(
+    codes: Iterable[str], *, rebuild: bool = False, parts: tuple[str, ...] = PARTS
+) -> dict[str, int]:
+    """Rewrite every index of some periods, all agencies, both scopes: the
+    official indices and the breakdowns, or the `parts` asked for.
+
+    Uncounted responses are counted first, and the other periods they fall in are
+    rewritten too, so no index is left behind its aggregates. With ``rebuild``
+    the aggregates of the periods' years are first rebuilt from raw answers (a
+    repair). Idempotent: running it twice gives the same rows. Returns the number
+    of IndexResult rows written per period. Recomputing OFFICIAL alone leaves the
+    breakdown queue (PendingBreakdown) to the breakdown sweep, which the caller
+    sends (reports.tasks).
+    """
+    periods = {parse_period(code).code for code in codes}
+    with transaction.atomic():
+        lock_engine()
+        setup = load_setup()
+        if rebuild:
+            for year in sorted({int(code[:4]) for code in periods}):
+                rebuild_aggregates(year, setup)
+        periods |= count_pending(setup, parts)
+        ordered = sorted(
+            (parse_period(code) for code in periods),
+            key=lambda p: (p.first, -(p.last - p.first).days),
+        )
+        written = dict.fromkeys((p.code for p in ordered), 0)
+        for part in parts:
+            for period, groups in collect_periods(ordered, setup, part):
+                written[period.code] += write_period(
+                    period, setup, part=part, groups=groups
+                )
+        return written
+
+
+def recompute_period(code: str, *, rebuild: bool = False) -> int:
+    """Rewrite every index of one period (see :func:`recompute_periods`)."""
+    return recompute_periods([code], rebuild=rebuild)[parse_period(code).code]
+
+
+def periods_with_responses() -> list[str]:
+    """Every year, quarter and month of the years that have responses."""
+    years = sorted(
+        {local_day(at).year for at in _first_and_last_submission() if at is not None}
+    )
+    if len(years) == 2:
+        years = list(range(years[0], years[1] + 1))
+    return [code for year in years for code in periods_of_year(year)]
+
+
+def _first_and_last_submission() -> list[datetime.datetime | None]:
+    bounds = Response.objects.aggregate(
+        first=Min("submitted_at"), last=Max("submitted_at")
+    )
+    return [bounds["first"], bounds["last"]]

@@ -1,0 +1,204 @@
+"""IndexResult rows: computed from the groups (reports.indices) and written
+where their published values changed (:func:`write_period`), by COPY on
+PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from django.db import connection
+from django.utils import timezone
+
+from reports import indices
+from reports.engine.groups import GroupKey, collect
+from reports.engine.setup import HEADLINE_ONLY, OFFICIAL, Setup
+from reports.models import IndexResult
+from sipas.periods import Period
+from sipas.pgcopy import copy_line, copy_value
+
+RESULT_COLUMNS = (
+    "methodology",
+    "period",
+    "agency_id",
+    "scope",
+    "questionnaire",
+    "dimension",
+    "dimension_value",
+    "kind",
+    "indicator",
+    "value",
+    "n",
+    "ci_low",
+    "ci_high",
+    "flag",
+    "computed_at",
+)
+
+
+# Positions in RESULT_COLUMNS of a row's identity and of what it publishes.
+KEY_AT = (0, 2, 3, 4, 5, 6, 8)
+VALUES_AT = (7, 9, 10, 11, 12, 13)
+
+
+def _result_rows(
+    period: Period, setup: Setup, groups: dict[GroupKey, indices.Counts]
+) -> Iterator[tuple]:
+    """IndexResult rows as tuples in RESULT_COLUMNS order."""
+    now = timezone.now()
+    for (agency_id, scope, q, dim, dv), counts in groups.items():
+        # A group without any response is not published (docs/method.md, "Scopes":
+        # no n = 0 group).
+        if counts.responses == 0:
+            continue
+        method = setup.methodology[q]
+        catalogue = setup.breakdown_catalogue[q] if dim else setup.catalogue[q]
+        headline = method.headline.get(q) if dim in HEADLINE_ONLY else None
+        for row in indices.compute_rows(method, catalogue, counts):
+            if dim and row.kind == "item":
+                continue
+            if headline is not None and row.indicator != headline:
+                continue
+            ci = row.ci95 or (None, None)
+            yield (
+                method.code,
+                period.code,
+                agency_id,
+                scope,
+                q,
+                dim,
+                dv,
+                row.kind,
+                row.indicator,
+                indices.rounded(row.value),
+                row.n,
+                indices.rounded(ci[0]),
+                indices.rounded(ci[1]),
+                row.flag or "",
+                now,
+            )
+
+
+def _result_lines(results: Iterable[tuple]) -> Iterator[str]:
+    """COPY lines of result rows: :func:`sipas.pgcopy.copy_line`, with what
+    repeats formatted once (a group's first seven columns, labels, the time
+    stamp): half a million rows is a few million values."""
+    formatted: dict = {}
+
+    def text(value: object) -> str:
+        # labels, flags and the time stamp repeat: escape each once
+        done = formatted.get(value)
+        if done is None:
+            done = formatted[value] = copy_value(value)
+        return done
+
+    for row in results:
+        head = row[:7]
+        prefix = formatted.get(head)
+        if prefix is None:
+            prefix = formatted[head] = copy_line(head)[:-1]
+        kind, indicator, value, n, low, high, flag, at = row[7:]
+        yield (
+            f"{prefix}\t{text(kind)}\t{text(indicator)}\t"
+            f"{NULL if value is None else repr(value)}\t{n:d}\t"
+            f"{NULL if low is None else repr(low)}\t"
+            f"{NULL if high is None else repr(high)}\t"
+            f"{text(flag)}\t{text(at)}\n"
+        )
+
+
+NULL = copy_value(None)
+
+
+def _insert_results(results: Iterable[tuple]) -> int:
+    """COPY on PostgreSQL (Django's bulk_create costs more than the maths)."""
+    table = IndexResult._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.StringIO()
+            written = 0
+            for line in _result_lines(results):
+                buffer.write(line)
+                written += 1
+            buffer.seek(0)
+            cursor.cursor.copy_from(buffer, table, columns=RESULT_COLUMNS)
+            return written
+        rows = list(results)
+        columns = ", ".join(RESULT_COLUMNS)
+        marks = ", ".join(["%s"] * len(RESULT_COLUMNS))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+        return len(rows)
+
+
+def _existing_rows(
+    period: Period,
+    methods: set[str],
+    only: set[tuple[int, str]] | None,
+    part: str = OFFICIAL,
+) -> dict[tuple, tuple[int, tuple]]:
+    """The period's current IndexResult rows of an engine part (of some
+    agency-scopes): key → (id, published values), laid out like KEY_AT and
+    VALUES_AT pick them from a result row."""
+    current = IndexResult.objects.filter(period=period.code, methodology__in=methods)
+    if part == OFFICIAL:
+        current = current.filter(dimension="")
+    else:
+        current = current.exclude(dimension="")
+    fields = ("id", *(RESULT_COLUMNS[i] for i in KEY_AT + VALUES_AT))
+    if only is None:
+        parts = [current]
+    else:
+        by_scope: dict[str, list[int]] = defaultdict(list)
+        for agency_id, scope in only:
+            by_scope[scope].append(agency_id)
+        parts = [
+            current.filter(scope=scope, agency_id__in=ids[start : start + 500])
+            for scope, ids in by_scope.items()
+            for start in range(0, len(ids), 500)
+        ]
+    split = 1 + len(KEY_AT)
+    return {
+        row[1:split]: (row[0], row[split:])
+        for part in parts
+        for row in part.values_list(*fields)
+    }
+
+
+def write_period(
+    period: Period,
+    setup: Setup,
+    only: set[tuple[int, str]] | None = None,
+    part: str = OFFICIAL,
+    groups: dict[GroupKey, indices.Counts] | None = None,
+) -> int:
+    """Bring the IndexResult rows of one engine part of a period (or of some
+    agency-scopes of it) in line with the aggregates, writing only the rows whose
+    published values changed (``computed_at`` is when a row last changed).
+    Returns the number of rows the period has there. `groups` are the period's
+    sums if the caller has them already (see :func:`collect_periods`). Call inside
+    a transaction holding the engine lock."""
+    if groups is None:
+        groups = collect(period, setup, only, part)
+    methods = {m.code for m in setup.methodology.values()} or {
+        indices.DEFAULT_METHODOLOGY
+    }
+    existing = _existing_rows(period, methods, only, part)
+    fresh: list[tuple] = []
+    replaced: list[int] = []
+    computed = 0
+    for row in _result_rows(period, setup, groups):
+        computed += 1
+        old = existing.pop(tuple(row[i] for i in KEY_AT), None)
+        if old is not None:
+            if old[1] == tuple(row[i] for i in VALUES_AT):
+                continue
+            replaced.append(old[0])
+        fresh.append(row)
+    # rows of groups that no longer have responses go too
+    replaced.extend(pk for pk, _values in existing.values())
+    for start in range(0, len(replaced), 1000):
+        IndexResult.objects.filter(pk__in=replaced[start : start + 1000]).delete()
+    if fresh:
+        _insert_results(fresh)
+    return computed

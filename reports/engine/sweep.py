@@ -1,0 +1,85 @@
+"""The sweeps: count what is waiting (new or accepted responses for the official
+part, the breakdown queue for the other) and rewrite only the agency-scopes and
+periods it changes. They return how many responses they counted; what to
+enqueue next is :mod:`reports.tasks`' decision."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import transaction
+
+from agencies.models import Agency
+from reports.engine.aggregates import (
+    count_responses,
+    pending_breakdowns,
+    pending_responses,
+)
+from reports.engine.groups import collect_periods
+from reports.engine.results import write_period
+from reports.engine.setup import (
+    BREAKDOWNS,
+    OFFICIAL,
+    SWEEP_BATCH,
+    load_setup,
+    lock_engine,
+)
+from sipas.periods import local_day, parse_period, periods_of_day
+
+
+def _ancestors(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def _affected(pending: list[tuple], *, own: bool) -> dict[str, set[tuple[int, str]]]:
+    """Per period code, the agency-scopes whose indices the responses (id,
+    agency_id, submitted_at) change: the subtree scopes of their agencies and of
+    the agencies above, and with `own` the own scopes of their agencies."""
+    paths = dict(
+        Agency.objects.filter(
+            id__in={agency for _pk, agency, _at in pending}
+        ).values_list("id", "path")
+    )
+    affected: dict[str, set[tuple[int, str]]] = defaultdict(set)
+    for agency_id, day in {(agency, local_day(at)) for _pk, agency, at in pending}:
+        chain = _ancestors(paths.get(agency_id, "")) or [agency_id]
+        scopes = {(a, "subtree") for a in chain}
+        if own:
+            scopes.add((agency_id, "own"))
+        for code in periods_of_day(day):
+            affected[code] |= scopes
+    return affected
+
+
+def sweep_dirty(limit: int = SWEEP_BATCH) -> int:
+    """Count up to `limit` uncounted responses into the official aggregates and
+    rewrite the official indices of the periods they fall in, for the
+    agency-scopes concerned only: the own rows of their agencies and the subtree
+    rows of those agencies and their ancestors. One transaction: counts, counted
+    marks and indices commit together. The responses are queued for the
+    breakdown sweep (PendingBreakdown). Returns the number of responses counted.
+    """
+    return _sweep(OFFICIAL, limit)
+
+
+def sweep_breakdowns(limit: int = SWEEP_BATCH) -> int:
+    """Count up to `limit` queued responses into the breakdown aggregates and
+    rewrite the breakdowns they change (subtree scopes of their agencies and the
+    agencies above). One transaction. Returns the number of responses counted."""
+    return _sweep(BREAKDOWNS, limit)
+
+
+def _sweep(part: str, limit: int) -> int:
+    official = part == OFFICIAL
+    with transaction.atomic():
+        lock_engine()
+        pending = (pending_responses if official else pending_breakdowns)(limit)
+        if not pending:
+            return 0
+        setup = load_setup()
+        count_responses(setup, pending, (part,))
+        affected = _affected(pending, own=official)
+        periods = [parse_period(code) for code in sorted(affected)]
+        for period, groups in collect_periods(periods, setup, part, affected):
+            write_period(period, setup, affected[period.code], part, groups)
+    return len(pending)
