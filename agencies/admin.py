@@ -389,6 +389,8 @@ class AgencyAdmin(FoldedSearchMixin, admin.ModelAdmin):
     @staticmethod
     def ancestors(object_id: str) -> list[Agency]:
         """The agencies above this one, root first, in one query (from its path)."""
+        if not (object_id.isascii() and object_id.isdigit()):
+            return []  # "abc" or "²": the admin itself says it does not exist
         agency = Agency.objects.filter(pk=object_id).only("path").first()
         if agency is None:
             return []

@@ -18,15 +18,16 @@ from django.db import models
 from django.http import HttpRequest
 
 from audit.models import AuditEvent
+from sipas import clientip
 
 _MAX_DETAIL_STRING = 500
 
 
 def client_ip(request: HttpRequest | None) -> str:
-    """The address the request came from, as the web server saw it."""
+    """The client's address, behind the trusted proxies (sipas.clientip)."""
     if request is None:
         return ""
-    return request.META.get("REMOTE_ADDR", "") or ""
+    return clientip.client_ip(request)
 
 
 def hash_ip(ip: str) -> str:

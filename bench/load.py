@@ -563,6 +563,7 @@ def main() -> int:
         # Every simulated citizen comes from 127.0.0.1: lift the per-address limit,
         # and count forms as filled in normal time so they reach the indices.
         "SURVEY_RATE_LIMIT": "1000000000",
+        "SURVEY_TOKEN_ISSUE_LIMIT": "1000000000",
         "SURVEY_MIN_FILL_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
     }

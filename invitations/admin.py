@@ -172,8 +172,9 @@ class InvitationAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
+                # Streamed from the upload (spooled to disk past 2.5 MB).
                 requests = services.parse_invitation_csv(
-                    upload.read(),
+                    upload.file,
                     filename=upload.name,
                     allowed_agencies=visible_agencies(request.user),
                 )

@@ -25,6 +25,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -42,6 +43,8 @@ from surveys.services import submit_response
 DEFAULT_EXPIRES_DAYS = 30
 MAX_EXPIRES_DAYS = 366
 MAX_ROWS = 50_000
+# An upload's error report stops here (the procedure import does the same).
+MAX_ERRORS = 50
 # Dossier codes look like 000.00.53.H48-220921-0099; other systems use letters,
 # dots, dashes, slashes and underscores, so accept those and nothing else.
 DOSSIER_CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-_/]{2,63}$")
@@ -203,6 +206,11 @@ def create_invitations(
                 % {"code": code, "agency": request.agency.code}
             )
     if errors:
+        if len(errors) > MAX_ERRORS:
+            more = len(errors) - MAX_ERRORS
+            errors = errors[:MAX_ERRORS] + [
+                _("… và %(more)s lỗi khác.") % {"more": more}
+            ]
         raise ValidationError(errors)
 
     issued: list[IssuedInvitation] = []
@@ -268,8 +276,26 @@ def _existing_dossiers(keys: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
 # --- CSV in and out ----------------------------------------------------------
 
 
+class _Problems(list):
+    """The error list of one file, cut short after MAX_ERRORS: a file of 800,000
+    bad rows gets a page of fifty lines, not of 50 MB (issue 15)."""
+
+    def __init__(self, filename: str, errors: Iterable[str] = ()) -> None:
+        super().__init__(errors)
+        self.filename = filename
+
+    def add(self, message: str) -> None:
+        self.append(message)
+        if len(self) >= MAX_ERRORS:
+            self.append(
+                _("Đã dừng sau %(max)s lỗi; sửa các lỗi trên rồi gửi lại tệp.")
+                % {"max": MAX_ERRORS}
+            )
+            raise InvitationFileError(self.filename, list(self))
+
+
 def parse_invitation_csv(
-    data: bytes,
+    data: bytes | BinaryIO,
     *,
     filename: str = "",
     allowed_agencies: QuerySet[Agency] | None = None,
@@ -279,28 +305,49 @@ def parse_invitation_csv(
     Columns: dossier_code, agency (agency code) — required; procedure (mã TTHC),
     service_point (its code) — optional. `allowed_agencies` restricts the agencies
     a staff member may invite for; others are reported as unknown. Raises
-    InvitationFileError naming every faulty line and column; returns nothing then.
+    InvitationFileError naming the faulty lines and columns (at most MAX_ERRORS,
+    then it stops reading); returns nothing then. `data` may be an open binary
+    file (an upload): it is read as a stream, never whole into memory.
     """
     filename = filename or "CSV"
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
-        text = data.decode("utf-8-sig")
+        return _parse_rows(text, filename, allowed_agencies)
     except UnicodeDecodeError as exc:
         raise InvitationFileError(
             filename,
             [_("Tệp không phải UTF-8 (byte %(pos)s).") % {"pos": exc.start}],
         )
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    finally:
+        text.detach()  # leave the caller's file open
+
+
+def _parse_rows(
+    text: io.TextIOWrapper,
+    filename: str,
+    allowed_agencies: QuerySet[Agency] | None,
+) -> list[InvitationRequest]:
+    reader = csv.DictReader(text)
     header = [name.strip() for name in reader.fieldnames or []]
-    errors = _header_errors(header)
-    if errors:
-        raise InvitationFileError(filename, errors)
+    header_errors = _header_errors(header)
+    if header_errors:
+        raise InvitationFileError(filename, header_errors)
     reader.fieldnames = header
 
+    errors = _Problems(filename)
     raw_rows: list[tuple[int, dict[str, str]]] = []
+    rows_read = 0
     try:
         for row in reader:
+            rows_read += 1
+            if rows_read > MAX_ROWS:
+                raise InvitationFileError(
+                    filename,
+                    [_("Tệp có quá %(max)s dòng.") % {"max": MAX_ROWS}],
+                )
             if None in row:
-                errors.append(
+                errors.add(
                     _("Dòng %(line)s: thừa cột so với dòng tiêu đề.")
                     % {"line": reader.line_num}
                 )
@@ -309,19 +356,14 @@ def parse_invitation_csv(
             if not any(values.values()):
                 continue  # blank line
             raw_rows.append((reader.line_num, values))
-            if len(raw_rows) > MAX_ROWS:
-                raise InvitationFileError(
-                    filename,
-                    [_("Tệp có quá %(max)s dòng.") % {"max": MAX_ROWS}],
-                )
     except csv.Error as exc:
-        errors.append(
+        errors.add(
             _("Dòng %(line)s: %(error)s") % {"line": reader.line_num, "error": exc}
         )
     if not raw_rows and not errors:
-        errors.append(_("Tệp không có dòng dữ liệu nào."))
+        errors.add(_("Tệp không có dòng dữ liệu nào."))
     if errors:
-        raise InvitationFileError(filename, errors)
+        raise InvitationFileError(filename, list(errors))
 
     agencies = _lookup(
         allowed_agencies if allowed_agencies is not None else Agency.objects.all(),
@@ -363,7 +405,7 @@ def parse_invitation_csv(
         except ValidationError as exc:
             row_errors.append(_("cột dossier_code: ") + exc.messages[0])
         for message in row_errors:
-            errors.append(_("Dòng %(line)s, ") % {"line": line} + message)
+            errors.add(_("Dòng %(line)s, ") % {"line": line} + message)
         if not row_errors:
             requests.append(
                 InvitationRequest(
@@ -371,7 +413,7 @@ def parse_invitation_csv(
                 )
             )
     if errors:
-        raise InvitationFileError(filename, errors)
+        raise InvitationFileError(filename, list(errors))
     return requests
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies.models import AdministrativeUnit
 from invitations import posters, services
-from staff.scope import visible_agencies
+from staff.scope import require_profile, visible_agencies
 from surveys import queries as survey_queries
 from surveys import views as survey_views
 from surveys.models import Response
@@ -76,6 +76,9 @@ def take_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 procedure=invitation.procedure,
                 source=Response.Source.INVITATION,
                 on_submitted=on_submitted,
+                # Its forms are its own: a public form of the same place or another
+                # invitation's form is refused, not stored against this link.
+                page_key=f"invitation-{invitation.pk}",
             )
     except services.InvitationUnavailable as exc:
         return unavailable(request, exc.reason)
@@ -108,6 +111,7 @@ CONTENT_TYPES = {"pdf": "application/pdf", "svg": "image/svg+xml", "png": "image
 
 def _visible_target(request: HttpRequest, code: str) -> posters.PosterTarget:
     """The poster target with this code if the staff member may see its agency."""
+    require_profile(request.user)
     target = posters.find_target(code)
     if (
         target is None
@@ -118,7 +122,7 @@ def _visible_target(request: HttpRequest, code: str) -> posters.PosterTarget:
 
 
 @require_GET
-@staff_member_required
+@login_required
 def poster(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     target = _visible_target(request, code)
     if fmt == "pdf":
@@ -136,10 +140,11 @@ def poster(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
 
 
 @require_GET
-@staff_member_required
+@login_required
 def province_posters(request: HttpRequest, province_code: str) -> HttpResponse:
     """Every poster of a province in one PDF, built page by page into a temporary
     file (spilled to disk past 16 MB) and streamed from there."""
+    require_profile(request.user)
     if not AdministrativeUnit.objects.filter(
         code=province_code, level=AdministrativeUnit.Level.PROVINCE
     ).exists():
@@ -159,9 +164,14 @@ def province_posters(request: HttpRequest, province_code: str) -> HttpResponse:
 
 
 @require_GET
-@staff_member_required
+@login_required
 def poster_index(request: HttpRequest) -> HttpResponse:
-    """Provinces in the staff member's scope, each with its bulk poster PDF."""
+    """Provinces in the staff member's scope, each with its bulk poster PDF.
+
+    Any staff member (a staff profile, is_staff or not) prints the posters of
+    their scope; the admin's is_staff flag is for administrators.
+    """
+    require_profile(request.user)
     codes = (
         visible_agencies(request.user)
         .filter(valid_until__isnull=True)

@@ -20,23 +20,25 @@ from django.utils.functional import Promise
 from openpyxl import Workbook
 
 from reports.filters import Filters
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from surveys.importing import neutralise_text
 
 
 def neutralise(value: Any) -> Any:
-    """Make a text cell inert in spreadsheets: a leading = + - @ (or tab, CR)
-    gets a leading apostrophe. Numbers and None pass unchanged.
+    """Make a text cell inert in spreadsheets: a = + - @ (or tab, CR) where a cell
+    could begin, also after a list separator such as ";", gets an apostrophe
+    (surveys.importing.neutralise_text). Numbers and None pass unchanged.
 
     >>> neutralise("=HYPERLINK(1)")
     "'=HYPERLINK(1)"
+    >>> neutralise("Tot;=1+1")
+    "Tot;'=1+1"
     >>> neutralise(-3.5)
     -3.5
     """
     if isinstance(value, Promise):  # lazy translations (labels) become text
         value = str(value)
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    if isinstance(value, str):
+        return neutralise_text(value)
     return value
 
 

@@ -146,12 +146,15 @@ def comments(request: HttpRequest) -> HttpResponse:
 @require_POST
 def review_comment(request: HttpRequest, pk: str) -> HttpResponse:
     assignee = request.POST.get("assignee", "")
+    assignee_id = _whole_number(assignee)
     try:
+        if assignee and assignee_id is None:
+            raise ValidationError(_("Người được giao không phụ trách cơ quan này."))
         services.review_comment(
             user=request.user,
             response_id=pk,
             status=request.POST.get("status", ""),
-            assignee_id=int(assignee) if assignee.isdigit() else None,
+            assignee_id=assignee_id,
             note=request.POST.get("note", ""),
         )
         messages.success(request, _("Đã cập nhật ý kiến."))
@@ -172,15 +175,17 @@ def sample(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def record_volume(request: HttpRequest) -> HttpResponse:
-    count = request.POST.get("count", "").strip()
+    count = _whole_number(request.POST.get("count", "").strip())
     try:
-        if not count.isdigit():
+        if count is None:
             raise ValidationError(_("Số giao dịch phải là số nguyên không âm."))
+        if count > MAX_TRANSACTION_VOLUME:
+            raise ValidationError(_("Số giao dịch quá lớn."))
         services.record_transaction_volume(
             user=request.user,
             agency_code=request.POST.get("agency", ""),
             period=request.POST.get("period", ""),
-            count=int(count),
+            count=count,
         )
         messages.success(request, _("Đã lưu số giao dịch."))
     except ValidationError as error:
@@ -268,6 +273,20 @@ def report_download(request: HttpRequest, pk: str) -> HttpResponse:
         f'attachment; filename="sipas-{job.agency.code}-{job.period}.pdf"'
     )
     return response
+
+
+# Far above any agency's yearly transactions, and within the column's range.
+MAX_TRANSACTION_VOLUME = 1_000_000_000
+
+
+def _whole_number(text: str) -> int | None:
+    """A number written with the digits 0-9 only, else None.
+
+    str.isdigit() also accepts "²" and other digits that int() refuses.
+    """
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:

@@ -1,9 +1,10 @@
 """Cross-cutting HTTP middleware: security headers, database outages, staff idle expiry.
 
 - SecurityHeadersMiddleware adds the Content-Security-Policy (no inline script:
-  `script-src 'self'`) and a Permissions-Policy. HSTS, nosniff, Referrer-Policy and
-  X-Frame-Options come from Django's own SecurityMiddleware and
-  XFrameOptionsMiddleware, configured in settings.
+  `script-src 'self'`) and a Permissions-Policy, and `Cache-Control: no-store` on
+  every response to a signed-in user (staff pages and exports). HSTS, nosniff,
+  Referrer-Policy and X-Frame-Options come from Django's own SecurityMiddleware
+  and XFrameOptionsMiddleware, configured in settings.
 - Kiosk pages may be framed by the portal itself (a kiosk shell page): decorate the
   view with `kiosk_frame_allowed`, or call `allow_kiosk_framing(response)` when only
   some requests of a view are kiosk requests (`?kiosk=1`).
@@ -12,7 +13,8 @@
   is the handler500 that does the same for errors outside views, and otherwise
   shows the 500 page. Neither touches the database nor shows a stack trace.
 - StaffIdleTimeoutMiddleware logs a signed-in user out after SESSION_IDLE_TIMEOUT
-  seconds without a request (SESSION_COOKIE_AGE stays the absolute limit).
+  seconds without a request, and SESSION_COOKIE_AGE seconds after they signed in
+  whatever they do (an absolute limit that does not slide).
 - NulCharacterMiddleware answers 400 to a URL, query string or web form holding
   a NUL character, which no page accepts and PostgreSQL cannot even compare (found by
   tests/security/test_bad_dashboard_filters.py).
@@ -20,6 +22,7 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import logging
 import sys
@@ -32,6 +35,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template import loader
+from django.utils.cache import patch_cache_control
 from django.views.defaults import bad_request
 
 log = logging.getLogger(__name__)
@@ -87,6 +91,11 @@ class SecurityHeadersMiddleware:
             f"{CONTENT_SECURITY_POLICY}; frame-ancestors {ancestors}",
         )
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # Staff pages and exports show reply contacts and unpublished figures:
+            # never kept by the browser or a shared cache.
+            patch_cache_control(response, no_store=True, private=True)
         return response
 
 
@@ -152,13 +161,18 @@ class NulCharacterMiddleware:
 
 
 class StaffIdleTimeoutMiddleware:
-    """Sign out a user who made no request for SESSION_IDLE_TIMEOUT seconds.
+    """Sign out a user idle for SESSION_IDLE_TIMEOUT seconds, or signed in for
+    SESSION_COOKIE_AGE seconds.
 
     The time of the last request is kept in the session, rewritten at most once a
-    minute so that browsing does not write the session on every page.
+    minute so that browsing does not write the session on every page. Every write
+    of a session would push its expiry SESSION_COOKIE_AGE further (Django counts
+    from the last save), so the session is given a fixed expiry date, counted from
+    the first request after signing in, and the sign-in time is checked as well.
     """
 
     KEY = "_last_seen"
+    SIGNED_IN_KEY = "_signed_in_at"
     WRITE_EVERY = 60
 
     def __init__(self, get_response: Callable) -> None:
@@ -167,12 +181,30 @@ class StaffIdleTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         timeout = getattr(settings, "SESSION_IDLE_TIMEOUT", 0)
         user = getattr(request, "user", None)
-        if timeout and user is not None and user.is_authenticated:
-            now = int(time.time())
-            last_seen = request.session.get(self.KEY)
-            if isinstance(last_seen, int) and now - last_seen > timeout:
-                request.logout_reason = "idle"
-                logout(request)
-            elif not isinstance(last_seen, int) or now - last_seen >= self.WRITE_EVERY:
-                request.session[self.KEY] = now
+        if user is not None and user.is_authenticated:
+            self._check(request, timeout)
         return self.get_response(request)
+
+    def _check(self, request: HttpRequest, timeout: int) -> None:
+        session = request.session
+        now = int(time.time())
+        signed_in_at = session.get(self.SIGNED_IN_KEY)
+        if not isinstance(signed_in_at, int):
+            signed_in_at = now
+            session[self.SIGNED_IN_KEY] = now
+            session.set_expiry(
+                datetime.datetime.fromtimestamp(
+                    now + settings.SESSION_COOKIE_AGE, tz=datetime.UTC
+                )
+            )
+        last_seen = session.get(self.KEY)
+        if now - signed_in_at > settings.SESSION_COOKIE_AGE:
+            request.logout_reason = "expired"
+            logout(request)
+        elif timeout and isinstance(last_seen, int) and now - last_seen > timeout:
+            request.logout_reason = "idle"
+            logout(request)
+        elif timeout and (
+            not isinstance(last_seen, int) or now - last_seen >= self.WRITE_EVERY
+        ):
+            session[self.KEY] = now

@@ -4,6 +4,7 @@ Production differs from development only by environment values; `.env.example`
 lists every variable. Malformed values raise ImproperlyConfigured at start-up.
 """
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -295,6 +296,11 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "audit/locked_out.html"
+# The client behind the proxy, as the survey rate limit and the audit log see it.
+AXES_CLIENT_IP_CALLABLE = "sipas.clientip.client_ip"
+# Password reset e-mails per hour, per client address and per e-mail address.
+PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 5)
+PASSWORD_RESET_EMAIL_LIMIT = env_int("PASSWORD_RESET_EMAIL_LIMIT", 3)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/"
@@ -351,6 +357,17 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_COOKIE_HTTPONLY = True
 
+# Proxies (addresses or networks) whose X-Forwarded-For is believed: nginx on the
+# same host is 127.0.0.1. Empty: the client is REMOTE_ADDR (sipas/clientip.py).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network"
+        )
+
 # Keyed hashes (dossier codes, client IPs) use this pepper, kept apart from SECRET_KEY
 # so rotating sessions does not orphan invitation tokens.
 HASH_PEPPER = os.environ.get("HASH_PEPPER", SECRET_KEY)
@@ -362,10 +379,14 @@ SURVEY_RATE_LIMIT = env_int("SURVEY_RATE_LIMIT", 60)  # submissions per window
 SURVEY_RATE_WINDOW_SECONDS = env_int("SURVEY_RATE_WINDOW_SECONDS", 600)
 # A form sent back faster than this is stored but flagged for staff review.
 SURVEY_MIN_FILL_SECONDS = env_int("SURVEY_MIN_FILL_SECONDS", 15)
-# A rendered form stays valid this long (its signed token carries the time).
-SURVEY_FORM_MAX_AGE_SECONDS = env_int("SURVEY_FORM_MAX_AGE_SECONDS", 24 * 3600)
-# Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
-SURVEY_TRUSTED_PROXIES = env_int("SURVEY_TRUSTED_PROXIES", 0)
+# A rendered form stays valid this long (its signed token carries the time); one
+# sent back later is shown again with its answers and a fresh token.
+SURVEY_FORM_MAX_AGE_SECONDS = env_int("SURVEY_FORM_MAX_AGE_SECONDS", 3 * 3600)
+# Fresh forms per client per window; answers to forms past this are flagged
+# (forms fetched ahead to beat the fill-time check).
+SURVEY_TOKEN_ISSUE_LIMIT = env_int("SURVEY_TOKEN_ISSUE_LIMIT", 60)
+# POSTs one rendered form may make (mistakes corrected, sent again) before 429.
+SURVEY_TOKEN_POST_LIMIT = env_int("SURVEY_TOKEN_POST_LIMIT", 20)
 # A service point's blank form page is rendered once and kept this long (seconds;
 # 0: off); each citizen gets a copy with their own tokens (surveys/pagecache.py).
 SURVEY_PAGE_CACHE_SECONDS = env_int("SURVEY_PAGE_CACHE_SECONDS", 300)

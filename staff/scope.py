@@ -104,3 +104,48 @@ def can_see_contacts(profile: StaffProfile | None, agency: Agency) -> bool:
 def can_edit_agency(profile: StaffProfile | None, agency: Agency) -> bool:
     """Who may review comments and enter volumes for an agency in their scope."""
     return bool(profile and profile.can_edit)
+
+
+def visible_profiles(user: AbstractBaseUser | AnonymousUser) -> QuerySet[StaffProfile]:
+    """Staff profiles the user may see: those of agencies in their scope (and, for a
+    provincial analyst, the other analysts of their province); all for unscoped
+    roles; none without a profile."""
+    profile = get_profile(user)
+    profiles = StaffProfile.objects.all()
+    condition = scope_filter(profile)
+    if condition is None:
+        return profiles
+    visible = Q(agency__in=visible_agencies(user))
+    if profile is not None and profile.role == Role.PROVINCIAL_ANALYST:
+        visible |= Q(province_code=profile.province_code)
+    return profiles.filter(visible)
+
+
+class ScopedAdminMixin:
+    """An admin whose rows belong to agencies: a staff member sees, opens and picks
+    only those in their scope (superusers and unscoped roles see all).
+
+    `scope_path` is the lookup from the model to its agency ("agency",
+    "response__agency"); `scope_choices` names foreign keys whose choices are
+    limited the same way (field name → lookup from that model to its agency).
+    """
+
+    scope_path = "agency"
+    scope_choices: dict[str, str] = {}
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if scope_filter(get_profile(request.user)) is None:
+            return queryset
+        return queryset.filter(
+            **{f"{self.scope_path}__in": visible_agencies(request.user)}
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        lookup = self.scope_choices.get(db_field.name)
+        if lookup is not None and scope_filter(get_profile(request.user)) is not None:
+            related = db_field.remote_field.model._default_manager
+            kwargs["queryset"] = related.filter(
+                **{f"{lookup}__in": visible_agencies(request.user)}
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,14 +1,21 @@
 """Ballot-stuffing defences that need no login: rate limit, form tokens, fill time.
 
-- The rate limit counts submissions per client in the cache (Redis in production,
-  so all app processes share the counters). The client is a keyed hash of its IP
-  address (settings.HASH_PEPPER); the raw address is never stored or logged.
+- Two limits, counted in the cache (Redis in production, so all app processes
+  share the counters). Per client: responses stored, SURVEY_RATE_LIMIT per window;
+  the client is a keyed hash (settings.HASH_PEPPER) of its address behind the
+  trusted proxies (sipas.clientip), never stored or logged. Per form token: POSTs
+  of one rendered form, SURVEY_TOKEN_POST_LIMIT. A POST that stores nothing (no or
+  a forged token, a form with mistakes, a repeat) never counts against its client,
+  so junk sent from behind a commune's NAT cannot lock out its service centre.
 - Every rendered form carries a signed token: a random idempotency key, the time it
   was rendered and what it was rendered for. A double click, a refresh or a
   back-and-resubmit sends the same key, so one response is stored (the unique
   Response.idempotency_key makes that hold even for two requests in a race).
 - A form sent back faster than settings.SURVEY_MIN_FILL_SECONDS is stored, but
-  flagged: flagged responses stay out of the indices until staff accept them.
+  flagged: flagged responses stay out of the indices until staff accept them. So
+  is a form handed out past the client's SURVEY_TOKEN_ISSUE_LIMIT per window
+  (forms fetched ahead to beat the fill time). Tokens are bound to their page
+  (place, version, invitation) and store one response at most (the key).
 """
 
 from __future__ import annotations
@@ -24,54 +31,60 @@ from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from sipas.clientip import client_ip
+
 TOKEN_SALT = "surveys.form-token"
 FLAG_TOO_FAST = "fill_time"
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's IP: REMOTE_ADDR, or the address the trusted proxies saw.
-
-    With N trusted proxies, the N-th entry from the right of X-Forwarded-For is
-    the one our own outermost proxy wrote; entries further left are the client's
-    word and could be forged to escape the limit.
-    """
-    proxies = settings.SURVEY_TRUSTED_PROXIES
-    if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
+FLAG_OVER_ISSUED = "forms_fetched_ahead"
 
 
 def client_key(request: HttpRequest) -> str:
     """A keyed hash of the client's IP address; the address itself is not kept."""
     digest = hmac.new(
         settings.HASH_PEPPER.encode(),
-        client_address(request).encode(),
+        client_ip(request).encode(),
         hashlib.sha256,
     )
     return digest.hexdigest()[:32]
 
 
-def over_rate_limit(request: HttpRequest) -> bool:
-    """Count one submission for this client; True once it exceeds the limit.
+def _window() -> int:
+    return int(time.time()) // settings.SURVEY_RATE_WINDOW_SECONDS
 
-    Fixed windows of SURVEY_RATE_WINDOW_SECONDS: cheap (one add + one incr) and
-    good enough to stop a script; a burst at a window edge can reach twice the limit.
-    """
-    window = settings.SURVEY_RATE_WINDOW_SECONDS
-    key = f"surveys:rate:{client_key(request)}:{int(time.time()) // window}"
-    cache.add(key, 0, timeout=window + 5)
+
+def _rate_key(request: HttpRequest) -> str:
+    return f"surveys:rate:{client_key(request)}:{_window()}"
+
+
+def _count(key: str, timeout: int) -> int:
+    cache.add(key, 0, timeout=timeout)
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
-    return count > settings.SURVEY_RATE_LIMIT
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
+def client_at_rate_limit(request: HttpRequest) -> bool:
+    """True when this client stored SURVEY_RATE_LIMIT responses in this window.
+
+    Fixed windows of SURVEY_RATE_WINDOW_SECONDS: cheap and good enough to stop a
+    script; a burst at a window edge can reach twice the limit.
+    """
+    return (cache.get(_rate_key(request)) or 0) >= settings.SURVEY_RATE_LIMIT
+
+
+def count_stored_response(request: HttpRequest) -> None:
+    """Count one new response against its client (not repeats, not refusals)."""
+    _count(_rate_key(request), settings.SURVEY_RATE_WINDOW_SECONDS + 5)
+
+
+def token_over_post_limit(token: FormToken) -> bool:
+    """Count one POST of this rendered form; True once it passes the limit."""
+    count = _count(
+        f"surveys:token-posts:{token.key}", settings.SURVEY_FORM_MAX_AGE_SECONDS + 5
+    )
+    return count > settings.SURVEY_TOKEN_POST_LIMIT
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,7 @@ class FormToken:
     key: str
     rendered_at: float
     target: str
+    over_issued: bool = False
 
     def seconds_to_fill(self, now: float | None = None) -> float:
         return (now if now is not None else time.time()) - self.rendered_at
@@ -92,13 +106,34 @@ class TokenInvalid(Exception):
     """The token was not made by us, or for another survey."""
 
 
-def make_token(target: str, key: str | None = None) -> str:
-    """A signed token for one rendered form of `target` ("<place code>:<version pk>").
+def make_token(target: str, key: str | None = None, over_issued: bool = False) -> str:
+    """A signed token for one rendered form of `target` ("<place code>:<version pk>",
+    and the caller's page, e.g. one invitation).
 
     `key` reuses the idempotency key of a form already sent (see `sent_key`).
+    `over_issued` marks a form handed out past the client's issuance budget.
     """
     payload = {"k": key or uuid.uuid4().hex, "t": round(time.time(), 3), "g": target}
+    if over_issued:
+        payload["o"] = 1
     return signing.dumps(payload, salt=TOKEN_SALT, compress=False)
+
+
+def issue_token(request: HttpRequest, target: str, key: str | None = None) -> str:
+    """A token for a form about to be shown, counted against the client's budget.
+
+    Fetching forms ahead and sending them back later would beat the fill-time
+    check; so a client gets SURVEY_TOKEN_ISSUE_LIMIT fresh forms per window, and
+    the answers of any form past that are stored but flagged for staff review
+    (a refusal would turn away the citizens behind a busy shared address).
+    """
+    if key is not None:  # the same form again (already sent): no new form
+        return make_token(target, key=key)
+    count = _count(
+        f"surveys:issued:{client_key(request)}:{_window()}",
+        settings.SURVEY_RATE_WINDOW_SECONDS + 5,
+    )
+    return make_token(target, over_issued=count > settings.SURVEY_TOKEN_ISSUE_LIMIT)
 
 
 def read_token(token: str, target: str) -> FormToken:
@@ -116,14 +151,22 @@ def read_token(token: str, target: str) -> FormToken:
     key, rendered_at = payload.get("k"), payload.get("t")
     if not isinstance(key, str) or not isinstance(rendered_at, int | float):
         raise TokenInvalid()
-    return FormToken(key=key, rendered_at=float(rendered_at), target=target)
+    return FormToken(
+        key=key,
+        rendered_at=float(rendered_at),
+        target=target,
+        over_issued=payload.get("o") == 1,
+    )
 
 
 def fill_time_flag(token: FormToken) -> str:
-    """The flag reason for a form sent back too fast, else ""."""
+    """The flag reason for a form sent back too fast or handed out past the
+    client's budget, else ""."""
     seconds = token.seconds_to_fill()
     if seconds < settings.SURVEY_MIN_FILL_SECONDS:
         return f"{FLAG_TOO_FAST}: {seconds:.0f}s"
+    if token.over_issued:
+        return FLAG_OVER_ISSUED
     return ""
 
 

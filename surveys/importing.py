@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -76,30 +77,37 @@ class RowError(Exception):
 # --- spreadsheet formulas in free text ---------------------------------------------
 
 # A comment such as "=HYPERLINK(…)" or "+84…" would run as a formula when staff open
-# an export in a spreadsheet. Exports write such text with a leading apostrophe
-# (shown as text); imports take it off again, so export → import gives back the
+# an export in a spreadsheet. Not only at its start: a spreadsheet whose list
+# separator is ";" (Vietnamese regional settings) or that splits on tabs, "|" or
+# line breaks turns "Tốt;=1+1" into two cells, the second a formula, quoted or not.
+# So every place where a cell could begin (the start, and after each of those
+# separators and any spaces) gets an apostrophe before a formula character, and
+# imports take exactly those apostrophes off again: export → import gives back the
 # very same comment (tests/security/test_export_roundtrip.py).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _looks_like_formula(text: str) -> bool:
-    # "'=x" also counts, so that a comment that really starts with an apostrophe
-    # survives the round trip.
-    if text.startswith(FORMULA_PREFIXES):
-        return True
-    return text.startswith("'") and _looks_like_formula(text[1:])
+CELL_SEPARATORS = ",;|\t\r\n"
+# A cell start, its spaces, any apostrophes already there (so that a comment that
+# really has one survives the round trip) and a formula character.
+_CELL_START = r"(?:^|(?<=[,;|\t\r\n]))( *)"
+_FORMULA = _CELL_START + r"('*[=+\-@\t\r])"
+_NEUTRALISED = _CELL_START + r"'('*[=+\-@\t\r])"
+_FORMULA_RE = re.compile(_FORMULA)
+_NEUTRALISED_RE = re.compile(_NEUTRALISED)
 
 
 def neutralise_text(text: str) -> str:
-    """The text as written to an export: inert in spreadsheets."""
-    return "'" + text if _looks_like_formula(text) else text
+    """The text as written to an export: inert in spreadsheets, whatever their
+    list separator.
+
+    >>> neutralise_text("Tot;=1+1;=HYPERLINK(A1)")
+    "Tot;'=1+1;'=HYPERLINK(A1)"
+    """
+    return _FORMULA_RE.sub(r"\1'\2", text)
 
 
 def restore_text(text: str) -> str:
     """Undo neutralise_text when reading a file back."""
-    if text.startswith("'") and _looks_like_formula(text[1:]):
-        return text[1:]
-    return text
+    return _NEUTRALISED_RE.sub(r"\1\2", text)
 
 
 # --- reading ----------------------------------------------------------------------

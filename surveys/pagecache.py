@@ -80,7 +80,7 @@ def serve(request: HttpRequest) -> HttpResponse | None:
         return None
     if _already_sent(request, entry["target"], entry["kiosk"]):
         return None
-    token = abuse.make_token(entry["target"])
+    token = abuse.issue_token(request, entry["target"])
     body = (
         entry["html"].replace(TOKEN_MARK, token).replace(CSRF_MARK, get_token(request))
     )

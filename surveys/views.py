@@ -125,6 +125,7 @@ def _survey_page(
     kiosk: bool = False,
     fixed_key: str | None = None,
     procedure: Procedure | None = None,
+    page_key: str = "",
 ) -> HttpResponse:
     """Render the survey form of a place, or accept it and call `on_submitted`.
 
@@ -140,6 +141,8 @@ def _survey_page(
     - `procedure`: a procedure fixed by the caller (an invitation names it): the
       only one offered, and the one stored whatever the form sends (invitations
       hook, added by H2b).
+    - `page_key`: what else the form tokens are bound to besides the place and
+      version, e.g. one invitation, so that no other page's form is taken here.
     Tampered input gets a 400 page and stores nothing; ordinary mistakes get the
     form back with the answers kept and an error summary.
     """
@@ -152,6 +155,7 @@ def _survey_page(
         kiosk=kiosk,
         source=source or (Response.Source.KIOSK if kiosk else Response.Source.WEB),
         fixed_key=fixed_key,
+        page_key=page_key,
     )
     if request.method == "POST":
         return _receive(request, survey, on_submitted)
@@ -169,11 +173,14 @@ class _Survey:
     kiosk: bool
     source: str
     fixed_key: str | None
+    page_key: str = ""
 
     @property
     def target(self) -> str:
-        """What a form token is valid for: this place and questionnaire version."""
-        return f"{self.place.code}:{self.version.pk}"
+        """What a form token is valid for: this place and questionnaire version
+        (and the caller's page, e.g. one invitation)."""
+        target = f"{self.place.code}:{self.version.pk}"
+        return f"{target}:{self.page_key}" if self.page_key else target
 
     def form(self, **kwargs) -> SurveyForm:
         return SurveyForm(version=self.version, procedures=self.procedures, **kwargs)
@@ -186,7 +193,7 @@ def _blank_form(
     previous = None
     if not survey.kiosk and not request.GET.get("moi"):
         previous = abuse.sent_key(request, survey.target)
-    initial = {"token": abuse.make_token(survey.target, key=previous)}
+    initial = {"token": abuse.issue_token(request, survey.target, key=previous)}
     if survey.place.service_point is not None:
         initial["channel"] = _default_channel(survey.place.service_point)
     initial.update(prefill or {})
@@ -211,16 +218,20 @@ def _receive(
     except abuse.TokenInvalid:
         return _bad_request(request, _("Biểu mẫu không hợp lệ hoặc đã bị sửa."))
     except abuse.TokenExpired:
-        form = survey.form(data=_with_new_token(request.POST, survey.target))
+        form = survey.form(data=_with_new_token(request, survey.target))
         notice = _("Biểu mẫu đã mở quá lâu. Các câu trả lời vẫn còn, xin bấm Gửi lại.")
         return _show(request, survey, form, notice, False)
+    if abuse.token_over_post_limit(token):
+        return _rate_limited(request)
     if request.POST.get(HONEYPOT):
         return on_submitted(None)  # a bot: pretend success, store nothing
     if not form.is_valid():
         return _show(request, survey, form, "", False)
+    if abuse.client_at_rate_limit(request):
+        return _rate_limited(request)
     key = survey.fixed_key or token.key
     flag_reason = abuse.fill_time_flag(token)
-    response, _created = services.submit_citizen_response(
+    response, created = services.submit_citizen_response(
         idempotency_key=key,
         reply_contact=form.contact(),
         version=survey.version,
@@ -235,6 +246,8 @@ def _receive(
         flagged=bool(flag_reason),
         flag_reason=flag_reason,
     )
+    if created:
+        abuse.count_stored_response(request)
     page = on_submitted(response)
     if not survey.kiosk:
         abuse.remember_sent(page, request, survey.target, key)
@@ -260,11 +273,7 @@ def _show(
 
 
 def _refuse(request: HttpRequest) -> HttpResponse | None:
-    """A 429 or 400 page for a POST we will not read, else None."""
-    if abuse.over_rate_limit(request):
-        response = render(request, "surveys/rate_limited.html", status=429)
-        response["Retry-After"] = str(settings.SURVEY_RATE_WINDOW_SECONDS)
-        return response
+    """A 400 page for a POST we will not read, else None."""
     content_type = request.content_type or ""
     if content_type == "application/x-www-form-urlencoded":
         # Django parsed this body from request.body, which it keeps.
@@ -294,6 +303,12 @@ def _refuse(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
+def _rate_limited(request: HttpRequest) -> HttpResponse:
+    response = render(request, "surveys/rate_limited.html", status=429)
+    response["Retry-After"] = str(settings.SURVEY_RATE_WINDOW_SECONDS)
+    return response
+
+
 def _not_utf8() -> str:
     return _("Biểu mẫu có ký tự không đọc được (không phải UTF-8).")
 
@@ -309,9 +324,9 @@ def _not_found(
     return render(request, "surveys/not_found.html", context, status=404)
 
 
-def _with_new_token(data: QueryDict, target: str) -> QueryDict:
-    data = data.copy()
-    data["token"] = abuse.make_token(target)
+def _with_new_token(request: HttpRequest, target: str) -> QueryDict:
+    data = request.POST.copy()
+    data["token"] = abuse.issue_token(request, target)
     return data
 
 

@@ -19,12 +19,13 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True)
-def no_cached_survey_pages():
-    """Survey pages rendered in one test are not served in the next: tests load
-    reference data in bulk (no model signals) with new ids under the same codes."""
-    from surveys import pagecache
+def fresh_limits():
+    """Rate-limit and throttle counters live in the cache (Redis when REDIS_URL is
+    set, kept between runs): every test starts with none. So do cached survey pages
+    (tests load reference data in bulk, new ids under the same codes)."""
+    from django.core.cache import cache
 
-    pagecache.invalidate()
+    cache.clear()
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from invitations import services
 from invitations.models import Invitation
 
 ADD = "/admin/invitations/invitation/add/"
@@ -179,3 +180,26 @@ def test_staff_see_only_the_invitations_of_their_scope(
         client.get(f"/admin/invitations/invitation/{other.pk}/change/").status_code
         == 302  # the admin's "does not exist" redirect, not the invitation
     )
+
+
+@pytest.mark.parametrize(
+    "bad_row",
+    [
+        "000.00.53.H48-220921-0100,TTHCC-T33,,,extra",  # more cells than columns
+        "000.00.53.H48-220921-0100,TTHCC-T99,",  # unknown agency
+    ],
+)
+def test_a_file_of_many_bad_rows_gets_a_short_report(
+    client, province_admin, province_centre, bad_row
+):
+    # 40,000 bad rows (800,000 made a 50 MB page and 550 MB of worker memory):
+    # the report stops after fifty problems, the file is read as a stream.
+    client.force_login(province_admin)
+    text = "dossier_code,agency,procedure\n" + (bad_row + "\n") * 40_000
+    response = upload(client, text, name="big.csv")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert len(page) < 100_000
+    assert page.count("<li>Dòng ") <= services.MAX_ERRORS
+    assert "Đã dừng sau 50 lỗi" in page
+    assert not Invitation.objects.exists()

@@ -141,14 +141,25 @@ def test_anonymous_visitors_are_sent_to_the_login(client, counter):
     for url in ["/posters/TTHCC-T33-Q01.pdf", "/posters/province/33.pdf", "/posters/"]:
         response = client.get(url)
         assert response.status_code == 302
-        assert response["Location"].startswith("/admin/login/")
+        assert response["Location"].startswith("/accounts/login/")
 
 
 def test_people_who_are_not_staff_get_no_poster(client, outsider, counter):
     client.force_login(outsider)
-    response = client.get("/posters/TTHCC-T33-Q01.png")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    for url in ["/posters/TTHCC-T33-Q01.png", "/posters/province/33.pdf", "/posters/"]:
+        assert client.get(url).status_code == 403
+
+
+def test_staff_without_the_admin_flag_print_the_posters_of_their_scope(
+    client, hanoi_analyst, hanoi_committee
+):
+    # The README promises posters to staff; is_staff is the admin's flag.
+    hanoi_analyst.is_staff = False
+    hanoi_analyst.save(update_fields=["is_staff"])
+    client.force_login(hanoi_analyst)
+    assert client.get("/posters/").status_code == 200
+    assert client.get("/posters/UBND-T01.png").status_code == 200
+    assert client.get("/posters/province/01.pdf").status_code == 200
 
 
 def test_staff_get_no_poster_outside_their_scope(client, hanoi_analyst, counter):

@@ -161,3 +161,33 @@ def test_the_used_link_page_speaks_english_when_asked(client, invitation):
     page = client.get(url)
     assert page.status_code == 410
     assert "This link has already been used" in page.content.decode()
+
+
+def test_the_public_form_of_the_same_place_cannot_use_up_an_invitation(
+    client, invitation, counter
+):
+    # The public page of the counter signs its tokens for the place; an invitation
+    # only takes the tokens of its own page.
+    public_token = form_token(client, f"/s/{counter.code}/")
+    response = post(client, path_of(invitation), public_token)
+    assert response.status_code == 400
+    assert not Response.objects.exists()
+    assert Invitation.objects.get().used_at is None
+
+
+def test_one_invitations_form_sent_to_another_invitation_is_refused_not_a_500(
+    client, invitation, province_centre, counter, marriage
+):
+    other = services.create_invitation(
+        dossier_code="000.00.53.H48-220921-0100",
+        agency=province_centre,
+        service_point=counter,
+        procedure=marriage,
+        expires_days=7,
+    )
+    token = form_token(client, path_of(invitation))
+    assert post(client, path_of(invitation), token).status_code == 302
+    response = post(client, path_of(other), token)
+    assert response.status_code == 400
+    assert Response.objects.count() == 1
+    assert Invitation.objects.get(pk=other.invitation.pk).used_at is None

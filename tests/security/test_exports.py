@@ -3,13 +3,16 @@
 A citizen's comment is free text: "=HYPERLINK(…)", "+…", "-…", "@…" would run as
 a formula when staff open the export in a spreadsheet. Every export — dashboard
 tables (CSV, XLSX), the raw response download, and `manage.py export_responses` —
-must prefix such a cell so it is shown as text.
+must prefix such a cell so it is shown as text. Also a formula after a list
+separator: a spreadsheet whose separator is ";" (Vietnamese regional settings)
+splits "Tot;=1+1" into two cells, the second a formula.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -20,6 +23,11 @@ from surveys.models import Response
 from tests.dashboard_fixtures import *  # noqa: F403
 
 FORMULAS = ['=HYPERLINK("http://x","bấm")', "+84912345678", "-2+3", "@SUM(A1:A9)"]
+# Formulas after a separator, neutralised where each cell would begin.
+SEPARATED = {
+    "Tot;=1+1;=HYPERLINK(A1)": "Tot;'=1+1;'=HYPERLINK(A1)",
+    "a| +1,  @x\t-2": "a| '+1,  '@x\t'-2",
+}
 
 
 def _cells_of(response) -> list[str]:
@@ -43,7 +51,7 @@ def _cells_of(response) -> list[str]:
 @pytest.fixture
 def formula_comments(comments, agencies, exit_version):
     made = []
-    for text in FORMULAS:
+    for text in [*FORMULAS, *SEPARATED]:
         made.append(
             Response.objects.create(
                 version=exit_version,
@@ -61,6 +69,11 @@ def _assert_neutralised(cells: list[str]) -> None:
     for text in FORMULAS:
         assert text not in cells, f"{text!r} left active"
         assert "'" + text in cells, f"{text!r} missing"
+    for text, written in SEPARATED.items():
+        assert written in cells, f"{text!r} not neutralised after its separators"
+    for cell in cells:
+        for part in re.split(r"[,;|\t\r\n]", cell):
+            assert not part.lstrip(" ").startswith(("=", "+", "-", "@")), cell
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.test import Client
 
 from audit.models import AuditEvent
+from audit.services import hash_ip
 from tests.security.conftest import PASSWORD
 
 
@@ -61,3 +62,30 @@ def test_a_correct_login_before_the_limit_resets_the_failure_count(administrator
 def test_the_test_clients_login_still_works_without_a_request(administrator):
     # Client.login() authenticates without a request; the lockout backend steps aside.
     assert Client().login(username="quan.tri", password=PASSWORD)
+
+
+@pytest.mark.django_db
+def test_behind_the_proxy_one_clients_wrong_passwords_do_not_lock_out_another(
+    administrator, settings
+):
+    # Before: axes keyed on REMOTE_ADDR, the proxy's, so anyone's five wrong
+    # passwords locked the account for everybody.
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    attacker = Client(HTTP_X_FORWARDED_FOR="198.51.100.66")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _admin_login(attacker, "quan.tri", "sai-mat-khau", ip="127.0.0.1")
+    assert _admin_login(attacker, "quan.tri", PASSWORD, ip="127.0.0.1").status_code == (
+        429
+    )
+    owner = Client(HTTP_X_FORWARDED_FOR="203.0.113.20")
+    assert _admin_login(owner, "quan.tri", PASSWORD, ip="127.0.0.1").status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_audit_log_hashes_the_client_behind_the_proxy(administrator, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    client = Client(HTTP_X_FORWARDED_FOR="203.0.113.20")
+    _admin_login(client, "quan.tri", PASSWORD, ip="127.0.0.1")
+    event = AuditEvent.objects.get(action=AuditEvent.Action.LOGIN)
+    assert event.ip_hash == hash_ip("203.0.113.20")
+    assert event.ip_hash != hash_ip("127.0.0.1")

@@ -40,3 +40,24 @@ def test_a_user_who_keeps_working_stays_signed_in(client, administrator):
             assert client.get("/admin/").status_code == 200
             clock.shift(step)
         assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_session_used_every_half_hour_still_ends_after_the_absolute_limit(
+    client, administrator
+):
+    # Each request rewrites the session (the idle clock), which used to push its
+    # expiry SESSION_COOKIE_AGE further: a session used often never ended.
+    start = datetime.datetime(2026, 11, 27, 8, 0, tzinfo=datetime.UTC)
+    step = min(settings.SESSION_IDLE_TIMEOUT - 60, 30 * 60)
+    with time_machine.travel(start, tick=False) as clock:
+        client.force_login(administrator)
+        assert client.get("/admin/").status_code == 200
+        for _ in range(settings.SESSION_COOKIE_AGE // step):
+            clock.shift(step)
+            assert client.get("/admin/").status_code == 200
+        clock.shift(step)
+        response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert "_auth_user_id" not in client.session

@@ -120,18 +120,40 @@ def test_an_analyst_enters_a_volume_and_sees_the_slovin_target(
     assert TransactionVolume.objects.get().count == 12000
 
 
-@pytest.mark.parametrize("count", ["-5", "many", ""])
-def test_a_malformed_volume_is_refused_with_a_message(client, province_analyst, count):
+@pytest.mark.parametrize(
+    "count, message",
+    [
+        ("-5", "Số giao dịch phải là số nguyên"),
+        ("many", "Số giao dịch phải là số nguyên"),
+        ("", "Số giao dịch phải là số nguyên"),
+        ("²", "Số giao dịch phải là số nguyên"),
+        ("10²⁰", "Số giao dịch phải là số nguyên"),
+        ("100000000000000000000", "Số giao dịch phải là số nguyên"),
+        ("1000000000000", "Số giao dịch quá lớn"),
+    ],
+)
+def test_a_malformed_volume_is_refused_with_a_message(
+    client, province_analyst, count, message
+):
     client.force_login(province_analyst)
-    client.post(
+    response = client.post(
         "/dashboard/sample/volume/",
         {"agency": "SNV-T33", "period": "2026", "count": count},
     )
+    assert response.status_code == 302
     assert not TransactionVolume.objects.exists()
-    assert (
-        "Số giao dịch phải là số nguyên"
-        in client.get("/dashboard/sample/").content.decode()
-    )
+    assert message in client.get("/dashboard/sample/").content.decode()
+
+
+@pytest.mark.parametrize("assignee", ["²", "١", "99999999999999999999999"])
+def test_a_malformed_assignee_is_refused_not_a_500(
+    client, province_analyst, comments, assignee
+):
+    client.force_login(province_analyst)
+    response = _review(client, comments["commune"], status="new", assignee=assignee)
+    assert response.status_code == 302
+    review = CommentReview.objects.filter(response=comments["commune"]).first()
+    assert review is None or review.assignee is None
 
 
 def test_nobody_enters_volumes_outside_their_scope(client, commune_manager, agencies):
@@ -247,3 +269,34 @@ def test_a_failed_pdf_build_ends_visibly_instead_of_running_forever(
     job.refresh_from_db()
     assert job.status == "failed"
     assert "RuntimeError" in job.message
+
+
+def test_password_resets_are_throttled_per_client_and_per_address(
+    client, agencies, mailoutbox, settings
+):
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.PASSWORD_RESET_LIMIT = 3
+    settings.PASSWORD_RESET_EMAIL_LIMIT = 2
+    get_user_model().objects.create_user("canbo", "canbo@example.vn", "Mat-khau-2026!")
+    url = "/accounts/password_reset/"
+    sent = [client.post(url, {"email": "canbo@example.vn"}) for _ in range(3)]
+    assert [r.status_code for r in sent] == [302, 302, 429]
+    assert "quá nhiều yêu cầu" in sent[-1].content.decode()
+    assert len(mailoutbox) == 2
+    # The same address from elsewhere is still refused; another client's own
+    # requests are counted apart.
+    elsewhere = _client_at("203.0.113.9")
+    assert elsewhere.post(url, {"email": "CanBo@example.vn"}).status_code == 429
+    for _ in range(2):  # its fourth request in the hour is refused
+        assert elsewhere.post(url, {"email": "x@example.vn"}).status_code == 302
+    assert elsewhere.post(url, {"email": "x@example.vn"}).status_code == 429
+    assert len(mailoutbox) == 2
+
+
+def _client_at(address: str):
+    from django.test import Client
+
+    return Client(REMOTE_ADDR=address)

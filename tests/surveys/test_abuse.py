@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
+from sipas.clientip import client_ip
 from surveys import abuse
 from surveys.models import Response
 from tests.surveys.conftest import filled_form
@@ -147,9 +148,118 @@ def test_the_rate_limit_counts_under_a_keyed_hash_not_the_address(
     assert abuse.client_key(rf.get("/", REMOTE_ADDR="203.0.113.7")) != hashed
 
 
-def test_a_trusted_proxy_makes_the_forwarded_address_the_client(rf, settings):
-    settings.SURVEY_TRUSTED_PROXIES = 1
-    request = rf.post(
-        URL, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.9"
+BEHIND_NGINX = {"REMOTE_ADDR": "127.0.0.1"}
+
+
+def test_behind_the_trusted_proxy_each_forwarded_client_has_its_own_bucket(
+    counter, settings
+):
+    # Before: every citizen behind nginx shared the proxy's one bucket.
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "::1"]
+    settings.SURVEY_RATE_LIMIT = 1
+    settings.SURVEY_MIN_FILL_SECONDS = 0
+    alice = Client(HTTP_X_FORWARDED_FOR="203.0.113.7", **BEHIND_NGINX)
+    bob = Client(HTTP_X_FORWARDED_FOR="203.0.113.8", **BEHIND_NGINX)
+    assert alice.post(URL, filled_form(alice, URL)).status_code == 302
+    assert bob.post(URL, filled_form(bob, URL)).status_code == 302
+    assert alice.post(URL, filled_form(alice, URL + "?moi=1")).status_code == 429
+    assert Response.objects.count() == 2
+
+
+def test_a_forged_forwarded_address_from_outside_the_proxy_is_ignored(
+    counter, settings
+):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    settings.SURVEY_RATE_LIMIT = 1
+    settings.SURVEY_MIN_FILL_SECONDS = 0
+    mallory = Client(REMOTE_ADDR="198.51.100.66")
+    data = filled_form(mallory, URL)
+    assert mallory.post(URL, data, HTTP_X_FORWARDED_FOR="10.9.9.1").status_code == 302
+    again = filled_form(mallory, URL + "?moi=1")
+    refused = mallory.post(URL, again, HTTP_X_FORWARDED_FOR="10.9.9.2")
+    assert refused.status_code == 429
+
+
+def test_only_the_hops_our_proxies_appended_are_believed(rf, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "10.0.0.0/8"]
+    request = rf.get(
+        "/",
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.9, 10.1.2.3",
     )
-    assert abuse.client_address(request) == "198.51.100.9"
+    # 1.2.3.4 is the client's own word; 10.1.2.3 is a proxy of ours.
+    assert client_ip(request) == "198.51.100.9"
+    assert client_ip(rf.get("/", REMOTE_ADDR="::ffff:127.0.0.1")) == "::ffff:127.0.0.1"
+    settings.TRUSTED_PROXIES = []
+    assert client_ip(request) == "127.0.0.1"
+
+
+def test_junk_posts_do_not_use_up_the_limit_of_a_shared_address(counter, settings):
+    # A commune's NAT: one client sends junk, a citizen behind the same address
+    # must still be able to answer.
+    settings.SURVEY_RATE_LIMIT = 2
+    settings.SURVEY_MIN_FILL_SECONDS = 0
+    junk = Client(REMOTE_ADDR="203.0.113.50")
+    valid = filled_form(junk, URL)
+    for _ in range(10):
+        assert junk.post(URL, {"token": "forged"}).status_code == 400
+        assert junk.post(URL, {}).status_code == 400
+        assert junk.post(URL, {**valid, "channel": ""}).status_code == 200  # mistakes
+    citizen = Client(REMOTE_ADDR="203.0.113.50")
+    assert citizen.post(URL, filled_form(citizen, URL)).status_code == 302
+    assert Response.objects.count() == 1
+
+
+def test_one_rendered_form_may_be_posted_only_so_often(counter, settings):
+    settings.SURVEY_TOKEN_POST_LIMIT = 3
+    settings.SURVEY_MIN_FILL_SECONDS = 0
+    client = Client()
+    data = filled_form(client, URL)
+    for _ in range(3):
+        assert client.post(URL, {**data, "channel": ""}).status_code == 200
+    assert client.post(URL, data).status_code == 429
+    assert not Response.objects.exists()
+    other = Client()
+    assert other.post(URL, filled_form(other, URL)).status_code == 302
+
+
+def test_forms_fetched_ahead_past_the_budget_are_stored_but_flagged(
+    counter, settings, time_machine
+):
+    # Fetch many forms now, send them back later: each one passes the fill-time
+    # check, so the forms past the client's budget are flagged for review.
+    settings.SURVEY_TOKEN_ISSUE_LIMIT = 3
+    settings.SURVEY_MIN_FILL_SECONDS = 15
+    time_machine.move_to("2026-11-27 09:00:00+07:00", tick=False)
+    script = Client(REMOTE_ADDR="198.51.100.77")
+    forms = [filled_form(script, URL + "?moi=1") for _ in range(5)]
+    time_machine.move_to("2026-11-27 09:01:00+07:00", tick=False)
+    for data in forms:
+        assert script.post(URL, data).status_code == 302
+    flags = list(
+        Response.objects.order_by("submitted_at", "pk").values_list(
+            "flagged", "flag_reason"
+        )
+    )
+    assert sorted(flags) == sorted(
+        [(False, "")] * 3 + [(True, abuse.FLAG_OVER_ISSUED)] * 2
+    )
+    # Another client has its own budget.
+    other = Client(REMOTE_ADDR="203.0.113.78")
+    data = filled_form(other, URL)
+    time_machine.move_to("2026-11-27 09:02:00+07:00", tick=False)
+    other.post(URL, data)
+    assert Response.objects.filter(flagged=False).count() == 4
+
+
+def test_a_form_token_is_bound_to_its_page_and_stores_one_response(
+    counter, kiosk_point, settings
+):
+    # Invitations: tests/invitations/test_views.py.
+    settings.SURVEY_MIN_FILL_SECONDS = 0
+    client = Client()
+    data = filled_form(client, URL)
+    assert client.post("/s/TTHCC-T33-KIOSK/", data).status_code == 400
+    assert client.post(URL, data).status_code == 302
+    assert client.post(URL, {**data, "G": "1"}).status_code == 302
+    assert Response.objects.count() == 1

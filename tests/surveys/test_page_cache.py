@@ -118,3 +118,13 @@ def test_the_cache_can_be_turned_off(citizen, counter, settings):
     with CaptureQueriesContext(connection) as queries:
         with_queries.get(URL)
     assert len(queries.captured_queries) > 0
+
+
+def test_forms_from_the_cache_count_against_the_clients_budget(
+    citizen, counter, settings
+):
+    settings.SURVEY_TOKEN_ISSUE_LIMIT = 1
+    first = form_token(citizen.get(URL).content.decode())
+    second = form_token(Client().get(URL).content.decode())  # the same address
+    assert "o" not in signing.loads(first, salt=TOKEN_SALT)
+    assert signing.loads(second, salt=TOKEN_SALT)["o"] == 1
