@@ -130,7 +130,7 @@ def copy_responses(fx: Fixture, count: int, seed: int, batch: int = 100_000) -> 
 
 
 def write_import_file(fx: Fixture, path: Path, rows: int, seed: int) -> None:
-    from surveys.importing import BASE_COLUMNS
+    from sipas.formats.sipas_csv import BASE_COLUMNS
 
     rng = random.Random(seed)
     header = [*BASE_COLUMNS, *SAT_CODES, "comment"]

@@ -8,9 +8,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
-from reports.queries import ELEMENTS, QUESTIONNAIRE_ELEMENTS, item_labels
 from staff.services import assignable_users
+from surveys.metadata import QUESTIONNAIRE_ELEMENTS, element_label
 from surveys.models import Response
+from surveys.queries import item_labels
 
 RECENT_COMMENTS = 30  # comments offered for linking on the form
 
@@ -20,7 +21,7 @@ def target_choices() -> list[tuple[str, str]]:
     labels = item_labels("exit-dv")
     choices = []
     for element in QUESTIONNAIRE_ELEMENTS["exit-dv"]:
-        choices.append((element, f"{element} {ELEMENTS[element]}"))
+        choices.append((element, f"{element} {element_label(element)}"))
         items = sorted(
             (code for code in labels if code.startswith(element + ".")),
             key=lambda c: [int(x) for x in c[1:].split(".")],

@@ -19,8 +19,9 @@ from agencies.models import Agency
 from improvement import drivers_math
 from improvement.models import Action, DriverRun
 from reports.models import IndexResult
-from reports.queries import ELEMENTS, METHODOLOGY, item_labels
 from staff.scope import get_visible_agency, require_profile, visible_agencies
+from surveys.metadata import METHODOLOGY, QUESTIONNAIRE_ELEMENTS, element_label
+from surveys.queries import item_labels
 
 QUADRANTS = {
     "priority": _("Ưu tiên cải thiện"),
@@ -132,7 +133,7 @@ def _mean(values: list[float | None]) -> float | None:
 def _points(run: DriverRun, indices: dict, level: str, questionnaire: str) -> list:
     weights = list(run.weights.all())
     labels = (
-        {code: str(label) for code, label in ELEMENTS.items()}
+        {code: element_label(code) for code in QUESTIONNAIRE_ELEMENTS[questionnaire]}
         if level == DriverRun.Level.ELEMENT
         else item_labels(questionnaire)
     )

@@ -8,7 +8,8 @@ Writes go through here whatever the entry point (admin form, admin CSV upload,
   `InvitationFileError` listing every bad row and column.
 - `answer_invitation(token=…, …)` consumes the token and stores the response
   through `surveys.services.submit_response` in one transaction, so a token
-  yields at most one response even under a double submit.
+  yields at most one response even under a double submit; the invitation page
+  passes it to `surveys.pages.survey_page` as the submit function.
 
 The raw token leaves this module once, in `IssuedInvitation`; only its hash is
 stored. Dossier codes are stored only as a keyed hash (`dossier_hash`).
@@ -544,13 +545,15 @@ def claim_invitation(*, token: str, response: Response) -> Invitation:
 def answer_invitation(*, token: str, **submission: object) -> Response:
     """Store a response through an invitation and consume its token, atomically.
 
-    For channels other than the web page (which goes through the survey page and
-    `claim_invitation`). `submission` holds `surveys.services.submit_response`
+    The submit function of the invitation page (`surveys.pages.survey_page`) and
+    of any other channel. `submission` holds `surveys.services.submit_response`
     arguments (version, answers, channel, respondent, comment, flags,
-    idempotency_key, procedure_id …); agency, service point and source come from
-    the invitation, and so does the procedure when the invitation names one — the
-    citizen cannot change them. Raises InvitationUnavailable when the token is
-    unknown, used by another submission, or expired; nothing is stored then.
+    idempotency_key, reply_contact, procedure_id …); agency, service point and
+    source come from the invitation, and so does the procedure when the
+    invitation names one — the citizen cannot change them. The same form sent
+    twice (same idempotency key) returns the first response. Raises
+    InvitationUnavailable when the token is unknown, used by another submission,
+    or expired; nothing is stored then.
     """
     invitation = Invitation.objects.filter(token_hash=token_hash(token)).first()
     if invitation is None:

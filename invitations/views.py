@@ -1,17 +1,17 @@
 """The citizen's invitation page and the staff's poster downloads.
 
-The invitation page is the survey page of `surveys.views` (`_survey_page`), run
-inside one transaction with the claim of the token, so that a token stores one
-response whatever the clicks; this module adds only what is particular to
-invitations.
+The invitation page is the survey page of `surveys.pages`, with
+`services.answer_invitation` as its submit function: the response is stored and
+the token consumed in one transaction, so that a token stores one response
+whatever the clicks. This module adds only what is particular to invitations.
 """
 
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -22,6 +22,7 @@ from staff.scope import require_profile, visible_agencies
 from surveys import queries as survey_queries
 from surveys import views as survey_views
 from surveys.models import Response
+from surveys.pages import survey_page
 
 UNAVAILABLE_STATUS = {"unknown": 404, "used": 410, "expired": 410}
 
@@ -40,7 +41,7 @@ def unavailable(request: HttpRequest, reason: str) -> HttpResponse:
 def take_invitation(request: HttpRequest, token: str) -> HttpResponse:
     """`/s/i/<token>/`: the survey page of the invitation's place, with its agency
     and procedure fixed; the token is consumed in the transaction that stores
-    the response (`services.claim_invitation`)."""
+    the response (`services.answer_invitation`)."""
     try:
         invitation = services.open_invitation(token)
     except services.InvitationUnavailable as exc:
@@ -60,26 +61,26 @@ def take_invitation(request: HttpRequest, token: str) -> HttpResponse:
         )
 
     def on_submitted(response: Response | None) -> HttpResponse:
-        if response is not None:  # None: a bot caught by the honeypot, nothing stored
-            services.claim_invitation(token=token, response=response)
+        # The token was consumed with the response (None: a bot caught by the
+        # honeypot, nothing stored).
         return redirect("invitations:thanks", token=token)
 
     try:
-        with transaction.atomic():
-            page = survey_views._survey_page(
-                request,
-                point_or_agency=invitation.service_point or invitation.agency,
-                version=version,
-                prefill={"procedure": invitation.procedure_id}
-                if invitation.procedure_id
-                else None,
-                procedure=invitation.procedure,
-                source=Response.Source.INVITATION,
-                on_submitted=on_submitted,
-                # Its forms are its own: a public form of the same place or another
-                # invitation's form is refused, not stored against this link.
-                page_key=f"invitation-{invitation.pk}",
-            )
+        page = survey_page(
+            request,
+            point_or_agency=invitation.service_point or invitation.agency,
+            version=version,
+            submit=partial(services.answer_invitation, token=token),
+            on_submitted=on_submitted,
+            prefill={"procedure": invitation.procedure_id}
+            if invitation.procedure_id
+            else None,
+            procedure=invitation.procedure,
+            source=Response.Source.INVITATION,
+            # Its forms are its own: a public form of the same place or another
+            # invitation's form is refused, not stored against this link.
+            page_key=f"invitation-{invitation.pk}",
+        )
     except services.InvitationUnavailable as exc:
         return unavailable(request, exc.reason)
     if invitation.is_used and page.status_code == 200:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from sipas.periods import current_year, is_period, parse_period
+from surveys.models import Channel
 
 QUESTIONNAIRES = {
     "exit-dv": _("Phiếu sau giao dịch (exit-dv)"),
@@ -25,11 +26,7 @@ QUESTIONNAIRES = {
 # The headline of each questionnaire (docs/method.md): A_DV for exit-dv, SIPAS for
 # hh-1001.
 HEADLINE = {"exit-dv": ("aspect", "A_DV"), "hh-1001": ("sipas", "SIPAS")}
-CHANNELS = {
-    "truc_tiep": _("Trực tiếp tại Bộ phận Một cửa"),
-    "truc_tuyen": _("Trực tuyến"),
-    "buu_chinh": _("Dịch vụ bưu chính công ích"),
-}
+CHANNELS = dict(Channel.choices)
 KINDS = dict(Agency.Kind.choices)
 
 

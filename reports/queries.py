@@ -9,20 +9,21 @@ responses); the comments list is the one read of raw responses, paginated.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
-from django.utils.translation import get_language
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from reports.filters import CHANNELS, Filters
+from reports.indices import SMALL_SAMPLE_N
 from reports.models import IndexResult
-from sipas.periods import months_of, previous_period, trend_periods
+from reports.statistics import Estimate, significant_change
+from sipas.periods import months_of, parse_period, previous_period, trend_periods
 from staff.models import StaffProfile
 from staff.scope import (
     get_profile,
@@ -32,48 +33,23 @@ from staff.scope import (
     scope_filter,
     visible_agencies,
 )
+from surveys.metadata import (
+    METHODOLOGY,
+    QUESTIONNAIRE_ELEMENTS,
+    element_label,
+    respondent_value_label,
+    sat5_labels,
+)
+from surveys.models import RESPONDENT_LABELS, Questionnaire, Response
+from surveys.queries import item_labels
 
-# The methodology each questionnaire's indices are computed with (docs/method.md).
-METHODOLOGY = {"exit-dv": "sipas-1001", "hh-1001": "sipas-1001"}
-MIN_N = 30  # below this an index is flagged "too few answers" and not ranked
-ELEMENTS = {
-    "E1": _("Tiếp cận dịch vụ"),
-    "E2": _("Thủ tục hành chính"),
-    "E3": _("Công chức trực tiếp giải quyết công việc"),
-    "E4": _("Kết quả giải quyết"),
-    "E5": _("Tiếp nhận, xử lý phản ánh, kiến nghị"),
-    "P1": _("Trách nhiệm giải trình"),
-    "P2": _("Sự tham gia của người dân"),
-    "P3": _("Chất lượng chính sách"),
-    "P4": _("Kết quả, tác động của chính sách"),
-}
-QUESTIONNAIRE_ELEMENTS = {
-    "exit-dv": ["E1", "E2", "E3", "E4", "E5"],
-    "hh-1001": ["P1", "P2", "P3", "P4", "E1", "E2", "E3", "E4", "E5"],
-}
-SAT5_LABELS = [
-    _("Rất không hài lòng"),
-    _("Không hài lòng"),
-    _("Bình thường"),
-    _("Hài lòng"),
-    _("Rất hài lòng"),
-]
 G_SHARES = [f"G:{level}" for level in range(1, 6)]
 ROW_FIELDS = ("agency_id", "period", "indicator", "value", "n", "ci_low", "ci_high")
 
 
 @dataclass(frozen=True)
-class Value:
+class Value(Estimate):
     """One index figure as dashboards show it: value, 95 % interval and n."""
-
-    value: float | None
-    n: int
-    ci_low: float | None = None
-    ci_high: float | None = None
-
-    @property
-    def small(self) -> bool:
-        return self.n < MIN_N
 
     @property
     def ci_text(self) -> str:
@@ -132,59 +108,6 @@ def pool(rows: Iterable[tuple]) -> dict[tuple[str, str], Value]:
     return pooled
 
 
-def two_proportion_z(p1: float, n1: int, p2: float, n2: int) -> float:
-    """z statistic of the difference of two proportions (pooled variance).
-
-    >>> round(two_proportion_z(0.9, 400, 0.8, 400), 2)
-    3.95
-    """
-    if not n1 or not n2:
-        return 0.0
-    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
-    variance = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
-    return (p1 - p2) / math.sqrt(variance) if variance > 0 else 0.0
-
-
-def significant_change(current: Value, previous: Value) -> bool:
-    """Is the change against the previous period significant at 95 %?
-
-    When both periods have a 95 % interval, the change is significant when the
-    intervals do not overlap (conservative: non-overlap implies p < 0.05). When
-    the engine gives no interval (composites), a two-proportion z-test on the
-    index read as a share of its n, |z| ≥ 1.96. Never for n < 30.
-
-    >>> significant_change(Value(90, 400, 87, 92.5), Value(80, 400, 76, 83.5))
-    True
-    >>> significant_change(Value(82, 400, 78, 85.5), Value(80, 400, 76, 83.5))
-    False
-    >>> significant_change(Value(90, 400), Value(80, 400))
-    True
-    """
-    if current.value is None or previous.value is None:
-        return False
-    if current.small or previous.small:
-        return False
-    if None not in (current.ci_low, current.ci_high, previous.ci_low, previous.ci_high):
-        return current.ci_low > previous.ci_high or current.ci_high < previous.ci_low
-    z = two_proportion_z(
-        current.value / 100, current.n, previous.value / 100, previous.n
-    )
-    return abs(z) >= 1.96
-
-
-def slovin(population: int, margin: float = 0.05) -> int:
-    """Slovin's sample size n = N / (1 + N·e²), rounded up.
-
-    >>> slovin(10000)
-    385
-    >>> slovin(0)
-    0
-    """
-    if population <= 0:
-        return 0
-    return math.ceil(population / (1 + population * margin * margin))
-
-
 # --- Focus: which agency (subtree) a page is about -------------------------------
 
 
@@ -224,6 +147,28 @@ def subtree_agencies(user: AbstractBaseUser, focus: Focus) -> QuerySet[Agency]:
     return agencies
 
 
+def raw_responses(
+    user: AbstractBaseUser, filters: Filters
+) -> tuple[Questionnaire, QuerySet[Response]]:
+    """The questionnaire of the filters and its responses in the focus subtree and
+    period (channel or procedure field when chosen), for the raw export; 404 for
+    an agency outside the scope or a questionnaire that is not there."""
+    focus = resolve_focus(user, filters)
+    questionnaire = get_object_or_404(Questionnaire, code=filters.questionnaire)
+    start, end = parse_period(filters.period).bounds()
+    responses = Response.objects.filter(
+        agency__in=subtree_agencies(user, focus),
+        submitted_at__gte=start,
+        submitted_at__lt=end,
+        version__questionnaire=questionnaire,
+    )
+    if filters.channel:
+        responses = responses.filter(channel=filters.channel)
+    if filters.field:
+        responses = responses.filter(procedure__field=filters.field)
+    return questionnaire, responses
+
+
 # --- Pages --------------------------------------------------------------------------
 
 
@@ -253,7 +198,7 @@ def overview(user: AbstractBaseUser, filters: Filters) -> dict:
             agency__in=subtree_agencies(user, focus),
             period=period,
             indicator=headline,
-            n__lt=MIN_N,
+            n__lt=SMALL_SAMPLE_N,
         )
         .select_related("agency")
         .order_by("n", "agency__code")[:20]
@@ -265,7 +210,7 @@ def overview(user: AbstractBaseUser, filters: Filters) -> dict:
         "overall": table.get((period, "G"), EMPTY),
         "trend": [(p, table.get((p, headline), EMPTY)) for p in trend],
         "elements": [
-            (code, ELEMENTS[code], table.get((period, code), EMPTY))
+            (code, element_label(code), table.get((period, code), EMPTY))
             for code in elements
         ],
         "g_distribution": g_distribution(table, period) if extra else [],
@@ -278,7 +223,7 @@ def g_distribution(table: dict[tuple[str, str], Value], period: str) -> list:
     """(label, count, percent) for each level of G, from the engine's share rows
     `G:1` … `G:5` (percent of the n answers to G). Empty levels when absent."""
     rows = []
-    for level, label in enumerate(SAT5_LABELS, start=1):
+    for level, label in enumerate(sat5_labels(), start=1):
         share = table.get((period, f"G:{level}"), EMPTY)
         count = round(share.value * share.n / 100) if share.value is not None else 0
         rows.append((label, count, share.value))
@@ -358,42 +303,6 @@ def pool_by_agency(rows: Iterable[tuple]) -> dict[tuple[int, str], Value]:
     }
 
 
-def item_labels(questionnaire: str) -> dict[str, str]:
-    """Item code → text from the newest published version (one query)."""
-    from surveys.models import Item
-
-    labels: dict[str, str] = {}
-    items = Item.objects.filter(
-        version__questionnaire__code=questionnaire,
-        version__published_at__isnull=False,
-    ).order_by("-version__number", "position")
-    english = get_language() == "en"
-    for code, text, text_en in items.values_list("code", "text", "text_en"):
-        labels.setdefault(code, text_en if english and text_en else text)
-    return labels
-
-
-RESPONDENT_DIMENSIONS = {
-    "gender": _("Giới tính"),
-    "age_group": _("Độ tuổi"),
-    "ethnicity": _("Dân tộc"),
-    "education": _("Trình độ học vấn"),
-    "occupation": _("Nghề nghiệp"),
-    "area": _("Nơi sống"),
-    "terrain": _("Địa hình"),
-}
-
-
-def _group_label(dimension: str, value: str) -> str:
-    """The display label of a respondent group value (nu → Nữ)."""
-    from surveys.models import RESPONDENT_FIELDS
-
-    choices = RESPONDENT_FIELDS.get(dimension)
-    if choices is not None and value in choices.values:
-        return str(choices(value).label)
-    return value
-
-
 def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
     """Elements × items heatmap with intervals, best and worst procedures,
     channels, respondent groups and the trend of the agency with its merged
@@ -442,7 +351,7 @@ def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
         heatmap.append(
             {
                 "code": element,
-                "label": ELEMENTS[element],
+                "label": element_label(element),
                 "value": element_value,
                 "items": [
                     (
@@ -512,8 +421,11 @@ def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
             for code_, value in sorted(breakdown.get("channel", []))
         ],
         "groups": [
-            (label, [(_group_label(d, dv), v) for dv, v in sorted(breakdown[d])])
-            for d, label in RESPONDENT_DIMENSIONS.items()
+            (
+                label,
+                [(respondent_value_label(d, dv), v) for dv, v in sorted(breakdown[d])],
+            )
+            for d, label in RESPONDENT_LABELS.items()
             if d in breakdown
         ],
         "series": series,

@@ -27,7 +27,7 @@ from reports.filters import (
     Filters,
     read_filters,
 )
-from sipas.periods import parse_period, period_choices
+from sipas.periods import period_choices
 from staff import queries as staff_queries
 from staff import services
 from staff.models import CommentReview, ReportJob
@@ -196,24 +196,10 @@ def record_volume(request: HttpRequest) -> HttpResponse:
 @login_required
 def raw_responses(request: HttpRequest) -> HttpResponse:
     """Every response of the user's focus and period, streamed as sipas-csv."""
-    from surveys.models import Response
-
     filters = read_filters(request.GET)
-    focus = queries.resolve_focus(request.user, filters)
-    start, end = parse_period(filters.period).bounds()
-    responses = Response.objects.filter(
-        agency__in=queries.subtree_agencies(request.user, focus),
-        submitted_at__gte=start,
-        submitted_at__lt=end,
-        version__questionnaire__code=filters.questionnaire,
-    )
-    if filters.channel:
-        responses = responses.filter(channel=filters.channel)
-    if filters.field:
-        responses = responses.filter(procedure__field=filters.field)
-    codes = list(queries.item_labels(filters.questionnaire))
+    questionnaire, responses = queries.raw_responses(request.user, filters)
     _audit_export(request, "responses", "csv")
-    return raw_responses_response(responses, codes, filters)
+    return raw_responses_response(questionnaire, responses, filters)
 
 
 @login_required

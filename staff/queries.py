@@ -17,15 +17,15 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from reports.filters import Filters
 from reports.models import IndexResult
 from reports.queries import (
-    METHODOLOGY,
     resolve_focus,
     scoped_results,
-    slovin,
     subtree_agencies,
 )
+from reports.statistics import slovin
 from sipas.periods import parse_period
 from staff.models import CommentReview, TransactionVolume
 from staff.scope import can_see_contacts
+from surveys.metadata import METHODOLOGY
 from surveys.models import Answer, ReplyContact, Response
 
 PAGE_SIZE = 25

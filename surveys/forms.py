@@ -22,7 +22,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agencies.models import Procedure
-from surveys.models import RESPONDENT_FIELDS, Channel, Item, QuestionnaireVersion
+from surveys.models import (
+    RESPONDENT_FIELDS,
+    RESPONDENT_LABELS,
+    Channel,
+    Item,
+    QuestionnaireVersion,
+)
 from surveys.services import MAX_COMMENT_LENGTH, items_of
 
 HONEYPOT = "website"
@@ -30,16 +36,6 @@ MAX_CONTACT_LENGTH = 254
 PHONE_RE = re.compile(r"^\+?\d{8,15}$")
 # What the browser itself adds to a POST; allowed besides the form's own fields.
 PASS_THROUGH = {"csrfmiddlewaretoken"}
-
-RESPONDENT_LABELS = {
-    "gender": gettext_lazy("Giới tính"),
-    "age_group": gettext_lazy("Độ tuổi"),
-    "ethnicity": gettext_lazy("Dân tộc"),
-    "education": gettext_lazy("Trình độ học vấn"),
-    "occupation": gettext_lazy("Nghề nghiệp"),
-    "area": gettext_lazy("Nơi sống"),
-    "terrain": gettext_lazy("Địa hình nơi sống"),
-}
 
 
 class TextField(forms.CharField):

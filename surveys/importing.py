@@ -1,19 +1,19 @@
-"""Reading and writing responses in the `sipas-csv` format (docs/formats.md), CSV or
-xlsx.
+"""Reading responses in the `sipas-csv` format (docs/formats.md), CSV or xlsx.
 
 Import contract: the file is read in chunks and stored through the one write path
 (surveys.services.store_responses) inside one transaction, so a file is all or
 nothing: the first bad row raises :class:`ImportFileError` naming file, row and
 column, and nothing of the file is stored. With ``skip_invalid`` the valid rows
 are stored and every rejected row is reported. A ``response_id`` already stored
-with the same content is skipped; with other content it is rejected.
+with the same content is skipped; with other content it is rejected. Cells
+written neutralised against spreadsheet formulas are restored
+(`sipas.formats.sipas_csv.restore_text`). Writing is `surveys.exporting`.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
-import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,10 +24,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from agencies.models import Agency, Procedure, ServicePoint
-from sipas.periods import local_tz, parse_period
+from sipas.formats.sipas_csv import (
+    ANSWER_SEPARATOR,
+    BASE_COLUMNS,
+    COMMENT_COLUMN,
+    REQUIRED_COLUMNS,
+    restore_text,
+)
 from surveys.models import (
-    RESPONDENT_FIELDS,
-    Answer,
     Questionnaire,
     QuestionnaireVersion,
     Response,
@@ -41,18 +45,6 @@ from surveys.services import (
     store_responses,
 )
 
-BASE_COLUMNS = [
-    "response_id",
-    "questionnaire",
-    "version",
-    "submitted_at",
-    "agency",
-    "service_point",
-    "procedure",
-    "channel",
-    *RESPONDENT_FIELDS,
-]
-REQUIRED_COLUMNS = {"response_id", "questionnaire", "submitted_at", "agency"}
 CHUNK = 2000
 
 
@@ -72,42 +64,6 @@ class RowError(Exception):
         super().__init__(message)
         self.column = column
         self.message = message
-
-
-# --- spreadsheet formulas in free text ---------------------------------------------
-
-# A comment such as "=HYPERLINK(…)" or "+84…" would run as a formula when staff open
-# an export in a spreadsheet. Not only at its start: a spreadsheet whose list
-# separator is ";" (Vietnamese regional settings) or that splits on tabs, "|" or
-# line breaks turns "Tốt;=1+1" into two cells, the second a formula, quoted or not.
-# So every place where a cell could begin (the start, and after each of those
-# separators and any spaces) gets an apostrophe before a formula character, and
-# imports take exactly those apostrophes off again: export → import gives back the
-# very same comment (tests/security/test_export_roundtrip.py).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-CELL_SEPARATORS = ",;|\t\r\n"
-# A cell start, its spaces, any apostrophes already there (so that a comment that
-# really has one survives the round trip) and a formula character.
-_CELL_START = r"(?:^|(?<=[,;|\t\r\n]))( *)"
-_FORMULA = _CELL_START + r"('*[=+\-@\t\r])"
-_NEUTRALISED = _CELL_START + r"'('*[=+\-@\t\r])"
-_FORMULA_RE = re.compile(_FORMULA)
-_NEUTRALISED_RE = re.compile(_NEUTRALISED)
-
-
-def neutralise_text(text: str) -> str:
-    """The text as written to an export: inert in spreadsheets, whatever their
-    list separator.
-
-    >>> neutralise_text("Tot;=1+1;=HYPERLINK(A1)")
-    "Tot;'=1+1;'=HYPERLINK(A1)"
-    """
-    return _FORMULA_RE.sub(r"\1'\2", text)
-
-
-def restore_text(text: str) -> str:
-    """Undo neutralise_text when reading a file back."""
-    return _NEUTRALISED_RE.sub(r"\1\2", text)
 
 
 # --- reading ----------------------------------------------------------------------
@@ -251,7 +207,7 @@ def _parse_row(
         if item is None:
             raise RowError(code, f"item {code} is not part of {version}")
         try:
-            numbers = [int(part) for part in raw.split("|")]
+            numbers = [int(part) for part in raw.split(ANSWER_SEPARATOR)]
         except ValueError:
             raise RowError(code, f"not an option number: {raw!r}")
         if any(n not in item.option_values for n in numbers):
@@ -280,7 +236,7 @@ def _parse_row(
         ),
         channel=channel,
         respondent=respondent,
-        comment=restore_text(values.get("comment", "")),
+        comment=values.get(COMMENT_COLUMN, ""),
         source=Response.Source.IMPORT,
     )
     return draft
@@ -300,7 +256,7 @@ def import_responses(path: Path, *, skip_invalid: bool = False) -> ImportReport:
     if header_row is None:
         raise ImportFileError(f"{path}: row 1: the file is empty")
     header = header_row[1]
-    known = set(BASE_COLUMNS) | {"comment"} | resolver.item_codes()
+    known = {*BASE_COLUMNS, COMMENT_COLUMN, *resolver.item_codes()}
     for column in header:
         if column not in known:
             raise ImportFileError(f"{path}: row 1, column {column!r}: unknown column")
@@ -309,7 +265,7 @@ def import_responses(path: Path, *, skip_invalid: bool = False) -> ImportReport:
         raise ImportFileError(
             f"{path}: row 1: missing column(s) {', '.join(sorted(missing))}"
         )
-    item_columns = [c for c in header if c not in BASE_COLUMNS and c != "comment"]
+    item_columns = [c for c in header if c not in BASE_COLUMNS and c != COMMENT_COLUMN]
     seen: dict[uuid.UUID, str] = {}
 
     def fail(number: int, column: str, message: str) -> None:
@@ -349,7 +305,7 @@ def import_responses(path: Path, *, skip_invalid: bool = False) -> ImportReport:
             if len(cells) > len(header):
                 fail(number, "?", f"{len(cells)} cells but {len(header)} columns")
                 continue
-            values = dict(zip(header, cells, strict=False))
+            values = dict(zip(header, map(restore_text, cells), strict=False))
             try:
                 draft = _parse_row(values, resolver, item_columns)
                 validate_draft(draft)
@@ -379,102 +335,3 @@ def import_responses(path: Path, *, skip_invalid: bool = False) -> ImportReport:
         if chunk:
             flush(chunk)
     return report
-
-
-# --- writing ----------------------------------------------------------------------
-
-
-def export_columns(questionnaire: Questionnaire) -> list[str]:
-    """Header of an export: base columns, the questionnaire's items, comment."""
-    codes: dict[str, None] = {}
-    for version in questionnaire.versions.order_by("number"):
-        for item in version.items.order_by("position"):
-            codes.setdefault(item.code, None)
-    return [*BASE_COLUMNS, *codes, "comment"]
-
-
-def export_rows(
-    questionnaire: Questionnaire, period: str | None = None
-) -> Iterator[list[str]]:
-    """Header then one row per response, streamed (constant memory, any size)."""
-    columns = export_columns(questionnaire)
-    yield columns
-    agencies = dict(Agency.objects.values_list("id", "code"))
-    points = dict(ServicePoint.objects.values_list("id", "code"))
-    procedures: dict[int, str] = {}
-    versions = dict(questionnaire.versions.values_list("id", "number"))
-    responses = Response.objects.filter(version_id__in=list(versions)).order_by(
-        "submitted_at", "id"
-    )
-    if period:
-        start, end = parse_period(period).bounds()
-        responses = responses.filter(submitted_at__gte=start, submitted_at__lt=end)
-    fields = ["id", "version_id", "submitted_at", "agency_id", "service_point_id"]
-    fields += ["procedure_id", "channel", "comment", *RESPONDENT_FIELDS]
-    chunk: list[dict] = []
-
-    def emit(chunk: list[dict]) -> Iterator[list[str]]:
-        answers: dict[uuid.UUID, dict[str, list[int]]] = {}
-        for response_id, code, value in (
-            Answer.objects.filter(response_id__in=[r["id"] for r in chunk])
-            .order_by("response_id", "item_code", "value")
-            .values_list("response_id", "item_code", "value")
-        ):
-            answers.setdefault(response_id, {}).setdefault(code, []).append(value)
-        missing = {
-            r["procedure_id"]
-            for r in chunk
-            if r["procedure_id"] and r["procedure_id"] not in procedures
-        }
-        if missing:
-            procedures.update(
-                Procedure.objects.filter(id__in=missing).values_list("id", "code")
-            )
-        for r in chunk:
-            own = answers.get(r["id"], {})
-            row = {
-                "response_id": str(r["id"]),
-                "questionnaire": questionnaire.code,
-                "version": str(versions[r["version_id"]]),
-                "submitted_at": r["submitted_at"].astimezone(local_tz()).isoformat(),
-                "agency": agencies.get(r["agency_id"], ""),
-                "service_point": points.get(r["service_point_id"], ""),
-                "procedure": procedures.get(r["procedure_id"], ""),
-                "channel": r["channel"],
-                "comment": neutralise_text(r["comment"]),
-                **{name: r[name] for name in RESPONDENT_FIELDS},
-                **{code: "|".join(map(str, v)) for code, v in own.items()},
-            }
-            yield [row.get(c, "") for c in columns]
-
-    for response in responses.values(*fields).iterator(chunk_size=CHUNK):
-        chunk.append(response)
-        if len(chunk) >= CHUNK:
-            yield from emit(chunk)
-            chunk = []
-    if chunk:
-        yield from emit(chunk)
-
-
-def write_table(path: Path, rows: Iterator[list[Any]]) -> int:
-    """Write rows to CSV or xlsx (write-only, streamed); returns data rows written."""
-    path = Path(path)
-    count = -1
-    if path.suffix.lower() == ".csv":
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            for row in rows:
-                writer.writerow(row)
-                count += 1
-    elif path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet()
-        for row in rows:
-            sheet.append(row)
-            count += 1
-        workbook.save(path)
-    else:
-        raise ImportFileError(f"{path}: unsupported file type (use .csv or .xlsx)")
-    return max(count, 0)

@@ -15,6 +15,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from sipas.formats.sipas_csv import RESPONDENT_COLUMNS
+
 
 class Questionnaire(models.Model):
     code = models.SlugField(_("mã"), max_length=20, unique=True)
@@ -191,14 +193,23 @@ class Terrain(models.TextChoices):
     ISLAND = "hai_dao", _("Hải đảo")
 
 
-RESPONDENT_FIELDS = {
-    "gender": Gender,
-    "age_group": AgeGroup,
-    "ethnicity": Ethnicity,
-    "education": Education,
-    "occupation": Occupation,
-    "area": Area,
-    "terrain": Terrain,
+# The respondent columns as sipas-csv names them, each with its choices.
+RESPONDENT_FIELDS = dict(
+    zip(
+        RESPONDENT_COLUMNS,
+        (Gender, AgeGroup, Ethnicity, Education, Occupation, Area, Terrain),
+        strict=True,
+    )
+)
+# What the form asks and the dashboards' breakdowns are headed with.
+RESPONDENT_LABELS = {
+    "gender": _("Giới tính"),
+    "age_group": _("Độ tuổi"),
+    "ethnicity": _("Dân tộc"),
+    "education": _("Trình độ học vấn"),
+    "occupation": _("Nghề nghiệp"),
+    "area": _("Nơi sống"),
+    "terrain": _("Địa hình nơi sống"),
 }
 
 

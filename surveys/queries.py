@@ -14,7 +14,7 @@ from agencies.queries import (
     procedures_for_point,
 )
 from agencies.text import fold
-from surveys.models import Questionnaire, QuestionnaireVersion
+from surveys.models import Item, Questionnaire, QuestionnaireVersion
 
 DEFAULT_QUESTIONNAIRE = "exit-dv"
 MAX_SEARCH_WORDS = 8
@@ -164,3 +164,16 @@ def procedures_at(place: Place) -> QuerySet[Procedure]:
     if place.service_point is not None:
         return procedures_for_point(place.service_point)
     return procedures_for_agency(place.agency)
+
+
+def item_labels(questionnaire: str) -> dict[str, str]:
+    """Item code → text from the newest published version (one query)."""
+    labels: dict[str, str] = {}
+    items = Item.objects.filter(
+        version__questionnaire__code=questionnaire,
+        version__published_at__isnull=False,
+    ).order_by("-version__number", "position")
+    english = get_language() == "en"
+    for code, text, text_en in items.values_list("code", "text", "text_en"):
+        labels.setdefault(code, text_en if english and text_en else text)
+    return labels

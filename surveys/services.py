@@ -3,8 +3,8 @@
 `store_responses` validates and writes a batch atomically (bulk inserts); the
 responses are stored uncounted and the index engine's sweep is scheduled.
 `submit_response` is the single-response form of it used by the web form, the
-kiosk and invitations; imports and the demo seeder call `store_responses` with
-many drafts at once.
+kiosk and invitations (through `invitations.services.answer_invitation`); imports
+and the demo seeder call `store_responses` with many drafts at once.
 """
 
 from __future__ import annotations
@@ -265,6 +265,7 @@ def accept_flagged(response_ids: Iterable) -> int:
     return count
 
 
+@transaction.atomic
 def submit_response(
     *,
     version: QuestionnaireVersion,
@@ -279,11 +280,24 @@ def submit_response(
     flagged: bool = False,
     flag_reason: str = "",
     idempotency_key: str | None = None,
+    reply_contact: tuple[str, str] | None = None,
 ) -> Response:
-    """Store one citizen's response; a repeated idempotency key returns the first."""
+    """Store one citizen's response exactly once and return it.
+
+    The same idempotency key again (double click, refresh, back-and-resubmit)
+    returns the first response and stores nothing, also when two requests race:
+    the loser's insert hits the unique key, its savepoint is rolled back, and the
+    winner's response is returned. The key is looked up once before storing; the
+    race is the only path that reads it again. A reply contact ("phone"|"email",
+    value) is stored with a new response in the same transaction, apart from the
+    answers. ValidationError names the field that is wrong; nothing is stored then.
+    The returned response's `created_now` says whether this call stored it (False
+    for a repeat), e.g. for a rate limit that counts only stored responses.
+    """
     if idempotency_key:
         existing = Response.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
+            existing.created_now = False
             return existing
     draft = ResponseDraft(
         version=version,
@@ -299,43 +313,24 @@ def submit_response(
         flag_reason=flag_reason,
         idempotency_key=idempotency_key,
     )
-    return store_responses([draft])[0]
-
-
-# --- Citizen submissions (web form, kiosk, invitations) -------------------------
-
-
-def submit_citizen_response(
-    *,
-    idempotency_key: str,
-    reply_contact: tuple[str, str] | None = None,
-    **fields,
-) -> tuple[Response, bool]:
-    """Store one response from a citizen form exactly once; return (response, created).
-
-    `fields` are `submit_response`'s keyword arguments. The same idempotency key
-    again (double click, refresh, back-and-resubmit) returns the first response and
-    stores nothing, also when two requests race: the loser's insert hits the unique
-    key, is rolled back, and the winner's response is returned. A reply contact
-    ("phone"|"email", value) is stored with a new response in the same transaction,
-    apart from the answers.
-    """
-    existing = Response.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing, False
     try:
         with transaction.atomic():
-            response = submit_response(idempotency_key=idempotency_key, **fields)
-            if reply_contact is not None:
-                attach_reply_contact(
-                    response, kind=reply_contact[0], value=reply_contact[1]
-                )
+            response = store_responses([draft])[0]
     except IntegrityError:
-        existing = Response.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
+        # A concurrent request stored the same key between the look-up and ours.
+        winner = (
+            Response.objects.filter(idempotency_key=idempotency_key).first()
+            if idempotency_key
+            else None
+        )
+        if winner is None:
             raise
-        return existing, False
-    return response, True
+        winner.created_now = False
+        return winner
+    if reply_contact is not None:
+        attach_reply_contact(response, kind=reply_contact[0], value=reply_contact[1])
+    response.created_now = True
+    return response
 
 
 def attach_reply_contact(response: Response, *, kind: str, value: str) -> ReplyContact:

@@ -163,6 +163,31 @@ def test_the_used_link_page_speaks_english_when_asked(client, invitation):
     assert "This link has already been used" in page.content.decode()
 
 
+def test_the_page_is_rendered_outside_the_transaction_that_stores_the_answer(
+    transactional_db, client, invitation
+):
+    from django.db import connection
+    from django.test.signals import template_rendered
+
+    url = path_of(invitation)
+    token = form_token(client, url)
+    in_transaction: list[bool] = []
+
+    def note(sender, **kwargs) -> None:
+        in_transaction.append(connection.in_atomic_block)
+
+    template_rendered.connect(note)
+    try:
+        # A form without any answer comes back with an error summary.
+        data = urlencode({"token": token, "channel": "truc_tiep"})
+        assert client.post(url, data, content_type=FORM).status_code == 200
+        assert post(client, url, token).status_code == 302
+    finally:
+        template_rendered.disconnect(note)
+    assert in_transaction and not any(in_transaction)
+    assert Invitation.objects.get().response == Response.objects.get()
+
+
 def test_the_public_form_of_the_same_place_cannot_use_up_an_invitation(
     client, invitation, counter
 ):

@@ -259,7 +259,7 @@ def write_csv(rows: list[dict], path: Path) -> Path:
     """Write sipas-csv rows (missing columns empty)."""
     import csv
 
-    from surveys.importing import BASE_COLUMNS
+    from sipas.formats.sipas_csv import BASE_COLUMNS
 
     items = sorted({k for row in rows for k in row} - set(BASE_COLUMNS) - {"comment"})
     header = [*BASE_COLUMNS, *items, "comment"]

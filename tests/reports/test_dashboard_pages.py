@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from reports.filters import read_filters
-from reports.queries import Value, significant_change
+from reports.queries import Value
 from tests.dashboard_fixtures import *  # noqa: F403
 from tests.dashboard_fixtures import FOREIGN_NAME, full_results, result
 
@@ -140,13 +140,6 @@ def test_ranking_ranks_departments_and_lists_small_samples_unranked(
     # 88 [84–92] against 82 [78–86] in 2025: the intervals overlap → not marked.
     assert first.change == 6.0
     assert not first.significant
-
-
-def test_significance_uses_non_overlapping_intervals_or_a_two_proportion_test():
-    assert significant_change(Value(90, 400, 87, 93), Value(80, 400, 76, 84))
-    assert not significant_change(Value(84, 400, 80, 88), Value(82, 400, 78, 86))
-    assert significant_change(Value(95, 1000), Value(90, 1000))
-    assert not significant_change(Value(95, 20), Value(50, 20))  # too few answers
 
 
 def test_the_agency_page_shows_the_heatmap_procedures_channels_and_merged_units(

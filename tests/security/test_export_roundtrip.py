@@ -9,7 +9,8 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from surveys.importing import import_responses, neutralise_text, restore_text
+from sipas.formats.sipas_csv import neutralise_text, restore_text
+from surveys.importing import import_responses
 from surveys.models import Response
 from tests.reliability.engine import store_random_responses
 

@@ -128,7 +128,24 @@ def test_storing_a_response_needs_a_fixed_handful_of_queries(
     citizen, counter, django_assert_max_num_queries
 ):
     data = filled_form(citizen, "/s/TTHCC-T33-Q1/")
-    # place, questionnaire, version, procedures, two key look-ups, savepoints,
+    # place, questionnaire, version, procedures, one key look-up, savepoints,
     # one INSERT for the response and one for all its answers: none per answer.
     with django_assert_max_num_queries(13):
         assert citizen.post("/s/TTHCC-T33-Q1/", data).status_code == 302
+
+
+def test_a_submission_looks_its_idempotency_key_up_once(citizen, counter):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = "/s/TTHCC-T33-Q1/"
+    data = filled_form(citizen, url)
+    with CaptureQueriesContext(connection) as queries:
+        assert citizen.post(url, data).status_code == 302
+    lookups = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and "idempotency_key" in q["sql"]
+    ]
+    assert len(lookups) == 1
+    assert Response.objects.count() == 1

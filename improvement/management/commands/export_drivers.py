@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from agencies.models import Agency
 from improvement.models import DriverRun
 from improvement.queries import driver_rows
-from reports.exports import neutralise
+from sipas.formats.sipas_csv import neutralise
 from sipas.periods import parse_period
 
 COLUMNS = [

@@ -14,9 +14,9 @@ from django.utils import timezone
 from agencies.models import Agency
 from reports.indices import DEFAULT_METHODOLOGY, METHODOLOGIES
 from reports.models import IndexResult
+from sipas.formats.sipas_csv import write_table
 from sipas.periods import local_tz, parse_period
 from sipas.replica import replica_reads
-from surveys.importing import write_table
 
 COLUMNS = [
     "agency",
@@ -114,5 +114,6 @@ class Command(BaseCommand):
                     obj["flag"] = obj["flag"] or ""
                     yield ["" if obj[c] is None else obj[c] for c in COLUMNS]
 
-            count = write_table(file, table())
+            # Index tables are read by programs, not only spreadsheets: no BOM.
+            count = write_table(file, table(), bom=False)
         self.stdout.write(self.style.SUCCESS(f"{file}: {count} index rows ({period})"))

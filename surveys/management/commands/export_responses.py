@@ -4,8 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sipas.formats.sipas_csv import write_table
 from sipas.periods import parse_period
-from surveys.importing import ImportFileError, export_rows, write_table
+from surveys.exporting import export_rows, responses_of
 from surveys.models import Questionnaire
 
 
@@ -31,7 +32,8 @@ class Command(BaseCommand):
         if file.suffix.lower() not in (".csv", ".xlsx"):
             raise CommandError(f"{file}: unsupported file type (use .csv or .xlsx)")
         try:
-            count = write_table(file, export_rows(found, period))
-        except (ImportFileError, OSError) as error:
+            rows = export_rows(found, responses_of(found, period))
+            count = write_table(file, rows)
+        except (ValueError, OSError) as error:
             raise CommandError(str(error))
         self.stdout.write(self.style.SUCCESS(f"{file}: {count} responses"))
