@@ -1,4 +1,5 @@
-"""The blank survey page of a place, rendered once and served to everyone.
+"""The blank survey page of a place, rendered once and served to everyone; what
+a survey request looks up about its place, looked up once per process.
 
 A service point's form is the same for every citizen but two values: the signed
 form token (surveys.abuse) and the CSRF token. So the first request for a page
@@ -14,12 +15,21 @@ token. An entry lives SURVEY_PAGE_CACHE_SECONDS (default 300; 0 turns the cache
 off) and is dropped at once when a questionnaire, place or procedure is saved or
 deleted through the ORM (a generation number in the cache); bulk loads of
 reference data (which bypass model signals) are seen when the entries expire.
+
+`remembered(request, what, compute)` keeps, in the process, what a survey request
+looks up about its place (the place a code names, the published version, the
+procedures offered): a submission then asks the database only to store it. The
+same generation and lifetime apply, so a saved place or procedure is seen at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -67,16 +77,34 @@ def _already_sent(request: HttpRequest, target: str, kiosk: bool) -> bool:
     return abuse.sent_key(request, target) is not None
 
 
+def generation(request: HttpRequest | None = None) -> str:
+    """The current generation of what survey pages show (read once per request).
+
+    A random value, not a counter: after the cache is emptied (or the key
+    evicted) a new one starts, so nothing kept before can pass for current.
+    """
+    if request is not None and hasattr(request, "survey_page_generation"):
+        return request.survey_page_generation
+    current = cache.get(GENERATION_KEY)
+    if current is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        current = cache.get(GENERATION_KEY)
+    if request is not None:
+        request.survey_page_generation = current
+    return current
+
+
 def serve(request: HttpRequest) -> HttpResponse | None:
     """The cached page of this request with fresh tokens, or None (render it)."""
     key = _key(request)
     if key is None:
         return None
     found = cache.get_many([key, GENERATION_KEY])
-    generation = found.get(GENERATION_KEY, 0)
-    request.survey_page_generation = generation  # what `keep` stores it under
+    if GENERATION_KEY in found:
+        request.survey_page_generation = found[GENERATION_KEY]
+    current = generation(request)  # what `keep` stores the page under
     entry = found.get(key)
-    if entry is None or entry["generation"] != generation:
+    if entry is None or entry["generation"] != current:
         return None
     if _already_sent(request, entry["target"], entry["kiosk"]):
         return None
@@ -127,11 +155,33 @@ def keep(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 
 
 def invalidate(**kwargs) -> None:
-    """Drop every cached survey page (a signal receiver: any sender)."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # no generation yet (or evicted)
-        cache.set(GENERATION_KEY, 1, timeout=None)
+    """Drop every cached survey page and remembered look-up (a signal receiver:
+    any sender)."""
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+# (generation, monotonic time, value) per look-up, in this process.
+_remembered: dict[tuple, tuple[str, float, Any]] = {}
+REMEMBERED_LIMIT = 20_000  # look-ups kept per process before starting afresh
+
+
+def remembered(request: HttpRequest, what: tuple, compute: Callable[[], Any]) -> Any:
+    """`compute()`, or its value kept in this process from an earlier request of
+    the same generation and less than SURVEY_PAGE_CACHE_SECONDS old. `what`
+    names the look-up and its arguments, e.g. ("place", code)."""
+    lifetime = settings.SURVEY_PAGE_CACHE_SECONDS
+    if lifetime <= 0:
+        return compute()
+    current = generation(request)
+    now = time.monotonic()
+    kept = _remembered.get(what)
+    if kept is not None and kept[0] == current and now - kept[1] < lifetime:
+        return kept[2]
+    value = compute()
+    if len(_remembered) >= REMEMBERED_LIMIT:
+        _remembered.clear()
+    _remembered[what] = (current, now, value)
+    return value
 
 
 def connect_signals() -> None:

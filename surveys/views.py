@@ -49,7 +49,9 @@ def take_survey(request: HttpRequest, code: str) -> HttpResponse:
     cached = pagecache.serve(request)
     if cached is not None:
         return cached
-    found = queries.resolve_place(code)
+    found = pagecache.remembered(
+        request, ("place", code), lambda: queries.resolve_place(code)
+    )
     if isinstance(found, Agency):  # an ended agency: its successor took over
         return redirect(_survey_url(found.code, request.GET))
     if found is None:
@@ -58,12 +60,20 @@ def take_survey(request: HttpRequest, code: str) -> HttpResponse:
     if kiosk and request.GET.get("reset") == "1":
         return _kiosk_reset(request, found.code)
     questionnaire = request.GET.get("q", "") or found.questionnaire_code
-    version = queries.published_version(questionnaire)
+    version = pagecache.remembered(
+        request,
+        ("version", questionnaire),
+        lambda: queries.published_version(questionnaire),
+    )
     if version is None:
         return _not_found(request, code, questionnaire_missing=True)
     procedure_code = request.GET.get("thu_tuc", "")
     procedure = (
-        Procedure.objects.filter(code=procedure_code).first()
+        pagecache.remembered(
+            request,
+            ("procedure", procedure_code),
+            lambda: Procedure.objects.filter(code=procedure_code).first(),
+        )
         if procedure_code
         else None
     )
