@@ -8,7 +8,7 @@ PORT ?= 8000
 # vietnam-provinces 2026.9.0 declares Python >= 3.12 but runs on 3.11; it is pure data.
 PROVINCES := vietnam-provinces==2026.9.0
 
-.PHONY: demo test worker beat lint bench venv devenv browser pdfdeps messages serve
+.PHONY: demo test worker beat lint bench venv devenv browser pdfdeps deploydeps messages serve
 
 # The English catalogue is compiled here, not tracked (a binary file would not merge).
 MO := locale/en/LC_MESSAGES/django.mo
@@ -49,6 +49,20 @@ pdfdeps:
 		|| echo "warning: could not install the PDF libraries; PDF reports will fail"; \
 	fi
 
+# What the production-recipe tests run (tests/deploy, marker `deploy`): nginx in
+# front of gunicorn with a self-signed certificate (openssl) and the pg_dump /
+# pg_restore drill. RUNLEVEL=1 keeps the package from starting the system nginx.
+deploydeps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		! (command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]) || \
+		! command -v openssl >/dev/null || ! command -v pg_dump >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(apt-get update -qq && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq nginx openssl postgresql-client >/dev/null) \
+			|| echo "warning: could not install nginx/openssl/postgresql-client; deploy tests will be skipped"; \
+		fi; \
+	fi
+
 demo: export DEBUG ?= true
 demo: venv pdfdeps $(MO)
 	$(PY) manage.py migrate --noinput
@@ -65,7 +79,7 @@ serve: export DEBUG ?= true
 serve: venv $(MO)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: devenv browser pdfdeps $(MO)
+test: devenv browser pdfdeps deploydeps $(MO)
 	@$(PY) -c "from django.conf import settings" >/dev/null
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -98,6 +98,13 @@ def _audit(request, user, action: Action, change: str, **detail) -> None:
     )
 
 
+def _measure_later(action: Action) -> None:
+    """Measure the action's effects once this transaction commits."""
+    from improvement.tasks import measure_action_task
+
+    measure_action_task.delay_on_commit(action.pk)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime.date):
         return value.isoformat()
@@ -133,6 +140,7 @@ def create_action(
     )
     comments = list(data.get("comments", []))
     action.comments.set(comments)
+    _measure_later(action)
     _audit(
         request,
         user,
@@ -175,6 +183,7 @@ def update_action(
             update_fields=[*(n for n in changed if n != "comments"), "updated_at"]
         )
         _audit(request, user, action, "edited", fields=changed)
+        _measure_later(action)
     return action
 
 

@@ -79,27 +79,49 @@ def respondent_blocks(
     the agency (scope own) or its subtree, for the period, flagged responses out.
     Streams from a server-side cursor: memory is one block."""
     start, end = parse_period(period).bounds()
-    codes = [*layout.items, OUTCOME]
+    if scope == DriverRun.Scope.OWN:
+        where = ("r.agency_id = %s", [agency.pk])
+    else:
+        where = subtree_condition([agency.path])
+    yield from answer_blocks(where, start, end, [*layout.items, OUTCOME], layout, block)
+
+
+def subtree_condition(paths: list[str]) -> tuple[str, list]:
+    """SQL condition on r.agency_id selecting the subtrees of these paths."""
+    if not paths:
+        return "FALSE", []
+    likes = " OR ".join("path LIKE %s" for _path in paths)
+    # A path holds digits and slashes only: nothing to escape in LIKE.
+    return (
+        f"r.agency_id IN (SELECT id FROM agencies_agency WHERE {likes})",
+        [path + "%" for path in paths],
+    )
+
+
+def answer_blocks(
+    where: tuple[str, list],
+    start,
+    end,
+    codes: list[str],
+    layout: Layout,
+    block: int = BLOCK,
+) -> Iterator[np.ndarray]:
+    """Blocks of one row per respondent (the codes' values, NaN = blank) of the
+    responses matching ``where`` (a condition on r.agency_id) submitted in
+    [start, end), flagged responses out. A server-side cursor: memory is one
+    block, however many responses match."""
     columns = ", ".join(
         "max(a.value) FILTER (WHERE a.item_code = %s)" for _code in codes
     )
-    if scope == DriverRun.Scope.OWN:
-        where_agency, agency_param = "r.agency_id = %s", agency.pk
-    else:
-        where_agency = (
-            "r.agency_id IN (SELECT id FROM agencies_agency WHERE path LIKE %s)"
-        )
-        # A path holds digits and slashes only: nothing to escape in LIKE.
-        agency_param = agency.path + "%"
     sql = f"""
         SELECT {columns}
         FROM surveys_response r JOIN surveys_answer a ON a.response_id = r.id
-        WHERE {where_agency} AND r.submitted_at >= %s AND r.submitted_at < %s
+        WHERE {where[0]} AND r.submitted_at >= %s AND r.submitted_at < %s
           AND NOT r.flagged AND r.version_id IN ({_marks(layout.versions)})
           AND a.item_code IN ({_marks(codes)})
         GROUP BY r.id
     """
-    params = [*codes, agency_param, start, end, *layout.versions, *codes]
+    params = [*codes, *where[1], start, end, *layout.versions, *codes]
     # A named (server-side) cursor; Django declares it WITH HOLD in autocommit.
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)

@@ -9,12 +9,12 @@ of R² it carries. The raw weights are non-negative and sum to R², and, unlike
 regression coefficients, they stay sensible when the predictors are correlated
 (as SIPAS elements always are). Importance is shown as the share of R² (%).
 
-Intervals. A Poisson bootstrap over respondents (Hanley & MacGibbon 2006): every
-respondent enters replicate b with a Poisson(1) weight, so all replicates are
-accumulated in one pass over the data with memory bounded by
-``replicates × (p + 2)²`` numbers, whatever the number of respondents. Each
-replicate's weighted moments give its correlation matrix and relative weights;
-percentile intervals (95 %) are read from the replicates.
+Intervals. A bootstrap over respondents from additive aggregates: in one pass
+each respondent is put in one of GROUPS random groups and only the groups' n, sums
+and cross-products are kept (memory ``GROUPS × (p + 2)²`` numbers, whatever the
+number of respondents); each replicate resamples the groups with replacement, and
+its moments give its correlation matrix and relative weights. Percentile
+intervals (95 %) are read from the replicates.
 
 Claims. A driver is claimed only when it beats a pure-noise predictor (Tonidandel,
 LeBreton & Johnson 2009): a standard-normal column is added to the predictors, the
@@ -40,6 +40,7 @@ import numpy as np
 # are computed; below it the page says "not enough responses".
 MIN_RESPONDENTS = {"element": 200, "item": 400}
 REPLICATES = 400
+GROUPS = 500  # random groups of respondents the bootstrap resamples
 FDR = 0.05
 
 
@@ -89,27 +90,43 @@ def relative_weights(corr: np.ndarray) -> np.ndarray | None:
 
 
 class BootstrapMoments:
-    """Moments of the full sample and of every Poisson-bootstrap replicate.
+    """Additive moments of the full sample and of random groups of respondents,
+    from which bootstrap replicates are drawn.
 
     Feed complete rows with ``add`` (columns: predictors, then G); the noise
-    column used for claims is drawn here, one value per respondent. Memory is
-    ``replicates × (p + 2)²`` floats, independent of the number of rows.
+    column used for claims is drawn here, one value per respondent. Every
+    respondent falls into one of GROUPS random groups whose n, Σx and Σxxᵀ are
+    kept (additive: blocks, agencies and months could be summed). A replicate
+    resamples the groups with replacement (multinomial counts), so its moments
+    are one matrix product away, and a respondent costs O(p²) whatever the
+    number of replicates. With no more respondents than groups this is the
+    ordinary bootstrap over respondents (with a Poisson-like sample size); with
+    more, a bootstrap over iid groups of respondents, which has the same target.
+    Memory: ``GROUPS × (p + 2)²`` floats, independent of the number of rows.
     """
 
     def __init__(self, predictors: int, *, replicates: int = REPLICATES, seed: int):
         self.p = predictors
         self.replicates = replicates
         self.rng = np.random.default_rng(seed)
-        size = predictors + 2  # predictors, noise, G
+        self.size = predictors + 2  # predictors, noise, G
         self.n = 0
-        self.sums = np.zeros(size)
-        self.cross = np.zeros((size, size))
-        self.weights = np.zeros(replicates)
-        self.boot_sums = np.zeros((replicates, size))
-        self.boot_cross = np.zeros((replicates, size * size))
+        self.group_n = np.zeros(GROUPS)
+        self.group_sums = np.zeros((GROUPS, self.size))
+        self.group_cross = np.zeros((GROUPS, self.size * self.size))
+
+    @property
+    def sums(self) -> np.ndarray:
+        return self.group_sums.sum(axis=0)
+
+    @property
+    def cross(self) -> np.ndarray:
+        return self.group_cross.sum(axis=0).reshape(self.size, self.size)
 
     def add(self, rows: np.ndarray) -> None:
         """Add a block of complete rows (shape m × (p + 1): predictors, then G)."""
+        from scipy import sparse
+
         rows = np.asarray(rows, dtype=float)
         if rows.size == 0:
             return
@@ -117,13 +134,25 @@ class BootstrapMoments:
         noise = self.rng.standard_normal((m, 1))
         x = np.hstack([rows[:, :-1], noise, rows[:, -1:]])
         outer = (x[:, :, None] * x[:, None, :]).reshape(m, -1)
-        w = self.rng.poisson(1.0, size=(m, self.replicates)).astype(float)
+        groups = self.rng.integers(GROUPS, size=m)
+        member = sparse.csr_matrix(
+            (np.ones(m), (groups, np.arange(m))), shape=(GROUPS, m)
+        )
         self.n += m
-        self.sums += x.sum(axis=0)
-        self.cross += outer.sum(axis=0).reshape(self.cross.shape)
-        self.weights += w.sum(axis=0)
-        self.boot_sums += w.T @ x
-        self.boot_cross += w.T @ outer
+        self.group_n += np.bincount(groups, minlength=GROUPS)
+        self.group_sums += member @ x
+        self.group_cross += member @ outer
+
+    def replicates_moments(self):
+        """(n, Σx, Σxxᵀ) of each bootstrap replicate, drawn from the groups."""
+        counts = self.rng.multinomial(
+            GROUPS, np.full(GROUPS, 1 / GROUPS), size=self.replicates
+        ).astype(float)
+        return (
+            counts @ self.group_n,
+            counts @ self.group_sums,
+            counts @ self.group_cross,
+        )
 
 
 @dataclass(frozen=True)
@@ -187,10 +216,11 @@ def fit(moments: BootstrapMoments, *, confidence: float = 0.95) -> DriverFit | N
     if point is None or point_noise is None:
         return None
     shares, r2s, differences = [], [], []
+    boot_n, boot_sums, boot_cross = moments.replicates_moments()
     for b in range(moments.replicates):
-        cross = moments.boot_cross[b].reshape(size, size)
-        weights = _fit(moments.weights[b], moments.boot_sums[b], cross, plain)
-        noisy = _fit(moments.weights[b], moments.boot_sums[b], cross, with_noise)
+        cross = boot_cross[b].reshape(size, size)
+        weights = _fit(boot_n[b], boot_sums[b], cross, plain)
+        noisy = _fit(boot_n[b], boot_sums[b], cross, with_noise)
         if weights is None or noisy is None or weights.sum() <= 0:
             continue  # a degenerate replicate (tiny samples only)
         r2s.append(weights.sum())

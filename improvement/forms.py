@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
-from staff.services import assignable_users
+from dashboard.services import assignable_users
 from surveys.metadata import QUESTIONNAIRE_ELEMENTS, element_label
 from surveys.models import Response
 from surveys.queries import item_labels
@@ -74,10 +74,12 @@ class ActionForm(forms.Form):
         required=False,
     )
     start_date = forms.DateField(
-        label=_("Ngày bắt đầu"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Ngày bắt đầu"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     due_date = forms.DateField(
-        label=_("Hạn hoàn thành"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Hạn hoàn thành"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(
@@ -131,3 +133,23 @@ class NoteForm(forms.Form):
 
 class EvidenceForm(forms.Form):
     file = forms.FileField(label=_("Tệp minh chứng"))
+
+
+class TargetForm(forms.Form):
+    province_code = forms.RegexField(label=_("Mã tỉnh"), regex=r"^\d{2}$", max_length=2)
+    year = forms.IntegerField(label=_("Năm"), min_value=2017, max_value=2100)
+    indicator = forms.ChoiceField(label=_("Chỉ tiêu"))
+    agency_kind = forms.ChoiceField(label=_("Áp dụng cho loại cơ quan"), required=False)
+    agency_code = forms.CharField(
+        label=_("hoặc cho một cơ quan (mã)"), max_length=32, required=False
+    )
+    value = forms.FloatField(label=_("Mục tiêu (%)"), min_value=0, max_value=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [
+            ("A_DV", _("Chỉ số hài lòng về dịch vụ hành chính công (A_DV)"))
+        ] + [(e, f"{e} {element_label(e)}") for e in QUESTIONNAIRE_ELEMENTS["exit-dv"]]
+        self.fields["agency_kind"].choices = [("", _("Mọi cơ quan của tỉnh"))] + list(
+            Agency.Kind.choices
+        )

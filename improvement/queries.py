@@ -1,6 +1,6 @@
 """Reads of the improvement pages, always within the user's scope.
 
-Like reports.queries, every function starts from staff.scope (404 for an agency
+Like dashboard.queries, every function starts from staff.scope (404 for an agency
 outside the scope, PermissionDenied for non-staff) and reads precomputed rows
 only: the drivers page never computes a driver.
 """
@@ -308,6 +308,7 @@ def action_detail(user: AbstractBaseUser, pk: int) -> dict:
         "comments": comments,
         "notes": list(action.notes.select_related("author")),
         "evidence": list(action.evidence.all()),
+        "effects": list(action.effects.order_by("indicator")),
         "next_statuses": [
             (s, Action.Status(s).label)
             for s in Action.Status.values
@@ -320,3 +321,99 @@ def target_labels() -> list[tuple[str, str]]:
     from improvement.forms import target_choices
 
     return target_choices()
+
+
+def finished_actions(user: AbstractBaseUser, agency_code: str = "") -> dict:
+    """The province table of finished actions and their measured effects: three
+    queries (profile, actions with agency, effects) plus the focus agency when
+    filtered. 404 for an agency outside the scope."""
+    require_profile(user)
+    actions = visible_actions(user).filter(status=Action.Status.DONE)
+    focus = None
+    if agency_code:
+        focus = get_visible_agency(user, agency_code)
+        actions = actions.filter(agency__path__startswith=focus.path)
+    rows = list(
+        actions.select_related("agency")
+        .prefetch_related("effects")
+        .order_by("agency__name", "due_date", "id")
+    )
+    return {
+        "focus": focus,
+        "rows": [(a, sorted(a.effects.all(), key=lambda e: e.indicator)) for a in rows],
+    }
+
+
+# --- Alerts and targets ------------------------------------------------------------
+
+ALERTS_PER_PAGE = 50
+
+
+def alerts_page(user: AbstractBaseUser, status: str, page: str | None) -> dict:
+    """The alert inbox of the user's scope: counts by status and one page of
+    alerts (agency and linked action joined). Five queries."""
+    from improvement.models import Alert, DigestPreference
+
+    require_profile(user)
+    alerts = Alert.objects.filter(agency__in=visible_agencies(user))
+    counts = dict(
+        alerts.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    if status:
+        alerts = alerts.filter(status=status)
+    alerts = alerts.select_related("agency", "action").order_by(
+        "-period", "agency__name", "indicator"
+    )
+    page_obj = Paginator(alerts, ALERTS_PER_PAGE).get_page(page)
+    preference = DigestPreference.objects.filter(user=user).first()
+    return {
+        "counts": [(c, label, counts.get(c, 0)) for c, label in Alert.Status.choices],
+        "status": status,
+        "page": page_obj,
+        "alerts": list(page_obj.object_list),
+        "digest": preference.daily_digest if preference else True,
+    }
+
+
+def targets_page(user: AbstractBaseUser, year: int) -> dict:
+    """The targets of the provinces in the user's view and the progress of the
+    agencies in scope towards them in one year: four queries."""
+    from improvement.alerts import applicable_target
+    from improvement.models import Target
+
+    profile = require_profile(user)
+    targets = Target.objects.filter(year=year).select_related("agency")
+    if profile.role == profile.Role.PROVINCIAL_ANALYST:
+        targets = targets.filter(province_code=profile.province_code)
+    elif profile.role == profile.Role.AGENCY_MANAGER:
+        targets = targets.filter(province_code=profile.agency.province_code)
+    targets = list(targets.order_by("province_code", "indicator", "agency_kind"))
+    indicators = {t.indicator for t in targets}
+    rows = (
+        IndexResult.objects.filter(
+            agency__in=visible_agencies(user).filter(
+                province_code__in={t.province_code for t in targets},
+                valid_until__isnull=True,
+            ),
+            period=str(year),
+            questionnaire="exit-dv",
+            scope=IndexResult.Scope.SUBTREE,
+            dimension="",
+            dimension_value="",
+            indicator__in=indicators,
+            n__gte=30,
+        )
+        .select_related("agency")
+        .order_by("agency__name")
+    )
+    progress = []
+    for row in rows:
+        target = applicable_target(row.agency, targets, row.indicator)
+        if target is not None and row.value is not None:
+            progress.append((row.agency, row.indicator, row.value, row.n, target))
+    return {
+        "year": year,
+        "targets": targets,
+        "progress": progress,
+        "met": sum(1 for *_rest, value, _n, t in progress if value >= t.value),
+    }

@@ -13,12 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dashboard.filters import Filters, read_filters
 from improvement import actions as actions_service
-from improvement import queries
+from improvement import alert_services, queries
 from improvement.actions import require_editor
-from improvement.forms import ActionForm, EvidenceForm, NoteForm, comment_queryset
+from improvement.forms import (
+    ActionForm,
+    EvidenceForm,
+    NoteForm,
+    comment_queryset,
+)
 from improvement.models import ActionEvidence, DriverRun
-from reports.filters import Filters, read_filters
 from sipas.periods import period_choices
 from staff.scope import (
     get_visible_agency,
@@ -43,7 +48,7 @@ def drivers_home(request: HttpRequest) -> HttpResponse:
     agency = home_agency(require_profile(request.user))
     if agency is None:
         messages.info(request, _("Chọn một cơ quan để xem động lực hài lòng."))
-        return redirect("reports:ranking")
+        return redirect("dashboard:ranking")
     return drivers(request, agency.code)
 
 
@@ -131,6 +136,12 @@ def action_new(request: HttpRequest) -> HttpResponse:
             "start_date": timezone.localdate(),
         },
     )
+    alert_id = request.POST.get("alert") or request.GET.get("alert", "")
+    alert = (
+        alert_services.get_alert(request.user, int(alert_id))
+        if alert_id.isdigit()
+        else None
+    )
     if request.method == "POST" and form.is_valid():
         finding = _posted_finding(request, agency)
         action = actions_service.create_action(
@@ -139,6 +150,10 @@ def action_new(request: HttpRequest) -> HttpResponse:
             data={**form.cleaned_data, "finding": finding},
             request=request,
         )
+        if alert is not None:
+            alert_services.link_alert(
+                user=request.user, alert_id=alert.pk, action=action, request=request
+            )
         messages.success(request, _("Đã tạo giải pháp."))
         return redirect("improvement:action", action_id=action.pk)
     return render(
@@ -148,6 +163,7 @@ def action_new(request: HttpRequest) -> HttpResponse:
             "form": form,
             "agency": agency,
             "finding": finding,
+            "alert": alert,
             "filters": _filters(request),
         },
     )
@@ -293,3 +309,15 @@ def evidence_download(
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def effects(request: HttpRequest) -> HttpResponse:
+    """Finished actions and their measured effects (the province's table)."""
+    data = queries.finished_actions(request.user, request.GET.get("agency", "").strip())
+    report_agency = data["focus"] or home_agency(require_profile(request.user))
+    return render(
+        request,
+        "improvement/effects.html",
+        {**data, "report_agency": report_agency, "filters": _filters(request)},
+    )

@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, ServicePoint
-from invitations import posters, services
+from invitations import files, posters, services
 from invitations.forms import InvitationForm, InvitationUploadForm
 from invitations.models import Invitation
 from staff.scope import visible_agencies
@@ -173,7 +173,7 @@ class InvitationAdmin(admin.ModelAdmin):
             upload = form.cleaned_data["file"]
             try:
                 # Streamed from the upload (spooled to disk past 2.5 MB).
-                requests = services.parse_invitation_csv(
+                requests = files.parse_invitation_csv(
                     upload.file,
                     filename=upload.name,
                     allowed_agencies=visible_agencies(request.user),
@@ -181,14 +181,14 @@ class InvitationAdmin(admin.ModelAdmin):
                 issued = services.create_invitations(
                     requests, expires_days=form.cleaned_data["expires_days"]
                 )
-            except services.InvitationFileError as exc:
+            except files.InvitationFileError as exc:
                 file_errors = exc.errors
             except ValidationError as exc:
                 file_errors = exc.messages
             else:
                 stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
                 response = HttpResponse(
-                    services.links_csv(issued), content_type="text/csv; charset=utf-8"
+                    files.links_csv(issued), content_type="text/csv; charset=utf-8"
                 )
                 response["Content-Disposition"] = (
                     f'attachment; filename="invitation-links-{stamp}.csv"'

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from reports.engine.recompute import recompute_period, recompute_periods
 from reports.engine.setup import SWEEP_BATCH
 from reports.engine.sweep import sweep_breakdowns, sweep_dirty
+from sipas import metrics
+from sipas.celery import DATABASE_RETRY
 from sipas.periods import recent_periods
 
 log = logging.getLogger(__name__)
@@ -47,22 +47,6 @@ def note_new_responses(touched: set[tuple[int, int, datetime.datetime]]) -> None
     """
     if touched:
         transaction.on_commit(enqueue_sweep)
-
-
-@contextmanager
-def deferred_sweep() -> Iterator[None]:
-    """Hold back the debounced sweep while a bulk load stores many responses.
-
-    The responses are still stored uncounted; they are counted by
-    `compute_indices` (which writes every period once instead of sweeping batch
-    after batch) or by the periodic sweep in beat. Without this, a bulk load with
-    tasks running in-process would sweep inside the loading command.
-    """
-    cache.set(SWEEP_LOCK_KEY, "deferred", timeout=None)
-    try:
-        yield
-    finally:
-        cache.delete(SWEEP_LOCK_KEY)
 
 
 def enqueue_sweep() -> bool:
@@ -105,15 +89,6 @@ def _enqueue_debounced(task, key: str, seconds: int) -> bool:
         return False
 
 
-RETRY = {
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": 5,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
-
-
 def after_recompute(periods: list[str], *, sync: bool = False) -> None:
     """Run the follow-up tasks of settings.SIPAS_AFTER_RECOMPUTE (key drivers,
     alerts) for the periods just rewritten: enqueued, or here with ``sync``.
@@ -123,11 +98,16 @@ def after_recompute(periods: list[str], *, sync: bool = False) -> None:
         task = import_string(name)
         if sync:
             task(list(periods))
-        else:
+            continue
+        try:
             task.delay(list(periods))
+        except Exception:
+            # The indices are written; a lost follow-up (broker down) must not
+            # fail the recompute. The nightly recompute sends it again.
+            log.exception("could not enqueue %s for %s", name, periods)
 
 
-@shared_task(soft_time_limit=1500, time_limit=1800, **RETRY)
+@shared_task(soft_time_limit=1500, time_limit=1800, **DATABASE_RETRY)
 def recompute_period_task(period: str) -> int:
     """Rewrite the indices of one period from the aggregates, then enqueue the
     follow-ups; returns rows written."""
@@ -136,7 +116,7 @@ def recompute_period_task(period: str) -> int:
     return written
 
 
-@shared_task(soft_time_limit=3000, time_limit=3600, **RETRY)
+@shared_task(soft_time_limit=3000, time_limit=3600, **DATABASE_RETRY)
 def recompute_recent_periods_task() -> dict[str, int]:
     """Nightly: rewrite the current and previous year, quarter and month, then
     enqueue the follow-ups."""
@@ -146,12 +126,13 @@ def recompute_recent_periods_task() -> dict[str, int]:
     return written
 
 
-@shared_task(soft_time_limit=240, time_limit=300, **RETRY)
+@shared_task(soft_time_limit=240, time_limit=300, **DATABASE_RETRY)
 def sweep_dirty_task() -> int:
     """Count new or accepted responses and rewrite the indices they change; the
     breakdown sweep follows after commit."""
     _release(SWEEP_LOCK_KEY)
     processed = sweep_dirty()
+    metrics.note_sweep()
     if processed:
         transaction.on_commit(enqueue_breakdown_sweep)
     if processed >= SWEEP_BATCH:
@@ -159,7 +140,7 @@ def sweep_dirty_task() -> int:
     return processed
 
 
-@shared_task(soft_time_limit=240, time_limit=300, **RETRY)
+@shared_task(soft_time_limit=240, time_limit=300, **DATABASE_RETRY)
 def sweep_breakdowns_task() -> int:
     """Count the queued responses into the dashboards' breakdowns and rewrite the
     breakdowns they change."""

@@ -81,8 +81,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "agencies",
     "surveys",
-    "reports",
     "staff",
+    "reports",
+    "dashboard",
     "invitations",
     "improvement",
     "axes",
@@ -90,6 +91,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so the latency it measures is the whole request's (sipas/metrics.py).
+    "sipas.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "sipas.middleware.SecurityHeadersMiddleware",
     "sipas.middleware.NulCharacterMiddleware",
@@ -229,12 +232,12 @@ CELERY_TASK_DEFAULT_QUEUE = "engine"
 CELERY_TASK_ROUTES = {
     "reports.tasks.*": {"queue": "engine"},
     "surveys.tasks.*": {"queue": "engine"},
-    "staff.tasks.build_report_task": {"queue": "reports"},
     "dashboard.tasks.*": {"queue": "reports"},
     "improvement.tasks.*report*": {"queue": "reports"},
     # Key drivers after a recompute: minutes of numpy per period, kept off the
     # engine's queue of short sweeps.
     "improvement.tasks.after_recompute_task": {"queue": "reports"},
+    "improvement.tasks.measure_action_task": {"queue": "reports"},
     "invitations.tasks.*": {"queue": "mail"},
     "api.tasks.*": {"queue": "mail"},
     "*.send_*": {"queue": "mail"},
@@ -264,6 +267,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.sweep_breakdowns_task",
         "schedule": crontab(minute="2-59/5"),
     },
+    # Every morning at 07:00 Vietnam time: e-mail each staff member (unless they
+    # opted out) the new alerts of their scope, once a day.
+    "daily-alert-digest": {
+        "task": "improvement.tasks.send_alert_digests_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
     # Every night at 03:30 Vietnam time: delete the reply contacts (phone/e-mail left
     # with a comment) that staff have handled or that are past their retention time.
     "nightly-purge-reply-contacts": {
@@ -276,6 +285,11 @@ CELERY_BEAT_SCHEDULE = {
 # period codes). The index engine (reports) may not import the apps above it, so
 # they register here: improvement brings the key drivers up to date.
 SIPAS_AFTER_RECOMPUTE = ["improvement.tasks.after_recompute_task"]
+# Called inside the storing transaction with the (agency id, version id,
+# submitted_at) of newly stored or accepted responses. surveys may not import the
+# index engine above it, so the engine registers here: reports schedules one
+# debounced sweep after commit.
+SIPAS_ON_NEW_RESPONSES = ["reports.tasks.note_new_responses"]
 
 # --- Auth
 _VALIDATORS = "django.contrib.auth.password_validation."
@@ -390,12 +404,48 @@ SURVEY_TOKEN_POST_LIMIT = env_int("SURVEY_TOKEN_POST_LIMIT", 20)
 # A service point's blank form page is rendered once and kept this long (seconds;
 # 0: off); each citizen gets a copy with their own tokens (surveys/pagecache.py).
 SURVEY_PAGE_CACHE_SECONDS = env_int("SURVEY_PAGE_CACHE_SECONDS", 300)
-# A phone/e-mail left for a reply is deleted after this many days at the latest.
-REPLY_CONTACT_RETENTION_DAYS = env_int("REPLY_CONTACT_RETENTION_DAYS", 90)
 
+# --- Personal data: how long each kind is kept, in one place. The citizens'
+# privacy notice (/quyen-rieng-tu/, Decree 13/2023/NĐ-CP and the 2025 Personal
+# Data Protection Law) shows these values, so it always says what the portal does.
+# - Answers, comments and the optional "about you" fields: no name, no ID number,
+#   kept as statistical records for the indices of their periods.
+# - A phone/e-mail left for a reply: deleted once staff mark the comment handled
+#   (nightly purge, 03:30) and after this many days at the latest.
+REPLY_CONTACT_RETENTION_DAYS = env_int("REPLY_CONTACT_RETENTION_DAYS", 90)
+# - Nightly database dumps (deploy/backup.sh reads the same variable): a deleted
+#   reply contact leaves the backups after this many days.
+BACKUP_KEEP_DAYS = env_int("BACKUP_KEEP_DAYS", 14)
+# - The client address: never stored; a keyed hash counts submissions in the
+#   cache for SURVEY_RATE_WINDOW_SECONDS (above); the audit log of staff actions
+#   keeps keyed hashes only.
+# Where a citizen asks for their reply contact to be deleted (shown in the notice).
+PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "")
+
+# --- Operations: /metrics for Prometheus from these addresses only (behind the
+# trusted proxies); everyone else gets a 404 (sipas/metrics.py).
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+for _address in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_address, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS: {_address!r} is not an IP address or network"
+        )
+
+# Log lines as text (development) or one JSON object per line (log shippers).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "sipas.metrics.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

@@ -4,16 +4,18 @@ from django.urls import include, path
 
 from sipas.accounts import password_reset
 from sipas.health import healthz
+from sipas.metrics import metrics
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Before Django's own: the reset form sends mail, so it is throttled.
     path("accounts/password_reset/", password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("dashboard/improvement/", include("improvement.urls")),
-    path("dashboard/", include("reports.urls")),
+    path("dashboard/", include("dashboard.urls")),
     # Before the surveys include, so /s/i/<token>/ is an invitation, not a code "i".
     path("s/i/", include("invitations.urls")),
     path("posters/", include("invitations.poster_urls")),

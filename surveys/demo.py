@@ -422,20 +422,19 @@ def seed_responses(
     """Store `count` demo responses through store_responses; returns how many.
 
     All batches share one transaction: the demo data lands whole or not at all.
-    The engine's sweep is deferred: the dirty marks are processed by
-    `compute_indices` (which `make demo` runs next) or by beat's periodic sweep.
+    No sweep is scheduled (``notify=False``): the uncounted responses are counted
+    by `compute_indices` (which `make demo` runs next) or by beat's periodic
+    sweep.
     """
-    from reports.tasks import deferred_sweep
-
     plan = build_plan(province=province, year=year, seed=seed, today=today)
     stored = 0
     batch: list[ResponseDraft] = []
-    with deferred_sweep(), transaction.atomic():
+    with transaction.atomic():
         for draft in generate(plan, count, seed):
             batch.append(draft)
             if len(batch) == batch_size:
-                stored += len(store_responses(batch))
+                stored += len(store_responses(batch, notify=False))
                 batch = []
         if batch:
-            stored += len(store_responses(batch))
+            stored += len(store_responses(batch, notify=False))
     return stored

@@ -163,9 +163,9 @@ def _receive(
         return on_submitted(None)  # a bot: pretend success, store nothing
     if not form.is_valid():
         return _show(request, survey, form, "", False)
-    if abuse.client_at_rate_limit(request):
+    key = token.key  # a repeat (double click) gets its thank-you even at the limit
+    if abuse.client_at_rate_limit(request) and not queries.already_stored(key):
         return _rate_limited(request)
-    key = token.key
     flag_reason = abuse.fill_time_flag(token)
     response = submit(
         idempotency_key=key,

@@ -14,7 +14,7 @@ from agencies.queries import (
     procedures_for_point,
 )
 from agencies.text import fold
-from surveys.models import Item, Questionnaire, QuestionnaireVersion
+from surveys.models import Item, Questionnaire, QuestionnaireVersion, Response
 
 DEFAULT_QUESTIONNAIRE = "exit-dv"
 MAX_SEARCH_WORDS = 8
@@ -177,3 +177,8 @@ def item_labels(questionnaire: str) -> dict[str, str]:
     for code, text, text_en in items.values_list("code", "text", "text_en"):
         labels.setdefault(code, text_en if english and text_en else text)
     return labels
+
+
+def already_stored(idempotency_key: str) -> bool:
+    """Whether a form with this key was stored (a repeat is not a new response)."""
+    return Response.objects.filter(idempotency_key=idempotency_key).exists()

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from sipas.pgcopy import copy_line
@@ -201,13 +202,15 @@ def _insert_responses(responses: list[Response]) -> None:
 # for the idempotency race): an error aborts the caller's block, all or nothing.
 @transaction.atomic(savepoint=False)
 def store_responses(
-    drafts: list[ResponseDraft], *, validate: bool = True
+    drafts: list[ResponseDraft], *, validate: bool = True, notify: bool = True
 ) -> list[Response]:
     """Validate and store drafts in one transaction; all or nothing.
 
     Every draft gets an id and a submission time if it has none. Answers are
     bulk-inserted. Responses are stored uncounted; after commit one debounced
-    sweep counts them (never one task per response).
+    sweep counts them (never one task per response). A bulk load that counts
+    its responses itself afterwards (``compute_indices``) passes
+    ``notify=False``: nothing is scheduled.
     """
     now = timezone.now()
     responses: list[Response] = []
@@ -237,18 +240,21 @@ def store_responses(
         answers.extend(_answer_rows(draft.id, draft.answers))
     _insert_responses(responses)
     _insert_answers(answers)
-    _notify_engine(responses)
+    if notify:
+        _notify_engine(responses)
     return responses
 
 
 def _notify_engine(responses: list[Response]) -> None:
-    from reports.tasks import note_new_responses
-
+    """Tell the index engine about responses it has to count: the functions named
+    in settings.SIPAS_ON_NEW_RESPONSES (surveys sits below reports and may not
+    import it), called inside the storing transaction."""
     touched = {
         (r.agency_id, r.version_id, r.submitted_at) for r in responses if not r.flagged
     }
     if touched:
-        note_new_responses(touched)
+        for name in settings.SIPAS_ON_NEW_RESPONSES:
+            import_string(name)(touched)
 
 
 @transaction.atomic

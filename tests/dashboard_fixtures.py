@@ -2,7 +2,8 @@
 one person per role and precomputed IndexResult rows (built directly, as the
 index engine would write them), plus a few commented responses.
 
-Imported by tests/reports/conftest.py and tests/staff/conftest.py.
+Imported with `from tests.dashboard_fixtures import *` by the dashboard, security and
+export tests.
 """
 
 from __future__ import annotations

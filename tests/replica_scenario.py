@@ -27,8 +27,9 @@ from django.db import connections  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from agencies.models import AdministrativeUnit, Agency  # noqa: E402
+from dashboard.models import TransactionVolume  # noqa: E402
 from sipas import replica  # noqa: E402
-from staff.models import StaffProfile, TransactionVolume  # noqa: E402
+from staff.models import StaffProfile  # noqa: E402
 
 PAGE = "/dashboard/sample/?period=2026"
 AGENCY = "SNV-T33"

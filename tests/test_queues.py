@@ -24,11 +24,8 @@ def test_engine_work_goes_to_the_engine_queue(task_name):
     assert queue_of(task_name) == "engine"
 
 
-@pytest.mark.parametrize(
-    "task_name", ["staff.tasks.build_report_task", "dashboard.tasks.build_report_task"]
-)
-def test_pdf_reports_go_to_the_reports_queue(task_name):
-    assert queue_of(task_name) == "reports"
+def test_pdf_reports_go_to_the_reports_queue():
+    assert queue_of("dashboard.tasks.build_report_task") == "reports"
 
 
 @pytest.mark.parametrize(

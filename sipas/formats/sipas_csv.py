@@ -1,7 +1,7 @@
 """The sipas-csv format (docs/formats.md), and the one writer of spreadsheet files.
 
 Ground floor: this module knows column names and cells, not models. The rows are
-built by `surveys.exporting` (responses) and `reports.exports` (dashboard tables);
+built by `surveys.exporting` (responses) and `dashboard.exports` (dashboard tables);
 every file or download that a spreadsheet may open is written here, so all of
 them neutralise formulas the same way and `restore_text` undoes it on import.
 """
@@ -56,9 +56,11 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CELL_SEPARATORS = ",;|\t\r\n"
 # A cell start, its spaces, any apostrophes already there (so that a comment that
 # really has one survives the round trip) and a formula character.
-_CELL_START = r"(?:^|(?<=[,;|\t\r\n]))( *)"
-_FORMULA = _CELL_START + r"('*[=+\-@\t\r])"
-_NEUTRALISED = _CELL_START + r"'('*[=+\-@\t\r])"
+_SEPARATOR = "[" + re.escape(CELL_SEPARATORS) + "]"
+_PREFIX = "[" + re.escape("".join(FORMULA_PREFIXES)) + "]"
+_CELL_START = rf"(?:^|(?<={_SEPARATOR}))( *)"
+_FORMULA = _CELL_START + rf"('*{_PREFIX})"
+_NEUTRALISED = _CELL_START + rf"'('*{_PREFIX})"
 _FORMULA_RE = re.compile(_FORMULA)
 _NEUTRALISED_RE = re.compile(_NEUTRALISED)
 

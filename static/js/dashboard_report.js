@@ -1,4 +1,4 @@
-/* Polls the PDF report job (reports:report_status) until it is done or failed,
+/* Polls the PDF report job (dashboard:report_status) until it is done or failed,
    showing its progress; the page also works without script (reload). */
 (function () {
   "use strict";

@@ -300,7 +300,7 @@ def test_the_action_page_keeps_its_query_count(
     client.force_login(province_analyst)
     url = reverse("improvement:action", args=[commune_action.pk])
     client.get(url)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert client.get(url).status_code == 200
 
 

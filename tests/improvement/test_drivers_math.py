@@ -56,10 +56,10 @@ def test_when_g_depends_on_nothing_no_driver_is_claimed(seed):
 
 def test_the_bootstrap_pass_keeps_its_memory_whatever_the_number_of_rows():
     moments = drivers_math.BootstrapMoments(19, seed=1, replicates=100)
-    size = moments.boot_cross.nbytes + moments.boot_sums.nbytes
+    size = moments.group_cross.nbytes + moments.group_sums.nbytes
     for _block in range(5):
         moments.add(np.ones((1000, 20)))
-    assert moments.boot_cross.nbytes + moments.boot_sums.nbytes == size
+    assert moments.group_cross.nbytes + moments.group_sums.nbytes == size
     assert moments.n == 5000
 
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from invitations import services
+from invitations import files
 from invitations.models import Invitation
 
 GOOD = (
@@ -25,7 +25,7 @@ def places(province_centre, counter, justice_department, marriage, signature):
 
 
 def test_a_good_file_becomes_one_request_per_row(places):
-    requests = services.parse_invitation_csv(GOOD.encode(), filename="ok.csv")
+    requests = files.parse_invitation_csv(GOOD.encode(), filename="ok.csv")
     assert [r.agency.code for r in requests] == ["TTHCC-T33", "TTHCC-T33", "STP-T33"]
     assert requests[0].service_point.code == "TTHCC-T33-Q01"
     assert requests[1].procedure.code == "2.000884"
@@ -41,8 +41,8 @@ def test_a_bad_file_names_each_row_and_column(places):
         "000.00.53.H48-220921-0101,TTHCC-T33,9.999999\n"
         ",TTHCC-T33,\n"
     )
-    with pytest.raises(services.InvitationFileError) as caught:
-        services.parse_invitation_csv(data.encode(), filename="bad.csv")
+    with pytest.raises(files.InvitationFileError) as caught:
+        files.parse_invitation_csv(data.encode(), filename="bad.csv")
     errors = caught.value.errors
     assert len(errors) == 3
     assert errors[0].startswith("Dòng 3, cột agency") and "UBND-T99" in errors[0]
@@ -51,27 +51,27 @@ def test_a_bad_file_names_each_row_and_column(places):
 
 
 def test_a_file_without_a_required_column_is_refused(places):
-    with pytest.raises(services.InvitationFileError) as caught:
-        services.parse_invitation_csv(b"dossier_code,procedure\nA-1,1.000894\n")
+    with pytest.raises(files.InvitationFileError) as caught:
+        files.parse_invitation_csv(b"dossier_code,procedure\nA-1,1.000894\n")
     assert caught.value.errors == ["Dòng 1: thiếu cột agency."]
 
 
 def test_an_unknown_column_is_refused(places):
-    with pytest.raises(services.InvitationFileError, match="phone"):
-        services.parse_invitation_csv(b"dossier_code,agency,phone\nA-1,STP-T33,09\n")
+    with pytest.raises(files.InvitationFileError, match="phone"):
+        files.parse_invitation_csv(b"dossier_code,agency,phone\nA-1,STP-T33,09\n")
 
 
 def test_a_file_that_is_not_utf8_is_refused(places):
     data = "dossier_code,agency\nHÀ-001,STP-T33\n".encode("cp1252")
-    with pytest.raises(services.InvitationFileError, match="UTF-8"):
-        services.parse_invitation_csv(data)
+    with pytest.raises(files.InvitationFileError, match="UTF-8"):
+        files.parse_invitation_csv(data)
 
 
 def test_agencies_outside_the_scope_read_as_unknown(places, hanoi_committee):
     from agencies.models import Agency
 
-    with pytest.raises(services.InvitationFileError, match="STP-T33"):
-        services.parse_invitation_csv(
+    with pytest.raises(files.InvitationFileError, match="STP-T33"):
+        files.parse_invitation_csv(
             b"dossier_code,agency\nA-001,STP-T33\n",
             allowed_agencies=Agency.objects.filter(province_code="01"),
         )

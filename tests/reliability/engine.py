@@ -7,26 +7,13 @@ import random
 
 from django.utils import timezone
 
+from reports.engine.results import RESULT_COLUMNS
 from reports.models import IndexResult
 from surveys.models import QuestionnaireVersion
 from surveys.services import ResponseDraft, store_responses
 
-RESULT_FIELDS = (
-    "methodology",
-    "period",
-    "agency_id",
-    "scope",
-    "questionnaire",
-    "dimension",
-    "dimension_value",
-    "kind",
-    "indicator",
-    "value",
-    "n",
-    "ci_low",
-    "ci_high",
-    "flag",
-)
+# Every column the engine writes but its time stamp (the last).
+RESULT_FIELDS = RESULT_COLUMNS[:-1]
 
 
 def snapshot() -> set[tuple]:

@@ -6,7 +6,7 @@ its parameters). People: an anonymous visitor, `other_analyst` (staff of another
 province, province 01), `entitled` (the provincial analyst of province 33, who
 also prints posters) and, for the admin, a superuser and a staff clerk with no
 permissions. Finer role-by-role expectations for the dashboards are in
-tests/reports/test_dashboard_access.py; this matrix guarantees nothing is missed.
+tests/dashboard/test_dashboard_access.py; this matrix guarantees nothing is missed.
 """
 
 from __future__ import annotations
@@ -21,10 +21,18 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from improvement.models import Action, ActionEvidence, ActionNote
+from dashboard.models import CommentReview, ReportJob, TransactionVolume
+from improvement.models import (
+    Action,
+    ActionEvidence,
+    ActionNote,
+    Alert,
+    ProvincialReport,
+    Target,
+)
 from invitations import services as invitation_services
 from invitations.models import Invitation
-from staff.models import CommentReview, ReportJob, StaffProfile, TransactionVolume
+from staff.models import StaffProfile
 from surveys.models import Response
 from tests.dashboard_fixtures import *  # noqa: F403
 from tests.dashboard_fixtures import PASSWORD
@@ -83,7 +91,41 @@ def improvement_action(entitled, agencies, settings, tmp_path):
 
 
 @pytest.fixture
-def samples(agencies, comments, report_job, improvement_action):
+def alert_and_target(agencies):
+    alert = Alert.objects.create(
+        agency=agencies["UBND-X12133"],
+        period="2026",
+        indicator="A_DV",
+        reasons=["drop_previous"],
+    )
+    target = Target.objects.create(
+        province_code="33", year=2026, indicator="A_DV", value=85
+    )
+    return alert, target
+
+
+@pytest.fixture
+def provincial_report(entitled, agencies):
+    return ProvincialReport.objects.create(
+        user=entitled,
+        agency=agencies["UBND-T33"],
+        period="2026",
+        status=ProvincialReport.Status.DONE,
+        progress=100,
+        docx=b"PK\x03\x04 finished report",
+        pdf=b"%PDF-1.4 finished report",
+    )
+
+
+@pytest.fixture
+def samples(
+    agencies,
+    comments,
+    report_job,
+    improvement_action,
+    alert_and_target,
+    provincial_report,
+):
     """What each URL parameter is filled with: always something of province 33."""
     values = {
         "code": "UBND-X12133",
@@ -92,6 +134,10 @@ def samples(agencies, comments, report_job, improvement_action):
         "token": "khong-co",
         "action_id": improvement_action.pk,
         "evidence_id": improvement_action.evidence.get().pk,
+        "alert_id": alert_and_target[0].pk,
+        "target_id": alert_and_target[1].pk,
+        "report_id": provincial_report.pk,
+        "file_format": "docx",
     }
 
     def sample(route: str, name: str) -> str | None:
@@ -115,7 +161,7 @@ def _login(user) -> Client:
 
 
 def _targets_province_33(url: str) -> bool:
-    if re.search(r"/improvement/actions/\d+/", url):
+    if re.search(r"/improvement/(actions|alerts|targets)/\d+/", url):
         return True
     return any(part in url for part in ("X12133", "/33.", "/report/", "/review/"))
 
@@ -125,10 +171,13 @@ def _writes() -> tuple[int, ...]:
         CommentReview.objects.count(),
         TransactionVolume.objects.count(),
         ReportJob.objects.count(),
+        ProvincialReport.objects.count(),
         Action.objects.count(),
         Action.objects.exclude(status="proposed").count(),
         ActionNote.objects.count(),
         ActionEvidence.objects.count(),
+        Alert.objects.exclude(status="open").count(),
+        Target.objects.count(),
     )
 
 
@@ -371,11 +420,13 @@ def test_the_provinces_own_staff_see_its_rows_in_the_admin(entitled, private_row
         assert client.get(url).status_code == 200, url
     assert (
         SECRET_NOTE
-        in client.get(reverse("admin:staff_commentreview_changelist")).content.decode()
+        in client.get(
+            reverse("admin:dashboard_commentreview_changelist")
+        ).content.decode()
         or SECRET_NOTE
         in client.get(
             reverse(
-                "admin:staff_commentreview_change",
+                "admin:dashboard_commentreview_change",
                 args=[private_rows[CommentReview].pk],
             )
         ).content.decode()

@@ -16,9 +16,19 @@ from django.urls.resolvers import RegexPattern
 
 Samples = Callable[[str, str], str | None]
 
-# URLs anyone may open: the citizen side, sign-in, language, health, static files.
-PUBLIC_PREFIXES = ("/s/", "/accounts/", "/i18n/", "/healthz", "/static/", "/media/")
-PUBLIC_EXACT = ("/",)
+# URLs anyone may open: the citizen side (with its privacy notice), sign-in,
+# language, health, static files (and /metrics, which is limited by address
+# instead: tests/deploy/test_metrics.py).
+PUBLIC_PREFIXES = (
+    "/s/",
+    "/accounts/",
+    "/i18n/",
+    "/healthz",
+    "/metrics",
+    "/static/",
+    "/media/",
+)
+PUBLIC_EXACT = ("/", "/quyen-rieng-tu/")
 
 _ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 _REGEX_PARAMETER = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")

@@ -130,7 +130,7 @@ def test_the_rate_limit_counts_each_client_apart(counter, settings):
     bob = Client(REMOTE_ADDR="203.0.113.8")
     assert alice.post(URL, filled_form(alice, URL)).status_code == 302
     assert bob.post(URL, filled_form(bob, URL)).status_code == 302
-    assert alice.post(URL, filled_form(alice, URL)).status_code == 429
+    assert alice.post(URL, filled_form(alice, URL + "?moi=1")).status_code == 429
     assert Response.objects.count() == 2
 
 
@@ -263,3 +263,15 @@ def test_a_form_token_is_bound_to_its_page_and_stores_one_response(
     assert client.post(URL, data).status_code == 302
     assert client.post(URL, {**data, "G": "1"}).status_code == 302
     assert Response.objects.count() == 1
+
+
+def test_a_double_click_on_the_last_allowed_answer_still_gets_its_thank_you(
+    citizen, counter, settings
+):
+    settings.SURVEY_RATE_LIMIT = 1
+    data = filled_form(citizen, URL)
+    first = citizen.post(URL, data)
+    second = citizen.post(URL, data)
+    assert first.status_code == second.status_code == 302
+    assert Response.objects.count() == 1
+    assert citizen.post(URL, filled_form(citizen, URL + "?moi=1")).status_code == 429

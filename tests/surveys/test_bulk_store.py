@@ -61,3 +61,16 @@ def test_a_bulk_store_with_a_stored_id_fails_whole_as_an_integrity_error(
     with pytest.raises(IntegrityError), transaction.atomic():
         store_responses(given)
     assert Response.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_bulk_load_that_is_counted_later_schedules_no_sweep(
+    exit_version, centre, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        store_responses(drafts(exit_version, centre, 3), notify=False)
+    assert callbacks == []
+    assert Response.objects.filter(counted=False).count() == 3
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        store_responses(drafts(exit_version, centre, 4)[3:])
+    assert len(callbacks) == 1  # the engine's hook: one debounced sweep

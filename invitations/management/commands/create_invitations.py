@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from invitations import services
+from invitations import files, services
 
 
 class Command(BaseCommand):
@@ -37,13 +37,13 @@ class Command(BaseCommand):
         if out and Path(out).resolve() == path.resolve():
             raise CommandError("--out must not overwrite the input file")
         try:
-            requests = services.parse_invitation_csv(data, filename=file)
+            requests = files.parse_invitation_csv(data, filename=file)
             issued = services.create_invitations(requests, expires_days=expires_days)
-        except services.InvitationFileError as exc:
+        except files.InvitationFileError as exc:
             raise CommandError("\n".join(f"{file}: {error}" for error in exc.errors))
         except ValidationError as exc:
             raise CommandError("\n".join(f"{file}: {error}" for error in exc.messages))
-        links = services.links_csv(issued)
+        links = files.links_csv(issued)
         if out:
             Path(out).write_text(links, encoding="utf-8")
             self.stderr.write(f"{len(issued)} invitations created; links in {out}")

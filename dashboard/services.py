@@ -1,0 +1,128 @@
+"""Staff writes: comment reviews, transaction volumes, PDF report jobs.
+
+Each function checks the scope itself (the caller passes the user), so a forged
+form cannot touch an agency outside the user's remit.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency
+from dashboard.models import CommentReview, ReportJob, TransactionVolume
+from sipas.periods import is_period
+from staff.scope import require_profile, visible_agencies
+from surveys.models import Response
+
+
+def _require_editor(user: AbstractBaseUser) -> None:
+    if not require_profile(user).can_edit:
+        raise PermissionDenied(_("Vai trò của bạn chỉ được xem."))
+
+
+def assignable_users(agency: Agency) -> list[AbstractBaseUser]:
+    """Staff who may be assigned a comment of this agency: managers of the agency
+    or an agency above it, and analysts of its province."""
+    ancestors = [int(pk) for pk in agency.path.strip("/").split("/") if pk]
+    managers = Q(
+        staff_profile__role="agency_manager", staff_profile__agency_id__in=ancestors
+    )
+    analysts = Q(
+        staff_profile__role="provincial_analyst",
+        staff_profile__province_code=agency.province_code,
+    )
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(managers | analysts)
+        .order_by("username")
+    )
+
+
+@transaction.atomic
+def review_comment(
+    *,
+    user: AbstractBaseUser,
+    response_id: str,
+    status: str,
+    assignee_id: int | None,
+    note: str,
+) -> CommentReview:
+    """Move a comment through mới → đang xử lý → đã phản hồi, assign it, note it.
+
+    Http404 when the response is outside the user's scope; PermissionDenied for
+    read-only roles; ValidationError for a move the workflow does not allow or an
+    assignee who may not handle the agency's comments.
+    """
+    _require_editor(user)
+    response = (
+        Response.objects.select_related("agency")
+        .filter(pk=response_id, agency__in=visible_agencies(user))
+        .exclude(comment="")
+        .first()
+    )
+    if response is None:
+        raise Http404(_("Không tìm thấy ý kiến."))
+    review, _created = CommentReview.objects.select_for_update().get_or_create(
+        response=response
+    )
+    if status not in CommentReview.Status.values:
+        raise ValidationError(_("Trạng thái không hợp lệ."))
+    if (
+        status != review.status
+        and status not in CommentReview.TRANSITIONS[review.status]
+    ):
+        raise ValidationError(_("Không thể chuyển sang trạng thái này."))
+    if assignee_id is not None and assignee_id not in {
+        u.pk for u in assignable_users(response.agency)
+    }:
+        raise ValidationError(_("Người được giao không phụ trách cơ quan này."))
+    review.status = status
+    review.assignee_id = assignee_id
+    review.note = note[:5000]
+    review.updated_by = user
+    review.save()
+    return review
+
+
+@transaction.atomic
+def record_transaction_volume(
+    *, user: AbstractBaseUser, agency_code: str, period: str, count: int
+) -> TransactionVolume:
+    """Enter (or correct) the number of transactions of an agency in a period."""
+    _require_editor(user)
+    agency = visible_agencies(user).filter(code=agency_code).first()
+    if agency is None:
+        raise Http404(_("Không tìm thấy cơ quan."))
+    if not is_period(period):
+        raise ValidationError(_("Kỳ không hợp lệ (ví dụ 2026, 2026-Q3, 2026-07)."))
+    if count < 0:
+        raise ValidationError(_("Số giao dịch không được âm."))
+    volume, _created = TransactionVolume.objects.update_or_create(
+        agency=agency, period=period, defaults={"count": count, "entered_by": user}
+    )
+    return volume
+
+
+def start_report(
+    *, user: AbstractBaseUser, agency_code: str, period: str, questionnaire: str
+) -> ReportJob:
+    """Create a PDF report job and enqueue its task once the row is committed."""
+    from dashboard.tasks import build_report_task
+
+    require_profile(user)
+    agency = visible_agencies(user).filter(code=agency_code).first()
+    if agency is None:
+        raise Http404(_("Không tìm thấy cơ quan."))
+    with transaction.atomic():
+        job = ReportJob.objects.create(
+            user=user, agency=agency, period=period, questionnaire=questionnaire
+        )
+        build_report_task.delay_on_commit(str(job.pk))
+    return job

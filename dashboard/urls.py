@@ -1,0 +1,19 @@
+from django.urls import path
+
+from dashboard import views
+
+app_name = "dashboard"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("ranking/", views.ranking, name="ranking"),
+    path("agency/<str:code>/", views.agency, name="agency"),
+    path("comments/", views.comments, name="comments"),
+    path("comments/<uuid:pk>/review/", views.review_comment, name="review_comment"),
+    path("sample/", views.sample, name="sample"),
+    path("sample/volume/", views.record_volume, name="record_volume"),
+    path("responses.csv", views.raw_responses, name="raw_responses"),
+    path("report/", views.start_report, name="start_report"),
+    path("report/<uuid:pk>/", views.report, name="report"),
+    path("report/<uuid:pk>/status/", views.report_status, name="report_status"),
+    path("report/<uuid:pk>/download/", views.report_download, name="report_download"),
+]

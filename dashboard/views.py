@@ -1,0 +1,288 @@
+"""Staff dashboards under /dashboard/.
+
+Each view: login → query layer (scope enforced there: PermissionDenied for
+non-staff, 404 for agencies outside the scope) → render, or the export of one
+of the page's tables with `?export=csv|xlsx&table=<name>`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from agencies.models import Agency
+from audit.services import record as audit_record
+from dashboard import comments as comment_queries
+from dashboard import queries, services, tables
+from dashboard import sample as sample_queries
+from dashboard.agency import agency_detail
+from dashboard.exports import raw_responses_response, table_response
+from dashboard.filters import (
+    CHANNELS,
+    KINDS,
+    QUESTIONNAIRES,
+    Filters,
+    read_filters,
+)
+from dashboard.models import CommentReview, ReportJob
+from sipas.periods import period_choices
+from staff.scope import require_profile, visible_agencies
+
+
+def _audit_export(request: HttpRequest, what: str, fmt: str) -> None:
+    """Every export goes to the audit log (who, what, which filters)."""
+    audit_record(
+        "export",
+        request=request,
+        object_type=what,
+        detail={"format": fmt, "filters": request.GET.dict()},
+    )
+
+
+def _page(
+    request: HttpRequest,
+    template: str,
+    filters: Filters,
+    data: dict,
+    page_tables: list,
+    charts: dict | None = None,
+) -> HttpResponse:
+    """Render a dashboard page, or export one of its tables."""
+    fmt = request.GET.get("export")
+    if fmt:
+        table = next(
+            (t for t in page_tables if t.name == request.GET.get("table")), None
+        )
+        if fmt not in ("csv", "xlsx") or table is None:
+            raise Http404(_("Không có bảng này."))
+        _audit_export(request, f"table:{table.name}", fmt)
+        return table_response(table, fmt, f"sipas-{filters.period}")
+    for error in filters.errors:
+        messages.warning(request, error)
+    context = {
+        **data,
+        "filters": filters,
+        "tables": {t.name: t for t in page_tables},
+        "charts": charts or {},
+        "period_choices": period_choices(),
+        "questionnaire_choices": QUESTIONNAIRES,
+        "channel_choices": CHANNELS,
+        "kind_choices": KINDS,
+    }
+    return render(request, template, context)
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    filters = read_filters(request.GET)
+    data = queries.overview(request.user, filters)
+    return _page(
+        request,
+        "dashboard/overview.html",
+        filters,
+        data,
+        tables.overview_tables(data),
+        tables.overview_charts(data),
+    )
+
+
+@login_required
+def ranking(request: HttpRequest) -> HttpResponse:
+    filters = read_filters(request.GET)
+    if not filters.kind:
+        # National view ranks provinces; inside a province, its departments.
+        profile = require_profile(request.user)
+        national = not filters.agency and profile.role in (
+            "national_viewer",
+            "administrator",
+        )
+        filters.kind = (
+            Agency.Kind.PEOPLES_COMMITTEE_PROVINCE
+            if national
+            else Agency.Kind.DEPARTMENT
+        )
+    data = queries.ranking(request.user, filters, filters.kind)
+    return _page(
+        request, "dashboard/ranking.html", filters, data, tables.ranking_tables(data)
+    )
+
+
+@login_required
+def agency(request: HttpRequest, code: str) -> HttpResponse:
+    filters = read_filters(request.GET)
+    data = agency_detail(request.user, filters, code)
+    return _page(
+        request,
+        "dashboard/agency.html",
+        filters,
+        data,
+        tables.agency_tables(data),
+        tables.agency_charts(data),
+    )
+
+
+@login_required
+def comments(request: HttpRequest) -> HttpResponse:
+    filters = read_filters(request.GET)
+    if request.GET.get("export"):
+        # The export holds every matching comment, not only the page shown.
+        rows = comment_queries.comment_responses(request.user, filters, request.GET)
+        data = {"responses": comment_queries.with_review_labels(rows.iterator())}
+        return _page(request, "", filters, data, tables.comments_tables(data))
+    data = comment_queries.comments_page(request.user, filters, request.GET)
+    data["statuses"] = CommentReview.Status.choices
+    data["params"] = request.GET
+    return _page(
+        request, "dashboard/comments.html", filters, data, tables.comments_tables(data)
+    )
+
+
+@login_required
+@require_POST
+def review_comment(request: HttpRequest, pk: str) -> HttpResponse:
+    assignee = request.POST.get("assignee", "")
+    assignee_id = _whole_number(assignee)
+    try:
+        if assignee and assignee_id is None:
+            raise ValidationError(_("Người được giao không phụ trách cơ quan này."))
+        services.review_comment(
+            user=request.user,
+            response_id=pk,
+            status=request.POST.get("status", ""),
+            assignee_id=assignee_id,
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, _("Đã cập nhật ý kiến."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(_safe_next(request, reverse("dashboard:comments")))
+
+
+@login_required
+def sample(request: HttpRequest) -> HttpResponse:
+    filters = read_filters(request.GET)
+    data = sample_queries.sample_adequacy(
+        request.user, filters, request.GET.get("page")
+    )
+    return _page(
+        request, "dashboard/sample.html", filters, data, tables.sample_tables(data)
+    )
+
+
+@login_required
+@require_POST
+def record_volume(request: HttpRequest) -> HttpResponse:
+    count = _whole_number(request.POST.get("count", "").strip())
+    try:
+        if count is None:
+            raise ValidationError(_("Số giao dịch phải là số nguyên không âm."))
+        if count > MAX_TRANSACTION_VOLUME:
+            raise ValidationError(_("Số giao dịch quá lớn."))
+        services.record_transaction_volume(
+            user=request.user,
+            agency_code=request.POST.get("agency", ""),
+            period=request.POST.get("period", ""),
+            count=count,
+        )
+        messages.success(request, _("Đã lưu số giao dịch."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(_safe_next(request, reverse("dashboard:sample")))
+
+
+@login_required
+def raw_responses(request: HttpRequest) -> HttpResponse:
+    """Every response of the user's focus and period, streamed as sipas-csv."""
+    filters = read_filters(request.GET)
+    questionnaire, responses = queries.raw_responses(request.user, filters)
+    _audit_export(request, "responses", "csv")
+    return raw_responses_response(questionnaire, responses, filters)
+
+
+@login_required
+@require_POST
+def start_report(request: HttpRequest) -> HttpResponse:
+    filters = read_filters(request.POST)
+    job = services.start_report(
+        user=request.user,
+        agency_code=request.POST.get("agency", ""),
+        period=filters.period,
+        questionnaire=filters.questionnaire,
+    )
+    return redirect("dashboard:report", pk=job.pk)
+
+
+def _own_job(request: HttpRequest, pk: str) -> ReportJob:
+    require_profile(request.user)
+    return get_object_or_404(
+        ReportJob.objects.select_related("agency").defer("pdf"),
+        pk=pk,
+        user=request.user,
+        agency__in=visible_agencies(request.user),
+    )
+
+
+@login_required
+def report(request: HttpRequest, pk: str) -> HttpResponse:
+    return render(
+        request, "dashboard/report_progress.html", {"job": _own_job(request, pk)}
+    )
+
+
+@login_required
+def report_status(request: HttpRequest, pk: str) -> JsonResponse:
+    job = _own_job(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "progress": job.progress,
+            "message": job.message,
+            "download": reverse("dashboard:report_download", args=[job.pk])
+            if job.status == ReportJob.Status.DONE
+            else None,
+        }
+    )
+
+
+@login_required
+def report_download(request: HttpRequest, pk: str) -> HttpResponse:
+    job = _own_job(request, pk)
+    pdf = ReportJob.objects.filter(pk=job.pk).values_list("pdf", flat=True).first()
+    if job.status != ReportJob.Status.DONE or not pdf:
+        raise Http404(_("Báo cáo chưa sẵn sàng."))
+    _audit_export(request, "report", "pdf")
+    response = HttpResponse(bytes(pdf), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="sipas-{job.agency.code}-{job.period}.pdf"'
+    )
+    return response
+
+
+# Far above any agency's yearly transactions, and within the column's range.
+MAX_TRANSACTION_VOLUME = 1_000_000_000
+
+
+def _whole_number(text: str) -> int | None:
+    """A number written with the digits 0-9 only, else None.
+
+    str.isdigit() also accepts "²" and other digits that int() refuses.
+    """
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    """Return to the list the form was posted from (same site only)."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return default
