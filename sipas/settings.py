@@ -222,10 +222,7 @@ CELERY_TASK_IGNORE_RESULT = True
 # (sweeps, recomputes, nightly maintenance: short and frequent), `reports` (PDF
 # reports, long and rare) and `mail` (e-mail, webhooks: slow remote servers). A
 # worker started without -Q consumes all of them (development, tests); production
-# runs one worker per queue (README, "Production"):
-#   celery -A sipas worker -Q engine --concurrency 1 -n engine@%h
-#   celery -A sipas worker -Q reports --concurrency 2 -n reports@%h
-#   celery -A sipas worker -Q mail --concurrency 4 -n mail@%h
+# runs one worker per queue (README, "Running in production", gives the commands).
 # Tasks named nowhere below go to `engine`.
 CELERY_TASK_QUEUES = [Queue("engine"), Queue("reports"), Queue("mail")]
 CELERY_TASK_DEFAULT_QUEUE = "engine"
