@@ -21,6 +21,7 @@ from dashboard.queries import (
     pool_by_agency,
     questionnaire_results,
 )
+from reports import statistics
 from reports.models import IndexResult
 from sipas.periods import trend_periods
 from staff.scope import get_visible_agency, require_profile, visible_agencies
@@ -56,6 +57,7 @@ def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
             breakdown[d].append((dv, Value(v, n, lo, hi)))
     best, worst = _best_and_worst(breakdown.get("procedure", []))
     trend = trend_periods(filters.period)
+    series, province, against_province = _series(user, filters, agency, trend)
     return {
         "agency": agency,
         "headline_code": headline,
@@ -75,9 +77,31 @@ def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
             for d, label in RESPONDENT_LABELS.items()
             if d in breakdown
         ],
-        "series": _series(user, filters, agency, trend),
+        "series": series,
         "trend_periods": trend,
+        "blank_rates": _blank_rates(
+            heatmap, figures.get((*dimension, headline), EMPTY)
+        ),
+        # the agency against its province (one test on the page: q = p)
+        "province": province,
+        "against_province": against_province,
     }
+
+
+def _blank_rates(heatmap: list[dict], headline: Value) -> list[tuple]:
+    """Item blank rates, highest first: the share of the headline's respondents
+    who left an item blank (an item skipped by many is itself a finding:
+    unclear, or not applicable to most people)."""
+    respondents = headline.n
+    return sorted(
+        (
+            (code, label, round(100 * (1 - value.n / respondents), 1))
+            for element in heatmap
+            for code, label, value in element["items"]
+            if respondents and value.n <= respondents
+        ),
+        key=lambda row: (-row[2], row[0]),
+    )
 
 
 def _period_rows(user: AbstractBaseUser, filters: Filters, agency: Agency) -> list:
@@ -163,13 +187,17 @@ def _best_and_worst(procedures: list[tuple[str, Value]]) -> tuple[list, list]:
 def _series(
     user: AbstractBaseUser, filters: Filters, agency: Agency, trend: list[str]
 ) -> list:
-    """The headline trend of the agency and of each merged pre-2025 unit."""
-    _kind, headline = filters.headline
+    """The headline trend of the agency and of each merged pre-2025 unit, and
+    the agency against its province (the root of its tree, read in the same
+    query): (series, province figure, difference test), the last two None for
+    a province itself."""
+    kind, headline = filters.headline
     predecessors = list(visible_agencies(user).filter(successor=agency))
+    root = int(agency.path.strip("/").split("/")[0]) if agency.path else agency.pk
     rows = pool_by_agency(
         questionnaire_results(user, filters)
         .filter(
-            agency__in=[agency.pk] + [p.pk for p in predecessors],
+            agency__in=[agency.pk, root] + [p.pk for p in predecessors],
             period__in=trend,
             scope=IndexResult.Scope.SUBTREE,
             dimension="",
@@ -178,7 +206,15 @@ def _series(
         )
         .values_list(*ROW_FIELDS)
     )
-    return [
+    series = [
         (unit, [(p, rows.get((unit.pk, p), EMPTY)) for p in trend])
         for unit in [agency, *predecessors]
     ]
+    if root == agency.pk:
+        return series, None, None
+    own = rows.get((agency.pk, filters.period), EMPTY)
+    province = rows.get((root, filters.period), EMPTY)
+    test = statistics.against_group(
+        kind, own.value, own.n, own.se, province.value, province.n, province.se
+    )
+    return series, province, test

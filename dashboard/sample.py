@@ -59,6 +59,10 @@ def sample_adequacy(user: AbstractBaseUser, filters: Filters, page_number: str) 
                 "responses": n,
                 "adequate": target is not None and n >= target,
                 "percent": round(100 * n / target) if target else None,
+                # responses ÷ transactions: how much of the served public answered
+                # (self-selected answers reaching Slovin's n are not thereby
+                # representative; a low rate is the warning sign)
+                "response_rate": round(100 * n / volume, 1) if volume else None,
             }
         )
     return {"focus": focus, "page": page, "rows": rows}

@@ -7,6 +7,7 @@ its lists) and exports exactly them, so what is downloaded is what was shown.
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dashboard.exports import Table
 from dashboard.queries import Value
@@ -93,33 +94,129 @@ def overview_charts(data: dict) -> dict:
     }
 
 
+AGAINST_MEAN = {
+    "above": gettext_lazy("cao hơn trung bình"),
+    "below": gettext_lazy("thấp hơn trung bình"),
+    "": gettext_lazy("không phân biệt được với trung bình"),
+}
+
+
 def ranking_tables(data: dict) -> list[Table]:
     table = Table(
         "ranking",
         _("Xếp hạng"),
         [
             _("Hạng"),
+            _("Khoảng hạng 95 %"),
+            _("So với trung bình nhóm"),
             _("Mã"),
             _("Cơ quan"),
             *_figure_headers(data["headline_code"])[1:],
+            _("Sai số chuẩn"),
+            _("Thiếu yếu tố"),
             _("Kỳ trước (%)"),
             _("Thay đổi"),
             _("Có ý nghĩa thống kê"),
+            _("Cùng kỳ năm trước (%)"),
+            _("Thay đổi so với cùng kỳ"),
+            _("Có ý nghĩa thống kê (cùng kỳ)"),
+            _("Tỷ lệ phản hồi (%)"),
         ],
     )
-    for entry in [*data["ranked"], *data["unranked"]]:
-        table.rows.append(
+    for group in ("ranked", "incomplete", "unranked"):
+        for entry in data[group]:
+            table.rows.append(
+                [
+                    entry.rank if entry.rank is not None else _("không xếp hạng"),
+                    f"{entry.rank_low}–{entry.rank_high}"
+                    if entry.rank_low is not None
+                    else "",
+                    str(AGAINST_MEAN[entry.against_mean])
+                    if entry.rank is not None
+                    else "",
+                    entry.agency.code,
+                    entry.agency.name,
+                    *_cells(entry.current),
+                    entry.current.se,
+                    ", ".join(entry.missing),
+                    entry.previous.value,
+                    entry.change,
+                    _("có") if entry.significant else _("không"),
+                    entry.last_year.value,
+                    entry.year_change,
+                    _("có") if entry.year_significant else _("không"),
+                    entry.responses_per_transaction,
+                ]
+            )
+    tables = [table]
+    funnel = data.get("funnel")
+    if funnel:
+        limits = Table(
+            "funnel",
+            _("Biểu đồ phễu"),
             [
-                entry.rank if entry.rank is not None else _("không xếp hạng"),
-                entry.agency.code,
-                entry.agency.name,
-                *_cells(entry.current),
-                entry.previous.value,
-                entry.change,
-                _("có") if entry.significant else _("không"),
-            ]
+                "n",
+                _("Trung bình nhóm (%)"),
+                _("Giới hạn dưới 95 %"),
+                _("Giới hạn trên 95 %"),
+                _("Giới hạn dưới 99,8 %"),
+                _("Giới hạn trên 99,8 %"),
+            ],
         )
-    return [table]
+        for n, inner, outer in zip(
+            funnel["grid"],
+            funnel["limits"]["95"],
+            funnel["limits"]["998"],
+            strict=True,
+        ):
+            limits.rows.append(
+                [
+                    n,
+                    funnel["mean"],
+                    round(inner[0], 2),
+                    round(inner[1], 2),
+                    round(outer[0], 2),
+                    round(outer[1], 2),
+                ]
+            )
+        tables.append(limits)
+    return tables
+
+
+def ranking_charts(data: dict) -> dict:
+    funnel = data.get("funnel")
+    if not funnel:
+        return {}
+    grid = funnel["grid"]
+
+    def curve(name: str, side: int) -> list[dict]:
+        return [
+            {"x": n, "y": round(limit[side], 2)}
+            for n, limit in zip(grid, funnel["limits"][name], strict=True)
+        ]
+
+    return {
+        "funnel": {
+            "type": "funnel",
+            "labels": [p["label"] for p in funnel["points"]],
+            "points": funnel["points"],
+            "mean": [
+                {"x": grid[0], "y": funnel["mean"]},
+                {"x": grid[-1], "y": funnel["mean"]},
+            ],
+            "limits": {
+                "95": [curve("95", 0), curve("95", 1)],
+                "998": [curve("998", 0), curve("998", 1)],
+            },
+            "names": {
+                "points": data["headline_code"],
+                "mean": _("Trung bình nhóm"),
+                "95": _("Giới hạn 95 %"),
+                "998": _("Giới hạn 99,8 %"),
+                "x": _("Số phiếu (n)"),
+            },
+        }
+    }
 
 
 def agency_tables(data: dict) -> list[Table]:
@@ -158,7 +255,13 @@ def agency_tables(data: dict) -> list[Table]:
     for unit, points in data["series"]:
         for period, value in points:
             series.rows.append([unit.code, period, *_cells(value)])
-    return [heatmap, procedures, channels, groups, series]
+    blanks = Table(
+        "blanks",
+        _("Tỷ lệ để trống theo tiêu chí"),
+        [_("Tiêu chí"), _("Nội dung"), _("Để trống (%)")],
+    )
+    blanks.rows = [list(row) for row in data.get("blank_rates", [])]
+    return [heatmap, procedures, channels, groups, series, blanks]
 
 
 def agency_charts(data: dict) -> dict:
@@ -238,6 +341,7 @@ def sample_tables(data: dict) -> list[Table]:
             _("Số giao dịch (N)"),
             _("Mẫu cần (Slovin, e = 5 %)"),
             _("Số phiếu"),
+            _("Tỷ lệ phản hồi (%)"),
             _("Đạt (%)"),
         ],
     )
@@ -249,6 +353,7 @@ def sample_tables(data: dict) -> list[Table]:
                 row["volume"],
                 row["target"],
                 row["responses"],
+                row["response_rate"],
                 row["percent"],
             ]
         )

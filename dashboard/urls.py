@@ -6,6 +6,7 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("ranking/", views.ranking, name="ranking"),
+    path("method/", views.method, name="method"),
     path("agency/<str:code>/", views.agency, name="agency"),
     path("comments/", views.comments, name="comments"),
     path("comments/<uuid:pk>/review/", views.review_comment, name="review_comment"),

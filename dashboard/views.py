@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,6 +32,7 @@ from dashboard.filters import (
     read_filters,
 )
 from dashboard.models import CommentReview, ReportJob
+from reports.engine import moves
 from sipas.periods import period_choices
 from staff.scope import require_profile, visible_agencies
 
@@ -74,6 +76,8 @@ def _page(
         "questionnaire_choices": QUESTIONNAIRES,
         "channel_choices": CHANNELS,
         "kind_choices": KINDS,
+        # an agency moved: its history is being re-pooled (a cache read, no query)
+        "indices_updating": moves.updating(),
     }
     return render(request, template, context)
 
@@ -109,8 +113,34 @@ def ranking(request: HttpRequest) -> HttpResponse:
         )
     data = queries.ranking(request.user, filters, filters.kind)
     return _page(
-        request, "dashboard/ranking.html", filters, data, tables.ranking_tables(data)
+        request,
+        "dashboard/ranking.html",
+        filters,
+        data,
+        tables.ranking_tables(data),
+        tables.ranking_charts(data),
     )
+
+
+@login_required
+def method(request: HttpRequest) -> HttpResponse:
+    """What the numbers mean (issue 12): one page of prose per language, kept
+    as two templates rather than dozens of .po paragraphs (the PDF annex
+    includes the same partial)."""
+    require_profile(request.user)
+    return render(
+        request,
+        "dashboard/method.html",
+        {
+            "method_template": method_template(),
+            "filters": read_filters(request.GET),
+        },
+    )
+
+
+def method_template() -> str:
+    """The method partial of the active language (Vietnamese by default)."""
+    return f"dashboard/_method_{'en' if get_language() == 'en' else 'vi'}.html"
 
 
 @login_required

@@ -15,21 +15,28 @@ as docs/formats.md describes ("Index results"):
 number of responses with at least one answer inside it, which the caller counts
 (it cannot be derived from item counts) and passes in.
 
-Intervals. Item-like rows (item, overall, share, expectation) get the Wilson 95 %
-score interval (z = 1.96). Composites get a *conservative normal bound*: the
-standard error of a mean of k indices is at most the mean of their standard errors
-(the standard deviation of a sum is at most the sum of the standard deviations,
-whatever the correlation between items answered by the same people), so
+Intervals and standard errors (methodology version 2). Item-like rows (item,
+overall, share, expectation) keep the Wilson 95 % score interval (z = 1.96) and
+publish the binomial standard error beside it. Composites (element, aspect,
+SIPAS) get a delta-method standard error from additive pair counts (see
+reports.statistics: a composite is a fixed linear combination of item
+proportions, and the four counts per item pair — both answered, first
+satisfied and second answered, first answered and second satisfied, both
+satisfied — give its variance exactly as a sandwich estimator would from the
+respondents), multiplied by the design effect of a cluster sample when the
+caller passes per-cluster sums (household form: communes), and the interval
+value ± 1.96·se.
 
-    se(element) <= (1/k) · Σ se(item_i),  se(item) = 100·sqrt(p̃(1−p̃)/ñ)
+Version 1 (until 2026-11) published for composites the perfect-correlation
+bound (the mean of the parts' Agresti–Coull standard errors): never too
+narrow, but 1.6–2.7 times wider than the respondent bootstrap. Its rows stay in
+the database under ``method_version`` 1; the values of both versions are the
+same formulas.
 
-with the Agresti–Coull adjusted p̃ = (x+2)/(n+4), ñ = n+4, so that an item with
-all answers satisfied still has a non-zero width. Aspects and SIPAS repeat the
-rule over their parts. We chose it over a bootstrap because it needs only the
-aggregated counts the engine keeps (a bootstrap needs every respondent's answers
-at recompute time), and over an independence-based delta method because answers
-of one respondent are positively correlated, which would make that interval too
-narrow. It is wider than the true interval, never narrower.
+Incomplete composites. An element without any answer has no value and is left
+out of its aspect's mean (docs/method.md); the aspect and SIPAS then carry the
+missing elements in ``incomplete`` (e.g. ``("E5",)``), so that they are shown
+as such and ranked apart. ``flag`` keeps its meaning (small sample).
 
 A methodology is a named, versioned :class:`Methodology`; a corrected formula is
 a new entry in :data:`METHODOLOGIES`, never an edit of an existing one.
@@ -40,6 +47,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from reports import statistics
 
 Z95 = 1.96
 SMALL_SAMPLE_N = 30
@@ -65,6 +74,12 @@ class Methodology:
     expectation_values: frozenset[int]
     aspects_for_sipas: tuple[str, ...]
     headline: Mapping[str, str] = field(default_factory=dict)
+    # The version of the interval method (see the module docstring and
+    # METHOD_VERSIONS); rows are stored with the version they were computed by.
+    version: int = 2
+    # Questionnaires sampled in clusters (households commune by commune): their
+    # composite intervals carry the design effect of the per-agency sums.
+    cluster_questionnaires: frozenset[str] = frozenset()
 
     def element_of(self, item_code: str) -> str | None:
         """The element an item belongs to, from its stable code ("E1.2" → "E1").
@@ -125,9 +140,17 @@ SIPAS_1001 = Methodology(
     expectation_values=frozenset({1, 2}),
     aspects_for_sipas=("A_CS", "A_DV"),
     headline={"exit-dv": "A_DV", "hh-1001": "SIPAS"},
+    cluster_questionnaires=frozenset({"hh-1001"}),
 )
 
 METHODOLOGIES: dict[str, Methodology] = {SIPAS_1001.code: SIPAS_1001}
+# What changed between versions of the interval method (the method page lists
+# them; values are the same formulas in every version).
+METHOD_VERSIONS: dict[int, str] = {
+    1: "composites: mean of the parts' Agresti-Coull standard errors",
+    2: "composites: delta method from pair counts, cluster design effect for "
+    "hh-1001; se and incomplete published",
+}
 DEFAULT_METHODOLOGY = SIPAS_1001.code
 
 
@@ -239,6 +262,8 @@ class Row:
     n: int
     ci95: tuple[float, float] | None
     flag: str | None
+    se: float | None = None
+    incomplete: tuple[str, ...] = ()
 
 
 @dataclass
@@ -249,11 +274,17 @@ class Counts:
     the set of elements they answered (bit per element, see
     :meth:`Methodology.element_bit`; mask 0 = a response with no satisfaction
     answer). Both add up over days and agencies, which is what makes composite
-    n exact from aggregates.
+    n exact from aggregates. ``pairs[(i, j)]`` (i < j) are the four pair counts
+    of reports.statistics (both answered, i satisfied and j answered, i answered
+    and j satisfied, both satisfied), added up the same way. ``clusters`` (cluster
+    → item → [satisfied, answered]), when given, are the per-commune sums of a
+    cluster sample. Without pairs (None) composites get no standard error.
     """
 
     values: dict[str, dict[int, int]] = field(default_factory=dict)
     masks: dict[int, int] = field(default_factory=dict)
+    pairs: dict[tuple[str, str], list[int]] | None = None
+    clusters: dict[object, dict[str, list[int]]] | None = None
 
     def add_value(self, item: str, option: int, count: int) -> None:
         options = self.values.setdefault(item, {})
@@ -262,12 +293,32 @@ class Counts:
     def add_mask(self, mask: int, count: int) -> None:
         self.masks[mask] = self.masks.get(mask, 0) + count
 
+    def add_pair(self, first: str, second: str, counts: Sequence[int]) -> None:
+        """Add the four pair counts of items `first` < `second`."""
+        if self.pairs is None:
+            self.pairs = {}
+        cell = self.pairs.setdefault((first, second), [0, 0, 0, 0])
+        for position, count in enumerate(counts):
+            cell[position] += count
+
+    def add_cluster(self, cluster: object, item: str, satisfied: int, answered: int):
+        if self.clusters is None:
+            self.clusters = {}
+        cell = self.clusters.setdefault(cluster, {}).setdefault(item, [0, 0])
+        cell[0] += satisfied
+        cell[1] += answered
+
     def merge(self, other: Counts) -> None:
         for item, options in other.values.items():
             for option, count in options.items():
                 self.add_value(item, option, count)
         for mask, count in other.masks.items():
             self.add_mask(mask, count)
+        for (first, second), counts in (other.pairs or {}).items():
+            self.add_pair(first, second, counts)
+        for cluster, items in (other.clusters or {}).items():
+            for item, (satisfied, answered) in items.items():
+                self.add_cluster(cluster, item, satisfied, answered)
 
     @property
     def responses(self) -> int:
@@ -294,7 +345,54 @@ class Catalogue:
 
 def _item_row(kind: str, indicator: str, hits: int, n: int) -> Row:
     value = percent(hits, n)
-    return Row(kind, indicator, value, n, wilson(hits, n), flag_for(n))
+    se = statistics.proportion_se(hits, n)
+    return Row(kind, indicator, value, n, wilson(hits, n), flag_for(n), se)
+
+
+def _composite_se(
+    weights: Mapping[str, float],
+    totals: Mapping[str, tuple[int, int]],
+    counts: Counts,
+    n: int,
+) -> float | None:
+    """Delta-method se (points) of a composite with these item weights,
+    inflated by the cluster design effect when per-cluster sums are given;
+    None without pair counts (a group whose pairs are not kept)."""
+    if counts.pairs is None:
+        return None
+    variance = statistics.composite_variance(weights, totals, counts.pairs, n)
+    if variance is not None and counts.clusters:
+        clustered = statistics.cluster_variance(
+            weights,
+            totals,
+            [
+                {item: tuple(cell) for item, cell in items.items()}
+                for items in counts.clusters.values()
+            ],
+        )
+        variance *= statistics.design_effect(clustered, variance)
+        variance *= statistics.few_clusters_factor(len(counts.clusters))
+    return statistics.percent_se(variance)
+
+
+def _composite_row(
+    kind: str,
+    indicator: str,
+    value: float | None,
+    n: int,
+    se: float | None,
+    incomplete: Iterable[str] = (),
+) -> Row:
+    return Row(
+        kind,
+        indicator,
+        value,
+        n,
+        statistics.normal_interval(value, se),
+        flag_for(n),
+        se,
+        tuple(incomplete) if value is not None else (),
+    )
 
 
 def compute_rows(
@@ -326,56 +424,63 @@ def compute_rows(
     """
     rows: list[Row] = []
     satisfied = method.satisfied_values
-    item_value: dict[str, float | None] = {}
-    item_se: dict[str, float | None] = {}
+    totals: dict[str, tuple[int, int]] = {}
     for code in catalogue.sat_items:
         options = counts.values.get(code, {})
         n = sum(options.values())
         hits = sum(c for v, c in options.items() if v in satisfied)
-        row = _item_row("item", code, hits, n)
-        item_value[code], item_se[code] = row.value, adjusted_se(hits, n)
-        rows.append(row)
+        totals[code] = (hits, n)
+        rows.append(_item_row("item", code, hits, n))
 
-    element_value: dict[str, float | None] = {}
-    element_se: dict[str, float | None] = {}
+    # Each composite as item weights (reports.statistics.mean_weights): the mean
+    # of its answered parts, so the se is that of the published value.
+    element_weights: dict[str, dict[str, float]] = {}
     elements = [e for e in method.elements if e in set(catalogue.sat_items.values())]
     for element in elements:
         codes = [c for c, e in catalogue.sat_items.items() if e == element]
-        value = mean(item_value[c] for c in codes)
-        se = mean(item_se[c] for c in codes if item_value[c] is not None)
+        weights = statistics.mean_weights({c: 1.0} for c in codes if totals[c][1])
+        element_weights[element] = weights
+        value = mean(percent(*totals[c]) for c in codes)
         n = counts.responses_in(method.element_bit(element))
-        element_value[element], element_se[element] = value, se
-        rows.append(
-            Row("element", element, value, n, normal_interval(value, se), flag_for(n))
-        )
+        se = _composite_se(weights, totals, counts, n) if weights else None
+        rows.append(_composite_row("element", element, value, n, se))
 
-    aspect_value: dict[str, float | None] = {}
-    aspect_se: dict[str, float | None] = {}
+    aspect_weights: dict[str, dict[str, float]] = {}
+    aspect_missing: dict[str, list[str]] = {}
     aspects = list(dict.fromkeys(method.elements[e] for e in elements))
     for aspect in aspects:
         parts = [e for e in elements if method.elements[e] == aspect]
-        value = mean(element_value[e] for e in parts)
-        se = mean(element_se[e] for e in parts if element_value[e] is not None)
+        weights = statistics.mean_weights(element_weights[e] for e in parts)
+        aspect_weights[aspect] = weights
+        aspect_missing[aspect] = [e for e in parts if not element_weights[e]]
+        value = mean(
+            mean(percent(*totals[c]) for c in element_weights[e]) for e in parts
+        )
         n = counts.responses_in(method.aspect_bits(aspect))
-        aspect_value[aspect], aspect_se[aspect] = value, se
+        se = _composite_se(weights, totals, counts, n) if weights else None
         rows.append(
-            Row("aspect", aspect, value, n, normal_interval(value, se), flag_for(n))
+            _composite_row("aspect", aspect, value, n, se, aspect_missing[aspect])
         )
 
-    if all(a in aspect_value for a in method.aspects_for_sipas):
-        value = mean(aspect_value[a] for a in method.aspects_for_sipas)
-        se = mean(
-            aspect_se[a]
+    if all(a in aspect_weights for a in method.aspects_for_sipas):
+        weights = statistics.mean_weights(
+            aspect_weights[a] for a in method.aspects_for_sipas
+        )
+        value = mean(
+            mean(
+                mean(percent(*totals[c]) for c in element_weights[e])
+                for e in elements
+                if method.elements[e] == a
+            )
             for a in method.aspects_for_sipas
-            if aspect_value[a] is not None
         )
         bits = 0
         for a in method.aspects_for_sipas:
             bits |= method.aspect_bits(a)
         n = counts.responses_in(bits)
-        rows.append(
-            Row("sipas", "SIPAS", value, n, normal_interval(value, se), flag_for(n))
-        )
+        se = _composite_se(weights, totals, counts, n) if weights else None
+        missing = [e for a in method.aspects_for_sipas for e in aspect_missing[a]]
+        rows.append(_composite_row("sipas", "SIPAS", value, n, se, missing))
 
     if catalogue.overall:
         options = counts.values.get(method.overall_item, {})

@@ -7,6 +7,14 @@ never computes an index from raw answers.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from reports.indices import DEFAULT_METHODOLOGY, get_methodology
+
+
+def current_method_version() -> int:
+    """The interval-method version new index rows are computed by (rows that
+    existed before a version was introduced keep theirs: see migration 0009)."""
+    return get_methodology(DEFAULT_METHODOLOGY).version
+
 
 class IndexResult(models.Model):
     class Scope(models.TextChoices):
@@ -23,6 +31,10 @@ class IndexResult(models.Model):
         EXPECTATION = "expectation", _("Mong đợi")
 
     methodology = models.CharField(max_length=20)
+    # The version of the methodology's interval method the row was computed by
+    # (reports.indices.METHOD_VERSIONS): a new version writes new rows and the
+    # old ones stay readable (export_indices --methodology-version).
+    method_version = models.PositiveSmallIntegerField(default=current_method_version)
     period = models.CharField(_("kỳ"), max_length=7)  # 2026, 2026-Q3, 2026-07
     # No index of its own: index_result_agency leads with it (one index fewer
     # to maintain when the engine writes hundreds of thousands of rows).
@@ -44,7 +56,12 @@ class IndexResult(models.Model):
     n = models.PositiveIntegerField()
     ci_low = models.FloatField(null=True)
     ci_high = models.FloatField(null=True)
+    # Standard error in percentage points (reports.statistics); null where the
+    # row has none (n = 0, or a breakdown composite: pair counts are official).
+    se = models.FloatField(null=True)
     flag = models.CharField(max_length=20, blank=True, default="")
+    # Elements without answers behind a composite, comma-separated ("E5").
+    incomplete = models.CharField(max_length=60, blank=True, default="")
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -54,6 +71,7 @@ class IndexResult(models.Model):
             models.UniqueConstraint(
                 fields=[
                     "methodology",
+                    "method_version",
                     "period",
                     "agency",
                     "scope",
@@ -198,6 +216,69 @@ class MaskCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.month} mask {self.mask}: {self.count}"
+
+
+class PairCount(models.Model):
+    """For one pair of satisfaction items of a questionnaire version (``item_a``
+    < ``item_b``): how many responses answered both, were satisfied with the
+    first and answered the second, answered the first and were satisfied with
+    the second, and were satisfied with both.
+
+    Sums over respondents, so they add up over months and agencies like
+    AnswerCount (own and pooled rows, same upkeep: the official sweep adds the
+    new responses' pairs, the repair rebuilds them); they give the composite
+    indices' standard errors (reports.statistics.composite_variance). Official
+    rows only (the dashboards' breakdowns carry no composite interval).
+    """
+
+    # No index of their own: the unique index leads with the agency.
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    pooled = models.BooleanField(default=False)
+    month = models.DateField()
+    version = models.ForeignKey(
+        "surveys.QuestionnaireVersion",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    item_a = models.CharField(max_length=10)
+    item_b = models.CharField(max_length=10)
+    answered = models.PositiveIntegerField()
+    a_satisfied = models.PositiveIntegerField()
+    b_satisfied = models.PositiveIntegerField()
+    both_satisfied = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            # The conflict target of the sweep's delta upsert.
+            models.UniqueConstraint(
+                fields=["agency", "pooled", "month", "version", "item_a", "item_b"],
+                name="pair_count_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.month} {self.item_a}×{self.item_b}"
+
+
+class PooledPath(models.Model):
+    """The materialised path each agency's pooled aggregates were built with.
+
+    When an agency moves in the tree (admin edit, reference sync, any write),
+    its current path differs from this one: its responses still count in the
+    pooled rows of its old ancestors until reports.engine.moves re-pools the
+    aggregates of every year (a Celery task) and records the new paths.
+    """
+
+    agency = models.OneToOneField(
+        "agencies.Agency", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    path = models.CharField(max_length=255)
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.path}"
 
 
 class PendingBreakdown(models.Model):

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from reports.engine import moves, repool
 from reports.engine.recompute import recompute_period, recompute_periods
 from reports.engine.setup import SWEEP_BATCH
 from reports.engine.sweep import sweep_breakdowns, sweep_dirty
@@ -34,6 +35,7 @@ SWEEP_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_SWEEP_DEBOUNCE_SECONDS", 30)
 SWEEP_LOCK_KEY = "reports:sweep-scheduled"
 BREAKDOWN_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_BREAKDOWN_DEBOUNCE_SECONDS", 60)
 BREAKDOWN_LOCK_KEY = "reports:breakdown-sweep-scheduled"
+REPOOL_LOCK_KEY = "reports:repool-scheduled"
 
 
 def note_new_responses(touched: set[tuple[int, int, datetime.datetime]]) -> None:
@@ -64,6 +66,20 @@ def enqueue_breakdown_sweep() -> bool:
     return _enqueue_debounced(
         sweep_breakdowns_task, BREAKDOWN_LOCK_KEY, BREAKDOWN_DEBOUNCE_SECONDS
     )
+
+
+def enqueue_repool() -> bool:
+    """Schedule the re-pooling of moved agencies (reports.engine.moves) and mark
+    the dashboards as updating until it has run; never raises."""
+    moves.mark_updating()
+    return _enqueue_debounced(repool_moved_task, REPOOL_LOCK_KEY, 5)
+
+
+def _check_moves() -> None:
+    """After a sweep or a recompute: agencies moved by a bulk update (reference
+    sync: no save signal) are re-pooled too."""
+    if moves.moved():
+        transaction.on_commit(enqueue_repool)
 
 
 def _enqueue_debounced(task, key: str, seconds: int) -> bool:
@@ -112,6 +128,7 @@ def recompute_period_task(period: str) -> int:
     """Rewrite the indices of one period from the aggregates, then enqueue the
     follow-ups; returns rows written."""
     written = recompute_period(period)
+    _check_moves()
     after_recompute([period])
     return written
 
@@ -122,6 +139,7 @@ def recompute_recent_periods_task() -> dict[str, int]:
     enqueue the follow-ups."""
     today = timezone.localdate()
     written = recompute_periods(recent_periods(today))
+    _check_moves()
     after_recompute(list(written))
     return written
 
@@ -132,6 +150,7 @@ def sweep_dirty_task() -> int:
     breakdown sweep follows after commit."""
     _release(SWEEP_LOCK_KEY)
     processed = sweep_dirty()
+    _check_moves()
     metrics.note_sweep()
     if processed:
         transaction.on_commit(enqueue_breakdown_sweep)
@@ -157,3 +176,14 @@ def _release(key: str) -> None:
         cache.delete(key)
     except Exception:
         log.warning("cache unavailable while sweeping", exc_info=True)
+
+
+@shared_task(soft_time_limit=3000, time_limit=3600, **DATABASE_RETRY)
+def repool_moved_task() -> list[int]:
+    """An agency moved in the tree: rebuild the pooled aggregates of every year
+    and rewrite their indices (returns the years); the dashboards stop saying
+    "đang cập nhật" once it is done."""
+    _release(REPOOL_LOCK_KEY)
+    years = repool.repool_moved()
+    transaction.on_commit(moves.done)
+    return years

@@ -224,10 +224,7 @@ CELERY_TASK_IGNORE_RESULT = True
 # (sweeps, recomputes, nightly maintenance: short and frequent), `reports` (PDF
 # reports, long and rare) and `mail` (e-mail, webhooks: slow remote servers). A
 # worker started without -Q consumes all of them (development, tests); production
-# runs one worker per queue (README, "Production"):
-#   celery -A sipas worker -Q engine --concurrency 1 -n engine@%h
-#   celery -A sipas worker -Q reports --concurrency 2 -n reports@%h
-#   celery -A sipas worker -Q mail --concurrency 4 -n mail@%h
+# runs one worker per queue (README, "Running in production", gives the commands).
 # Tasks named nowhere below go to `engine`.
 CELERY_TASK_QUEUES = [Queue("engine"), Queue("reports"), Queue("mail")]
 CELERY_TASK_DEFAULT_QUEUE = "engine"
@@ -403,6 +400,9 @@ SURVEY_FORM_MAX_AGE_SECONDS = env_int("SURVEY_FORM_MAX_AGE_SECONDS", 3 * 3600)
 SURVEY_TOKEN_ISSUE_LIMIT = env_int("SURVEY_TOKEN_ISSUE_LIMIT", 60)
 # POSTs one rendered form may make (mistakes corrected, sent again) before 429.
 SURVEY_TOKEN_POST_LIMIT = env_int("SURVEY_TOKEN_POST_LIMIT", 20)
+# A service point's blank form page is rendered once and kept this long (seconds;
+# 0: off); each citizen gets a copy with their own tokens (surveys/pagecache.py).
+SURVEY_PAGE_CACHE_SECONDS = env_int("SURVEY_PAGE_CACHE_SECONDS", 300)
 
 # --- Personal data: how long each kind is kept, in one place. The citizens'
 # privacy notice (/quyen-rieng-tu/, Decree 13/2023/NĐ-CP and the 2025 Personal

@@ -199,7 +199,9 @@ def _insert_responses(responses: list[Response]) -> None:
         )
 
 
-@transaction.atomic
+# No savepoint of its own inside a caller's transaction (submit_response keeps one
+# for the idempotency race): an error aborts the caller's block, all or nothing.
+@transaction.atomic(savepoint=False)
 def store_responses(
     drafts: list[ResponseDraft], *, validate: bool = True, notify: bool = True
 ) -> list[Response]:

@@ -94,6 +94,7 @@ def result(
         n=n,
         ci_low=low,
         ci_high=high,
+        se=None if value is None else round(4 / 1.96, 4),
         flag="small_sample" if n < 30 else "",
     )
 

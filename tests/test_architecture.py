@@ -43,7 +43,14 @@ PURE_DATA = {"surveys/questionnaire_data.py"}
 # as the moves land; the tests below also fail when an entry is no longer needed.
 KNOWN_UPWARD: set[tuple[str, str]] = set()
 KNOWN_CYCLES: list[set[str]] = []
-KNOWN_LONG: set[str] = set()
+KNOWN_LONG: set[str] = {
+    # 12: to become packages (statistics: composites / tests / rankings; the
+    # dashboard reads: the ranking apart from the other pages; indices: the rows
+    # apart from the methodology registry)
+    "dashboard/queries.py",
+    "reports/indices.py",
+    "reports/statistics.py",
+}
 
 
 def project_files() -> dict[str, Path]:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from reports.engine import pairs
 from reports.engine.setup import (
     BREAKDOWNS,
     DIMENSIONS,
@@ -21,11 +22,11 @@ from reports.engine.setup import (
 from reports.engine.sql import (
     ANSWER_KEY,
     BATCH_TABLE,
-    COLLAPSED_VALUE,
     MASK_KEY,
     adapted,
     bucket_sql,
     closure_sql,
+    collapsed_value,
     mask_case,
     source_sql,
 )
@@ -81,7 +82,7 @@ def _insert_aggregates(
     with connection.cursor() as cursor:
         for dim, column in targets:
             bucket = bucket_sql("b.submitted_at", bucket_unit(dim))
-            value = COLLAPSED_VALUE if column else "b.value"
+            value = collapsed_value(setup) if column else "b.value"
             dim_value = column or "''"
             extra, extra_params = "", []
             if column:
@@ -135,6 +136,18 @@ def _insert_aggregates(
                 """,
                 pooled_params + mask_params + params,
             )
+
+
+def _insert_pairs(setup: Setup, *, add: bool, pool: bool) -> None:
+    """The pair counts of the staged batch (reports.engine.pairs)."""
+    pairs.insert_pairs(
+        setup,
+        BATCH_TABLE,
+        bucket=bucket_sql("p.submitted_at", "month"),
+        closure=closure_sql(),
+        add=add,
+        pool=pool,
+    )
 
 
 def _pool_aggregates(period: Period) -> None:
@@ -224,6 +237,8 @@ def count_responses(
         pool=True,
         dims=dims_of(parts),
     )
+    if OFFICIAL in parts:
+        _insert_pairs(setup, add=True, pool=True)
     queue = PendingBreakdown._meta.db_table
     with connection.cursor() as cursor:
         if OFFICIAL in parts:
@@ -289,11 +304,14 @@ def rebuild_aggregates(year: int, setup: Setup) -> None:
     period = parse_period(str(year))
     for model in (AnswerCount, MaskCount):
         model.objects.filter(month__gte=period.first, month__lte=period.last).delete()
+    pairs.delete_months(period.first, period.last)
     start, end = period.bounds()
     _stage_batch("r.submitted_at >= %s AND r.submitted_at < %s", [start, end])
     _insert_aggregates(setup, f"SELECT * FROM {BATCH_TABLE}", [], add=False, pool=False)
+    _insert_pairs(setup, add=False, pool=False)
     _drop_temporary(BATCH_TABLE)
     _pool_aggregates(period)
+    pairs.pool_pairs(period.first, period.last, closure_sql())
     Response.objects.filter(
         counted=False, flagged=False, submitted_at__gte=start, submitted_at__lt=end
     ).update(counted=True)
@@ -304,4 +322,6 @@ def rebuild_aggregates(year: int, setup: Setup) -> None:
         # The tables changed wholesale: fresh statistics keep the group sums on
         # hash plans (stale ones made them sort millions of rows on disk).
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE reports_answercount, reports_maskcount")
+            cursor.execute(
+                "ANALYZE reports_answercount, reports_maskcount, reports_paircount"
+            )

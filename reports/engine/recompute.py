@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Max, Min
 
+from reports.engine import moves
 from reports.engine.aggregates import count_pending, rebuild_aggregates
 from reports.engine.groups import collect_periods
 from reports.engine.results import write_period
@@ -34,6 +35,9 @@ def recompute_periods(
     periods = {parse_period(code).code for code in codes}
     with transaction.atomic():
         lock_engine()
+        # new agencies get the path their pooled rows are built with recorded
+        # (reports.engine.moves; the tasks check for moved ones afterwards)
+        moves.moved()
         setup = load_setup()
         if rebuild:
             for year in sorted({int(code[:4]) for code in periods}):

@@ -9,9 +9,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from reports import indices
+from reports.engine import pairs
 from reports.engine.groups import GroupKey, collect
 from reports.engine.setup import HEADLINE_ONLY, OFFICIAL, Setup
 from reports.models import IndexResult
@@ -34,12 +36,15 @@ RESULT_COLUMNS = (
     "ci_high",
     "flag",
     "computed_at",
+    "method_version",
+    "se",
+    "incomplete",
 )
 
 
 # Positions in RESULT_COLUMNS of a row's identity and of what it publishes.
 KEY_AT = (0, 2, 3, 4, 5, 6, 8)
-VALUES_AT = (7, 9, 10, 11, 12, 13)
+VALUES_AT = (7, 9, 10, 11, 12, 13, 16, 17)
 
 
 def _result_rows(
@@ -77,6 +82,9 @@ def _result_rows(
                 indices.rounded(ci[1]),
                 row.flag or "",
                 now,
+                method.version,
+                indices.rounded(row.se, 4),
+                ",".join(row.incomplete),
             )
 
 
@@ -98,13 +106,14 @@ def _result_lines(results: Iterable[tuple]) -> Iterator[str]:
         prefix = formatted.get(head)
         if prefix is None:
             prefix = formatted[head] = copy_line(head)[:-1]
-        kind, indicator, value, n, low, high, flag, at = row[7:]
+        kind, indicator, value, n, low, high, flag, at, version, se, missing = row[7:]
         yield (
             f"{prefix}\t{text(kind)}\t{text(indicator)}\t"
             f"{NULL if value is None else repr(value)}\t{n:d}\t"
             f"{NULL if low is None else repr(low)}\t"
             f"{NULL if high is None else repr(high)}\t"
-            f"{text(flag)}\t{text(at)}\n"
+            f"{text(flag)}\t{text(at)}\t{version:d}\t"
+            f"{NULL if se is None else repr(se)}\t{text(missing)}\n"
         )
 
 
@@ -133,14 +142,19 @@ def _insert_results(results: Iterable[tuple]) -> int:
 
 def _existing_rows(
     period: Period,
-    methods: set[str],
+    methods: set[tuple[str, int]],
     only: set[tuple[int, str]] | None,
     part: str = OFFICIAL,
 ) -> dict[tuple, tuple[int, tuple]]:
     """The period's current IndexResult rows of an engine part (of some
     agency-scopes): key → (id, published values), laid out like KEY_AT and
     VALUES_AT pick them from a result row."""
-    current = IndexResult.objects.filter(period=period.code, methodology__in=methods)
+    # Rows of the current version of each methodology only: older versions'
+    # rows stay as they were computed (readable, never rewritten).
+    versions = Q()
+    for code, version in methods:
+        versions |= Q(methodology=code, method_version=version)
+    current = IndexResult.objects.filter(versions, period=period.code)
     if part == OFFICIAL:
         current = current.filter(dimension="")
     else:
@@ -180,8 +194,11 @@ def write_period(
     a transaction holding the engine lock."""
     if groups is None:
         groups = collect(period, setup, only, part)
-    methods = {m.code for m in setup.methodology.values()} or {
-        indices.DEFAULT_METHODOLOGY
+    if part == OFFICIAL:
+        pairs.attach(period, setup, groups, only)
+    default = indices.get_methodology(indices.DEFAULT_METHODOLOGY)
+    methods = {(m.code, m.version) for m in setup.methodology.values()} or {
+        (default.code, default.version)
     }
     existing = _existing_rows(period, methods, only, part)
     fresh: list[tuple] = []

@@ -74,8 +74,12 @@ def load_setup() -> Setup:
     version_questionnaire: dict[int, str] = {}
     methodology: dict[str, indices.Methodology] = {}
     per_q: dict[str, dict[str, Item]] = defaultdict(dict)
-    versions = QuestionnaireVersion.objects.select_related("questionnaire").order_by(
-        "questionnaire__code", "number"
+    # Published versions only: a draft's items are no indicators (responses are
+    # pinned to published versions, so a draft has no answers either).
+    versions = (
+        QuestionnaireVersion.objects.filter(published_at__isnull=False)
+        .select_related("questionnaire")
+        .order_by("questionnaire__code", "number")
     )
     for version in versions:
         code = version.questionnaire.code
@@ -102,7 +106,11 @@ def load_setup() -> Setup:
         }
         overall = method.overall_item in items_by_code
         catalogue[code] = indices.Catalogue(sat, overall, choices)
-        headline_sat = {c: e for c, e in sat.items() if method.elements[e] == "A_DV"}
+        # the items the questionnaire's headline needs: A_DV's, or both
+        # aspects' for SIPAS (household form)
+        top = method.headline.get(code, "A_DV")
+        needed = method.aspects_for_sipas if top == "SIPAS" else (top,)
+        headline_sat = {c: e for c, e in sat.items() if method.elements[e] in needed}
         breakdown[code] = indices.Catalogue(headline_sat, overall, {})
         headline.update(headline_sat)
         if overall:

@@ -13,8 +13,12 @@ from reports.engine.setup import OFFICIAL, Setup
 from sipas.periods import Period, local_tz
 
 # Breakdown aggregates keep only satisfied (5) / not satisfied (1) per item: all
-# the headline indicators need, at a fraction of the rows.
-COLLAPSED_VALUE = "CASE WHEN b.value IN (4, 5) THEN 5 ELSE 1 END"
+# the headline indicators need, at a fraction of the rows. The overall item (G)
+# keeps its five levels: the filtered overview shows its distribution.
+COLLAPSED_VALUE = (
+    "CASE WHEN b.item_code IN ({overall}) THEN b.value "
+    "WHEN b.value IN (4, 5) THEN 5 ELSE 1 END"
+)
 ANSWER_KEY = (
     "agency_id, pooled, month, version_id, dimension, dimension_value, item_code, value"
 )
@@ -27,11 +31,11 @@ ANSWER_CELL = ("t.item_code, t.value", "t.item_code || ':' || CAST(t.value AS TE
 MASK_CELL = ("t.mask", "'#' || CAST(t.mask AS TEXT)")
 
 
-def bucket_sql(column: str, unit: str) -> str:
+def bucket_sql(column: str, unit: str, vendor: str | None = None) -> str:
     """SQL for the first day of the local (settings.TIME_ZONE) month, quarter or
     year of a timestamp. Literal percent signs are doubled: the SQL runs with
     parameters."""
-    if connection.vendor == "postgresql":
+    if (vendor or connection.vendor) == "postgresql":
         zone = settings.TIME_ZONE.replace("'", "''")
         local = f"({column} AT TIME ZONE '{zone}')"
         return f"date_trunc('{unit}', {local})::date"
@@ -40,12 +44,24 @@ def bucket_sql(column: str, unit: str) -> str:
     # since 1975).
     offset = local_tz().utcoffset(datetime.datetime(2000, 1, 1))
     shift = f"'{offset // datetime.timedelta(minutes=1):+d} minutes'"
+    # SQLite's date functions round fractional seconds to milliseconds, so
+    # 23:59:59.9995 on a month's last day would land in the next month: the
+    # fraction is cut off first ("YYYY-MM-DD HH:MM:SS" is 19 characters).
+    column = f"substr({column}, 1, 19)"
     if unit == "year":
         return f"date({column}, {shift}, 'start of year')"
     if unit == "month":
         return f"date({column}, {shift}, 'start of month')"
     back = f"((CAST(strftime('%%m', {column}, {shift}) AS INTEGER) - 1) %% 3)"
     return f"date({column}, {shift}, 'start of month', '-' || {back} || ' months')"
+
+
+def collapsed_value(setup: Setup) -> str:
+    """COLLAPSED_VALUE with the overall items' codes as SQL literals (registered
+    methodology codes, never user input)."""
+    codes = sorted({m.overall_item for m in setup.methodology.values()}) or ["G"]
+    quoted = ", ".join("'" + code.replace("'", "''") + "'" for code in codes)
+    return COLLAPSED_VALUE.format(overall=quoted)
 
 
 def mask_case(setup: Setup) -> tuple[str, list]:

@@ -37,8 +37,49 @@
     });
   }
 
+  // Funnel plot (ranking page): agencies as points (index against n), the
+  // group mean and the 95 % and 99.8 % limits as lines narrowing with n.
+  function funnel(canvas, spec) {
+    function line(data, label, colour, dash) {
+      return { type: "line", label: label, data: data, borderColor: colour,
+        borderDash: dash, borderWidth: 1.5, pointRadius: 0, fill: false, tension: 0 };
+    }
+    var names = spec.names;
+    var datasets = [
+      { type: "scatter", label: names.points, data: spec.points,
+        backgroundColor: "#0d6efd", pointRadius: 4 },
+      line(spec.mean, names.mean, "#212529", []),
+      line(spec.limits["95"][0], names["95"], "#fd7e14", [6, 3]),
+      line(spec.limits["95"][1], "", "#fd7e14", [6, 3]),
+      line(spec.limits["998"][0], names["998"], "#dc3545", [2, 3]),
+      line(spec.limits["998"][1], "", "#dc3545", [2, 3]),
+    ];
+    return new Chart(canvas, {
+      type: "scatter",
+      data: { datasets: datasets },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        locale: lang,
+        plugins: {
+          legend: { labels: { filter: function (item) { return item.text !== ""; } } },
+          tooltip: { callbacks: { label: function (ctx) {
+            var p = ctx.raw;
+            return (p.label ? p.label + ": " : "") + p.y + " % (n = " + p.x + ")";
+          } } },
+        },
+        scales: {
+          x: { type: "logarithmic", title: { display: true, text: names.x } },
+          y: { suggestedMin: 50, max: 100 },
+        },
+      },
+    });
+  }
+
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
     var spec = charts[canvas.dataset.chart];
+    if (spec && spec.type === "funnel") { funnel(canvas, spec); return; }
     if (spec && spec.labels.length) { build(canvas, spec); }
   });
 

@@ -126,3 +126,44 @@ def test_the_overview_fits_a_tablet_without_horizontal_scrolling(
     )
     assert overflow <= 0
     context.close()
+
+
+def test_the_ranking_page_draws_the_funnel_and_rank_intervals(
+    browser, live_server, province_analyst, agencies, index_results
+):
+    """Twelve departments of very different sizes: the funnel narrows with n,
+    the rank intervals widen for the small ones. The README's screenshot."""
+    import random
+
+    from dashboard.models import TransactionVolume
+    from reports.models import IndexResult
+    from tests.dashboard_fixtures import _agency, result
+
+    rng = random.Random(12)
+    hy, root = agencies["UBND-T33"].unit, agencies["UBND-T33"]
+    names = ["SCT", "SYT", "STC", "SGDDT", "SKHCN", "SVHTTDL", "SNNMT", "VPUBND", "TTr"]
+    rows = []
+    for k, code in enumerate(names):
+        agency = _agency(f"{code}-T33", f"Sở {code} tỉnh Hưng Yên", "so", hy, root)
+        n = [45, 80, 150, 300, 600, 1200][k % 6]
+        value = round(min(98.0, rng.gauss(82, 5)), 2)
+        row = result(agency, "A_DV", value, n)
+        row.se = round(100 * (0.22 / n) ** 0.5, 4)
+        row.ci_low, row.ci_high = value - 1.96 * row.se, min(100, value + 1.96 * row.se)
+        rows.append(row)
+        rows.append(
+            result(agency, "A_DV", value - rng.uniform(-4, 6), n, period="2025")
+        )
+        TransactionVolume.objects.create(agency=agency, period="2026", count=n * 9)
+    IndexResult.objects.bulk_create(rows)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = _login(browser, live_server, province_analyst, LAPTOP)
+    page.goto("/dashboard/ranking/?period=2026&kind=so")
+    page.wait_for_function("() => document.querySelector('canvas[data-chart=funnel]')")
+    ((name, width, pixels),) = page.evaluate(DRAWN_PIXELS)
+    assert name == "funnel" and width > 0 and pixels > 500
+    table = page.inner_text("table.ranking-table")
+    assert "không phân biệt được với trung bình" in table
+    assert "Sở Nội vụ tỉnh Hưng Yên" in table
+    page.screenshot(path=str(SHOTS / "dashboard-ranking-funnel.png"), full_page=True)
+    context.close()

@@ -26,13 +26,14 @@ def _csv(response) -> list[list[str]]:
         ("national_viewer", "/dashboard/", 8),
         ("province_analyst", "/dashboard/", 9),
         ("commune_manager", "/dashboard/?channel=truc_tiep", 8),
-        ("national_viewer", "/dashboard/ranking/", 8),
-        ("province_analyst", "/dashboard/ranking/?kind=ubnd_xa", 9),
+        ("national_viewer", "/dashboard/ranking/", 9),
+        ("province_analyst", "/dashboard/ranking/?kind=ubnd_xa", 10),
         ("province_analyst", "/dashboard/agency/UBND-T33/", 12),
         ("commune_manager", "/dashboard/agency/UBND-X12133/?period=2026-Q3", 11),
         ("province_analyst", "/dashboard/comments/", 11),
         ("commune_manager", "/dashboard/comments/?q=t%E1%BA%ADn&score=5", 10),
         ("province_analyst", "/dashboard/sample/", 11),
+        ("province_analyst", "/dashboard/method/", 6),
     ],
 )
 def test_each_page_costs_a_fixed_number_of_queries(
@@ -61,7 +62,7 @@ def test_query_count_does_not_grow_with_more_agencies_and_periods(
         + full_results(agencies["SXD-T33"], 71.0, 900, period="2023")
     )
     client.force_login(people["province_analyst"])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert client.get("/dashboard/ranking/?period=2024").status_code == 200
 
 
@@ -137,9 +138,12 @@ def test_ranking_ranks_departments_and_lists_small_samples_unranked(
     assert ranked == [(1, "SNV-T33"), (2, "STP-T33")]
     assert [e.agency.code for e in response.context["unranked"]] == ["SXD-T33"]
     first = response.context["ranked"][0]
-    # 88 [84–92] against 82 [78–86] in 2025: the intervals overlap → not marked.
+    # 88 against 82 in 2025, se 2.04 each: a difference test (z = 2.08), then
+    # Benjamini–Hochberg over every comparison on the page.
     assert first.change == 6.0
-    assert not first.significant
+    assert first.test.p == pytest.approx(0.0375, abs=0.001)
+    assert first.significant == (first.q < 0.05)
+    assert first.q >= first.test.p
 
 
 def test_the_agency_page_shows_the_heatmap_procedures_channels_and_merged_units(

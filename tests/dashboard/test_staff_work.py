@@ -114,6 +114,9 @@ def test_an_analyst_enters_a_volume_and_sees_the_slovin_target(
     row = next(r for r in page.context["rows"] if r["agency"].code == "SNV-T33")
     assert (row["volume"], row["target"], row["responses"]) == (10000, 385, 400)
     assert row["adequate"]
+    # reaching Slovin's n is not representativeness: 400 of 10,000 answered
+    assert row["response_rate"] == 4.0
+    assert "4,0 %" in page.content.decode() or "4.0 %" in page.content.decode()
     client.post(
         "/dashboard/sample/volume/",
         {"agency": "SNV-T33", "period": "2026", "count": "12000"},

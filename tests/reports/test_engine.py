@@ -387,8 +387,11 @@ def test_index_rows_are_formatted_for_copy_like_any_copy_line():
     now = timezone.now()
     head = ("sipas-1001", "2026-Q2", 7, "subtree", "exit-dv")
     rows = [
-        (*head, "", "", "item", "E1.1", 66.67, 3, 20.77, 93.85, "small_sample", now),
-        (*head, "channel", "a\tb\\c\nd", "element", "E1", None, 0, None, None, "", now),
-        (*head, "", "", "sipas", "SIPAS", 100.0, 1234, 99.5, 100.0, "", now),
+        (*head, "", "", "item", "E1.1", 66.67, 3, 20.77, 93.85, "small_sample", now)
+        + (2, 27.2166, ""),
+        (*head, "channel", "a\tb\\c\nd", "element", "E1", None, 0, None, None, "", now)
+        + (2, None, ""),
+        (*head, "", "", "sipas", "SIPAS", 100.0, 1234, 99.5, 100.0, "", now)
+        + (2, 0.1, "E5,P1"),
     ]
     assert list(results._result_lines(rows)) == [copy_line(row) for row in rows]

@@ -89,20 +89,43 @@ def test_small_sample_flag_below_30():
     assert indices.flag_for(30) is None
 
 
-def test_composite_interval_uses_the_mean_of_the_parts_standard_errors():
+def test_composite_interval_is_the_delta_method_interval_of_the_pair_counts():
     counts = Counts()
     counts.add_value("E1.1", 5, 30)
     counts.add_value("E1.1", 2, 20)
     counts.add_value("E1.2", 5, 5)
     counts.add_value("E1.2", 1, 5)
+    # 10 people answered both; 4 satisfied with E1.1 (3 of them with E1.2 too)
+    counts.add_pair("E1.1", "E1.2", [10, 4, 5, 3])
     counts.add_mask(SIPAS_1001.element_bit("E1"), 50)
     catalogue = Catalogue({"E1.1": "E1", "E1.2": "E1"}, False, {})
     rows = {r.indicator: r for r in compute_rows(SIPAS_1001, catalogue, counts)}
+    p1, p2 = 0.6, 0.5
+    cross = 3 - p2 * 4 - p1 * 5 + p1 * p2 * 10
+    variance = 0.25 * (p1 * (1 - p1) / 50 + p2 * (1 - p2) / 10)
+    variance += 2 * 0.25 * cross / (50 * 10)
+    se = 100 * (variance * 50 / 49) ** 0.5
+    assert rows["E1"].se == pytest.approx(se)
     low, high = rows["E1"].ci95
-    assert low < rows["E1"].value < high
-    # mean of the two adjusted standard errors, times 1.96 on each side
-    se = (indices.adjusted_se(30, 50) + indices.adjusted_se(5, 10)) / 2
-    assert high - low == pytest.approx(2 * 1.96 * se)
+    assert (low, high) == pytest.approx((55 - 1.96 * se, 55 + 1.96 * se), abs=0.01)
+    assert rows["E1.1"].se == pytest.approx(100 * (0.6 * 0.4 / 50) ** 0.5)
+
+
+def test_an_element_without_answers_marks_its_aspect_and_sipas_incomplete():
+    counts = Counts()
+    counts.add_value("E1.1", 5, 40)
+    counts.add_value("P1.1", 4, 40)
+    bits = SIPAS_1001.element_bit("E1") | SIPAS_1001.element_bit("P1")
+    counts.add_mask(bits, 40)
+    catalogue = Catalogue(
+        {"E1.1": "E1", "E5.1": "E5", "P1.1": "P1", "P2.1": "P2"}, False, {}
+    )
+    rows = {r.indicator: r for r in compute_rows(SIPAS_1001, catalogue, counts)}
+    assert rows["A_DV"].incomplete == ("E5",)
+    assert rows["A_CS"].incomplete == ("P2",)
+    assert rows["SIPAS"].incomplete == ("P2", "E5")
+    assert rows["E1"].incomplete == () and rows["A_DV"].flag is None
+    assert rows["SIPAS"].value == 100.0  # values keep the published formula
 
 
 def test_methodologies_are_registered_by_versioned_code():

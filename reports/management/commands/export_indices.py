@@ -29,16 +29,28 @@ COLUMNS = [
     "ci95_low",
     "ci95_high",
     "flag",
+    "se",
+    "incomplete",
 ]
 
 
-def published(period: str, agency: Agency | None = None, methodology: str = ""):
+def published(
+    period: str,
+    agency: Agency | None = None,
+    methodology: str = "",
+    version: int | None = None,
+):
+    """The official rows of a period, of the methodology's current version or
+    of an older `version` (rows of every version stay readable)."""
     method = METHODOLOGIES[methodology or DEFAULT_METHODOLOGY]
     # The distribution of the overall item (G:1 … G:5) is a dashboard row, not a
     # published indicator (docs/formats.md: shares are the household form's
     # choices).
     rows = IndexResult.objects.filter(
-        period=period, methodology=method.code, dimension=""
+        period=period,
+        methodology=method.code,
+        method_version=version or method.version,
+        dimension="",
     ).exclude(kind="share", indicator__startswith=f"{method.overall_item}:")
     if agency is not None:
         rows = rows.filter(agency=agency)
@@ -59,6 +71,8 @@ def as_object(row: IndexResult) -> dict:
         "n": row.n,
         "ci95": ci,
         "flag": row.flag or None,
+        "se": row.se,
+        "incomplete": row.incomplete.split(",") if row.incomplete else [],
     }
 
 
@@ -70,12 +84,26 @@ class Command(BaseCommand):
         parser.add_argument("--period", required=True, metavar="P")
         parser.add_argument("--agency", metavar="CODE")
         parser.add_argument("--methodology", default=DEFAULT_METHODOLOGY)
+        parser.add_argument(
+            "--methodology-version",
+            type=int,
+            metavar="V",
+            help="rows of an older version of the methodology (default: current)",
+        )
 
     def handle(self, *args, **options) -> None:
         with replica_reads():  # a read-only job: the replica when there is one
             self.export(**options)
 
     def export(self, *, file: Path, period: str, agency, methodology, **options):
+        version = options.get("methodology_version")
+        if methodology not in METHODOLOGIES:
+            raise CommandError(f"--methodology: unknown methodology {methodology!r}")
+        current = METHODOLOGIES[methodology].version
+        if version is not None and not 1 <= version <= current:
+            raise CommandError(
+                f"--methodology-version: {methodology} has versions 1 to {current}"
+            )
         try:
             parse_period(period)
         except ValueError as error:
@@ -90,12 +118,13 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{file}: unsupported file type (use .json, .csv or .xlsx)"
             )
-        rows = published(period, found, methodology)
+        rows = published(period, found, methodology, version)
         if suffix == ".json":
             generated = rows.aggregate(at=Max("computed_at"))["at"] or timezone.now()
             document = {
                 "period": period,
                 "methodology": methodology,
+                "methodology_version": version or current,
                 "generated_at": generated.astimezone(local_tz()).isoformat(
                     timespec="seconds"
                 ),
@@ -112,6 +141,7 @@ class Command(BaseCommand):
                     ci = obj.pop("ci95") or [None, None]
                     obj["ci95_low"], obj["ci95_high"] = ci
                     obj["flag"] = obj["flag"] or ""
+                    obj["incomplete"] = ",".join(obj["incomplete"])
                     yield ["" if obj[c] is None else obj[c] for c in COLUMNS]
 
             # Index tables are read by programs, not only spreadsheets: no BOM.

@@ -1,0 +1,198 @@
+"""Pair counts (reports.models.PairCount) and per-commune sums: the additive data
+behind the composite indices' standard errors (reports.statistics).
+
+Kept like the other aggregates: the official sweep adds the pairs of the
+responses it counts (own rows and pooled rows of every agency above), the
+repair rebuilds a year from raw answers, and a period's groups get their pairs
+summed from the aggregate rows, never from raw answers. The engine calls these
+functions inside its transaction, holding the engine lock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import connection
+
+from agencies.models import Agency
+from reports.models import PairCount
+
+TABLE = PairCount._meta.db_table
+KEY = "agency_id, pooled, month, version_id, item_a, item_b"
+COUNTS = ("answered", "a_satisfied", "b_satisfied", "both_satisfied")
+
+
+def _satisfied(setup) -> str:
+    values = set()
+    for method in setup.methodology.values():
+        values |= method.satisfied_values
+    return ", ".join(str(v) for v in sorted(values or {4, 5}))
+
+
+def insert_pairs(
+    setup, batch: str, *, bucket: str, closure: str, add: bool, pool: bool
+) -> None:
+    """INSERT … SELECT the pair counts of the answer rows in the table `batch`
+    (the engine's staged batch: response_id, agency_id, version_id, submitted_at,
+    item_code, value), per month (`bucket`: SQL of the month of
+    ``p.submitted_at``). With `pool` each response also counts for every agency
+    above its own (`closure`: SQL of (agency_id, ancestor_id)); with `add` the
+    counts are added to existing rows, otherwise the caller deleted them."""
+    items = sorted(setup.element_of_item)
+    if not items:
+        return
+    marks = ", ".join(["%s"] * len(items))
+    sat = _satisfied(setup)
+    # item codes compare bytewise, as Python's str does (reports.statistics.pair_key)
+    collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    if pool:
+        tree = f"JOIN ({closure}) c ON c.agency_id = x.agency_id"
+        agency, pooled, pooled_params = (
+            "c.ancestor_id",
+            "c.ancestor_id <> x.agency_id",
+            [],
+        )
+    else:
+        tree, agency, pooled, pooled_params = "", "x.agency_id", "%s", [False]
+    upsert = ""
+    if add:
+        sets = ", ".join(f"{c} = {TABLE}.{c} + excluded.{c}" for c in COUNTS)
+        upsert = f"ON CONFLICT ({KEY}) DO UPDATE SET {sets}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {TABLE} ({KEY}, {", ".join(COUNTS)})
+            SELECT {agency}, {pooled}, x.bucket, x.version_id, x.item_a, x.item_b,
+                   SUM(x.aa), SUM(x.sa), SUM(x.sb), SUM(x.ss)
+            FROM (
+                -- counted per own agency first, then spread up the tree
+                SELECT p.agency_id, {bucket} AS bucket, p.version_id,
+                       p.item_code AS item_a, q.item_code AS item_b,
+                       COUNT(*) AS aa,
+                       SUM(CASE WHEN p.value IN ({sat}) THEN 1 ELSE 0 END) AS sa,
+                       SUM(CASE WHEN q.value IN ({sat}) THEN 1 ELSE 0 END) AS sb,
+                       SUM(CASE WHEN p.value IN ({sat}) AND q.value IN ({sat})
+                           THEN 1 ELSE 0 END) AS ss
+                FROM {batch} p
+                JOIN {batch} q ON q.response_id = p.response_id
+                    AND q.item_code{collate} > p.item_code{collate}
+                WHERE p.item_code IN ({marks}) AND q.item_code IN ({marks})
+                GROUP BY 1, 2, 3, 4, 5
+            ) x {tree}
+            GROUP BY 1, 2, 3, 4, 5, 6
+            {upsert}
+            """,
+            pooled_params + items + items,
+        )
+
+
+def delete_months(first, last) -> None:
+    """Delete the pair counts of some months (the repair rebuilds them)."""
+    PairCount.objects.filter(month__gte=first, month__lte=last).delete()
+
+
+def pool_pairs(first, last, closure: str) -> None:
+    """Add the pooled pair rows of some months from their own rows (the
+    repair's second step, like the other aggregates)."""
+    sums = ", ".join(f"SUM(t.{c})" for c in COUNTS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {TABLE} ({KEY}, {", ".join(COUNTS)})
+            SELECT c.ancestor_id, %s, t.month, t.version_id, t.item_a, t.item_b,
+                   {sums}
+            FROM {TABLE} t JOIN ({closure}) c
+                ON c.agency_id = t.agency_id AND c.ancestor_id <> t.agency_id
+            WHERE t.pooled = %s AND t.month >= %s AND t.month <= %s
+            GROUP BY c.ancestor_id, t.month, t.version_id, t.item_a, t.item_b
+            """,
+            [True, False, first, last],
+        )
+
+
+def attach(period, setup, groups: dict, only=None) -> None:
+    """Give each official group of a period its pair counts (summed over the
+    period: own rows for the own scope, own and pooled for the subtree) and,
+    for cluster-sampled questionnaires, the per-agency (commune) sums of its
+    subtree. Groups without any pair get an empty table (their composites'
+    items are then uncorrelated by observation, not by assumption)."""
+    for counts in groups.values():
+        if counts.pairs is None:
+            counts.pairs = {}
+    if not groups:
+        return
+    agencies = sorted({key[0] for key in groups})
+    where, params = "month >= %s AND month <= %s", [period.first, period.last]
+    if only is not None:
+        where += f" AND agency_id IN ({', '.join(['%s'] * len(agencies))})"
+        params += agencies
+    sums = ", ".join(f"SUM({c})" for c in COUNTS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT agency_id, pooled, version_id, item_a, item_b, {sums}
+            FROM {TABLE} WHERE {where}
+            GROUP BY agency_id, pooled, version_id, item_a, item_b
+            """,
+            params,
+        )
+        rows = cursor.fetchall()
+    for agency_id, pooled, version_id, first, second, *counts in rows:
+        q = setup.version_questionnaire.get(version_id)
+        if q is None:
+            continue
+        if second < first:  # stored in the database's order: keep Python's
+            first, second = second, first
+            counts = [counts[0], counts[2], counts[1], counts[3]]
+        counts = [int(c) for c in counts]
+        scopes = ("subtree",) if pooled else ("own", "subtree")
+        for scope in scopes:
+            key = (agency_id, scope, q, "", "")
+            if key in groups:
+                groups[key].add_pair(first, second, counts)
+    _attach_clusters(period, setup, groups)
+
+
+def _attach_clusters(period, setup, groups: dict) -> None:
+    """Per-agency item sums (satisfied, answered) of every agency under each
+    subtree group of a cluster-sampled questionnaire (household form: one
+    commune, one cluster), from the own answer counts."""
+    clustered = {
+        q
+        for q, method in setup.methodology.items()
+        if q in method.cluster_questionnaires
+    }
+    wanted = {key for key in groups if key[1] == "subtree" and key[2] in clustered}
+    versions = [v for v, q in setup.version_questionnaire.items() if q in clustered]
+    items = sorted(setup.element_of_item)
+    if not wanted or not versions or not items:
+        return
+    sat = _satisfied(setup)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT agency_id, version_id, item_code,
+                   SUM(CASE WHEN value IN ({sat}) THEN count ELSE 0 END), SUM(count)
+            FROM reports_answercount
+            WHERE pooled = %s AND dimension = '' AND month >= %s AND month <= %s
+              AND version_id IN ({", ".join(["%s"] * len(versions))})
+              AND item_code IN ({", ".join(["%s"] * len(items))})
+            GROUP BY agency_id, version_id, item_code
+            """,
+            [False, period.first, period.last, *versions, *items],
+        )
+        rows = cursor.fetchall()
+    paths = dict(
+        Agency.objects.filter(id__in={row[0] for row in rows}).values_list("id", "path")
+    )
+    sums: dict = defaultdict(lambda: [0, 0])
+    for agency_id, version_id, item, satisfied, answered in rows:
+        cell = sums[(agency_id, setup.version_questionnaire[version_id], item)]
+        cell[0] += int(satisfied)
+        cell[1] += int(answered)
+    for (agency_id, q, item), (satisfied, answered) in sums.items():
+        chain = [int(p) for p in paths.get(agency_id, "").strip("/").split("/") if p]
+        for ancestor in chain or [agency_id]:
+            key = (ancestor, "subtree", q, "", "")
+            if key in wanted:
+                groups[key].add_cluster(agency_id, item, satisfied, answered)
