@@ -114,8 +114,9 @@ def job_pdf_report() -> str:
         from dashboard.models import ReportJob
         from dashboard.pdf import build_report_pdf
     except ImportError:  # before the dashboard app
-        from staff.models import ReportJob
         from staff.pdf import build_report_pdf
+
+        from staff.models import ReportJob
 
     job = ReportJob.objects.create(
         user=get_user_model().objects.get(username="bench.national"),
