@@ -41,7 +41,12 @@ class Invitation(models.Model):
     questionnaire_code = models.CharField(
         _("mã bộ câu hỏi"), max_length=20, default="exit-dv"
     )
+    # How the dossier was handled (truc_tiep | truc_tuyen | buu_chinh), when the
+    # one-stop system says so; the survey form starts with it.
+    channel = models.CharField(_("kênh"), max_length=12, blank=True)
     expires_at = models.DateTimeField(_("hết hạn lúc"))
+    # First time the link was opened (the survey page shown), for the status.
+    opened_at = models.DateTimeField(_("mở lúc"), null=True, blank=True)
     used_at = models.DateTimeField(_("đã dùng lúc"), null=True, blank=True)
     response = models.OneToOneField(
         "surveys.Response",
@@ -82,3 +87,12 @@ class Invitation(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+    @property
+    def status(self) -> str:
+        """answered, expired (never answered), opened or sent."""
+        if self.is_used:
+            return "answered"
+        if self.is_expired:
+            return "expired"
+        return "opened" if self.opened_at else "sent"

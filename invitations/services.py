@@ -17,6 +17,7 @@ stored. Dossier codes are stored only as a keyed hash (`dossier_hash`).
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import hmac
@@ -34,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency, Procedure, ServicePoint
 from invitations.models import Invitation
+from invitations.signals import invitation_answered
 from surveys.models import Response
 from surveys.services import submit_response
 
@@ -70,6 +72,19 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def derived_token(agency_id: int, digest: str) -> str:
+    """The token of an invitation issued through the API, recomputable from its
+    agency and dossier hash so that asking again for the same dossier answers
+    with the same link (idempotency) and its QR can be drawn later.
+
+    Keyed with HASH_PEPPER like the dossier hash: someone holding the database
+    but not the pepper can neither recover dossier codes nor compute tokens.
+    """
+    key = b"invitation-token:" + settings.HASH_PEPPER.encode()
+    mac = hmac.new(key, f"{agency_id}:{digest}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:24]).decode().rstrip("=")
+
+
 def invitation_url(token: str) -> str:
     """The absolute link a citizen receives."""
     path = reverse("invitations:take", kwargs={"token": token})
@@ -88,6 +103,7 @@ class InvitationRequest:
     procedure: Procedure | None = None
     service_point: ServicePoint | None = None
     line: int | None = None  # line of the uploaded file, for messages
+    channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,8 +154,12 @@ def create_invitations(
     requests: Iterable[InvitationRequest],
     *,
     expires_days: int = DEFAULT_EXPIRES_DAYS,
+    derive_tokens: bool = False,
 ) -> list[IssuedInvitation]:
     """Issue one invitation per request; all or nothing.
+
+    `derive_tokens`: tokens from `derived_token` instead of random ones (the API,
+    which must answer a repeated request with the same link).
 
     Raises ValidationError (one message per offending request, naming its file
     line when known) if a dossier code is malformed, a service point belongs to
@@ -201,7 +221,9 @@ def create_invitations(
     issued: list[IssuedInvitation] = []
     rows: list[Invitation] = []
     for request, code, digest in prepared:
-        token = new_token()
+        token = (
+            derived_token(request.agency.pk, digest) if derive_tokens else new_token()
+        )
         invitation = Invitation(
             token_hash=token_hash(token),
             dossier_hash=digest,
@@ -209,6 +231,7 @@ def create_invitations(
             service_point=request.service_point,
             procedure=request.procedure,
             questionnaire_code=_questionnaire_code(request),
+            channel=request.channel,
             expires_at=expires_at,
             created_at=now,
         )
@@ -292,6 +315,15 @@ def open_invitation(token: str) -> Invitation:
     return invitation
 
 
+def mark_opened(invitation: Invitation) -> None:
+    """Note the first time the link's survey page was shown."""
+    now = timezone.now()
+    Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(
+        opened_at=now
+    )
+    invitation.opened_at = invitation.opened_at or now
+
+
 def claim_invitation(*, token: str, response: Response) -> Invitation:
     """Mark the token used by `response`; call it in the transaction that stored
     the response, so that a refusal rolls the response back too.
@@ -314,7 +346,11 @@ def claim_invitation(*, token: str, response: Response) -> Invitation:
     invitation = Invitation.objects.filter(token_hash=digest).first()
     if invitation is None:
         raise InvitationUnavailable("unknown")
-    if claimed or invitation.response_id == response.pk:
+    if claimed:
+        # Webhooks (api) listen here: they sit right of invitations.
+        invitation_answered.send(sender=Invitation, invitation=invitation)
+        return invitation
+    if invitation.response_id == response.pk:
         return invitation
     raise InvitationUnavailable("used" if invitation.is_used else "expired", invitation)
 

@@ -50,6 +50,8 @@ def take_invitation(request: HttpRequest, token: str) -> HttpResponse:
         if request.method != "POST" or exc.reason != "used":
             return unavailable(request, exc.reason)
         invitation = exc.invitation
+    if request.method == "GET" and invitation.opened_at is None:
+        services.mark_opened(invitation)
     version = survey_queries.published_version(invitation.questionnaire_code)
     if version is None:
         # The questionnaire is not published (yet): not the link's fault.
@@ -72,9 +74,14 @@ def take_invitation(request: HttpRequest, token: str) -> HttpResponse:
             version=version,
             submit=partial(services.answer_invitation, token=token),
             on_submitted=on_submitted,
-            prefill={"procedure": invitation.procedure_id}
-            if invitation.procedure_id
-            else None,
+            prefill={
+                name: value
+                for name, value in (
+                    ("procedure", invitation.procedure_id),
+                    ("channel", invitation.channel),
+                )
+                if value
+            },
             procedure=invitation.procedure,
             source=Response.Source.INVITATION,
             # Its forms are its own: a public form of the same place or another

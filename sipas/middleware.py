@@ -33,7 +33,12 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import SuspiciousOperation
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.template import loader
 from django.utils.cache import patch_cache_control
 from django.views.defaults import bad_request
@@ -146,6 +151,19 @@ class NulCharacterMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "%00" in query or "\x00" in query:
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "errors": [
+                            {
+                                "code": "nul_character",
+                                "field": None,
+                                "message": "NUL in the URL",
+                            }
+                        ]
+                    },
+                    status=400,
+                )
             return bad_request(request, SuspiciousOperation("NUL in the URL"))
         if (
             request.method == "POST"

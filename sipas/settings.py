@@ -16,6 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
+from sipas.settings_api import *  # noqa: F403 - the api app's settings and beat entries
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("SIPAS_SHARED_DIR", BASE_DIR.parent / "shared"))
 
@@ -88,7 +90,7 @@ INSTALLED_APPS = [
     "improvement",
     "axes",
     "audit",
-]
+] + API_APPS  # noqa: F405 - rest_framework, drf_spectacular, api
 
 MIDDLEWARE = [
     # First, so the latency it measures is the whole request's (sipas/metrics.py).
@@ -222,10 +224,7 @@ CELERY_TASK_IGNORE_RESULT = True
 # (sweeps, recomputes, nightly maintenance: short and frequent), `reports` (PDF
 # reports, long and rare) and `mail` (e-mail, webhooks: slow remote servers). A
 # worker started without -Q consumes all of them (development, tests); production
-# runs one worker per queue (README, "Production"):
-#   celery -A sipas worker -Q engine --concurrency 1 -n engine@%h
-#   celery -A sipas worker -Q reports --concurrency 2 -n reports@%h
-#   celery -A sipas worker -Q mail --concurrency 4 -n mail@%h
+# runs one worker per queue (README, "Running in production", gives the commands).
 # Tasks named nowhere below go to `engine`.
 CELERY_TASK_QUEUES = [Queue("engine"), Queue("reports"), Queue("mail")]
 CELERY_TASK_DEFAULT_QUEUE = "engine"
@@ -279,7 +278,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.purge_reply_contacts_task",
         "schedule": crontab(hour=3, minute=30),
     },
-}
+} | API_BEAT_SCHEDULE  # noqa: F405
 
 # Tasks sent after the indices of some periods are rewritten (argument: the list of
 # period codes). The index engine (reports) may not import the apps above it, so
@@ -401,6 +400,9 @@ SURVEY_FORM_MAX_AGE_SECONDS = env_int("SURVEY_FORM_MAX_AGE_SECONDS", 3 * 3600)
 SURVEY_TOKEN_ISSUE_LIMIT = env_int("SURVEY_TOKEN_ISSUE_LIMIT", 60)
 # POSTs one rendered form may make (mistakes corrected, sent again) before 429.
 SURVEY_TOKEN_POST_LIMIT = env_int("SURVEY_TOKEN_POST_LIMIT", 20)
+# A service point's blank form page is rendered once and kept this long (seconds;
+# 0: off); each citizen gets a copy with their own tokens (surveys/pagecache.py).
+SURVEY_PAGE_CACHE_SECONDS = env_int("SURVEY_PAGE_CACHE_SECONDS", 300)
 
 # --- Personal data: how long each kind is kept, in one place. The citizens'
 # privacy notice (/quyen-rieng-tu/, Decree 13/2023/NĐ-CP and the 2025 Personal

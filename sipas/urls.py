@@ -19,6 +19,9 @@ urlpatterns = [
     # Before the surveys include, so /s/i/<token>/ is an invitation, not a code "i".
     path("s/i/", include("invitations.urls")),
     path("posters/", include("invitations.poster_urls")),
+    path("api/", include("api.urls")),
+    path("paper/", include("api.paper_urls")),
+    path("openrosa/", include("api.openrosa_urls")),
     path("", include("surveys.urls")),
 ]
 

@@ -6,3 +6,8 @@ class SurveysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "surveys"
     verbose_name = _("Khảo sát")
+
+    def ready(self) -> None:
+        from surveys import pagecache
+
+        pagecache.connect_signals()

@@ -219,6 +219,7 @@ class Response(models.Model):
         KIOSK = "kiosk", _("Ki-ốt")
         INVITATION = "invitation", _("Lời mời")
         IMPORT = "import", _("Nhập từ tệp")
+        PAPER = "paper", _("Phiếu giấy")
         DEMO = "demo", _("Dữ liệu mẫu")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

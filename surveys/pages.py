@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency, Procedure, ServicePoint
 from agencies.text import fold
 from sipas.middleware import allow_kiosk_framing
-from surveys import abuse, queries
+from surveys import abuse, pagecache, queries
 from surveys.forms import HONEYPOT, SurveyForm, find_tampering
 from surveys.models import Channel, QuestionnaireVersion, Response
 
@@ -81,7 +81,13 @@ def survey_page(
     survey = _Survey(
         place=place,
         version=version,
-        procedures=[procedure] if procedure else list(queries.procedures_at(place)),
+        procedures=[procedure]
+        if procedure
+        else pagecache.remembered(
+            request,
+            ("procedures", place.code),
+            lambda: list(queries.procedures_at(place)),
+        ),
         fixed_procedure=procedure,
         kiosk=kiosk,
         source=source or (Response.Source.KIOSK if kiosk else Response.Source.WEB),

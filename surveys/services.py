@@ -35,6 +35,7 @@ from surveys.models import (
     ReplyContact,
     Response,
 )
+from surveys.signals import responses_stored
 
 MAX_COMMENT_LENGTH = 4000
 
@@ -198,7 +199,9 @@ def _insert_responses(responses: list[Response]) -> None:
         )
 
 
-@transaction.atomic
+# No savepoint of its own inside a caller's transaction (submit_response keeps one
+# for the idempotency race): an error aborts the caller's block, all or nothing.
+@transaction.atomic(savepoint=False)
 def store_responses(
     drafts: list[ResponseDraft], *, validate: bool = True, notify: bool = True
 ) -> list[Response]:
@@ -240,6 +243,9 @@ def store_responses(
     _insert_answers(answers)
     if notify:
         _notify_engine(responses)
+        # Webhooks (api) listen here: they sit right of surveys and cannot be
+        # called. A bulk load that counts itself (notify=False) sends no events.
+        responses_stored.send(sender=Response, responses=responses)
     return responses
 
 

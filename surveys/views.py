@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import Agency, Procedure
-from surveys import queries, services
+from surveys import pagecache, queries, services
 from surveys.pages import forget_citizen, reset_url, survey_page
 
 KIOSK_THANKS_SECONDS = 5
@@ -46,7 +46,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def take_survey(request: HttpRequest, code: str) -> HttpResponse:
     """`/s/<code>/`: the survey of a service point, else of an agency (QR target)."""
-    found = queries.resolve_place(code)
+    cached = pagecache.serve(request)
+    if cached is not None:
+        return cached
+    found = pagecache.remembered(
+        request, ("place", code), lambda: queries.resolve_place(code)
+    )
     if isinstance(found, Agency):  # an ended agency: its successor took over
         return redirect(_survey_url(found.code, request.GET))
     if found is None:
@@ -55,16 +60,24 @@ def take_survey(request: HttpRequest, code: str) -> HttpResponse:
     if kiosk and request.GET.get("reset") == "1":
         return _kiosk_reset(request, found.code)
     questionnaire = request.GET.get("q", "") or found.questionnaire_code
-    version = queries.published_version(questionnaire)
+    version = pagecache.remembered(
+        request,
+        ("version", questionnaire),
+        lambda: queries.published_version(questionnaire),
+    )
     if version is None:
         return _not_found(request, code, questionnaire_missing=True)
     procedure_code = request.GET.get("thu_tuc", "")
     procedure = (
-        Procedure.objects.filter(code=procedure_code).first()
+        pagecache.remembered(
+            request,
+            ("procedure", procedure_code),
+            lambda: Procedure.objects.filter(code=procedure_code).first(),
+        )
         if procedure_code
         else None
     )
-    return survey_page(
+    page = survey_page(
         request,
         point_or_agency=found.service_point or found.agency,
         version=version,
@@ -73,6 +86,7 @@ def take_survey(request: HttpRequest, code: str) -> HttpResponse:
         on_submitted=lambda response: redirect(_thanks_url(found.code, kiosk)),
         kiosk=kiosk,
     )
+    return pagecache.keep(request, page)
 
 
 def thanks(request: HttpRequest, code: str) -> HttpResponse:

@@ -21,7 +21,8 @@ CHROMIUM_ARGS = [
 @pytest.fixture(autouse=True)
 def fresh_limits():
     """Rate-limit and throttle counters live in the cache (Redis when REDIS_URL is
-    set, kept between runs): every test starts with none."""
+    set, kept between runs): every test starts with none. So do cached survey pages
+    (tests load reference data in bulk, new ids under the same codes)."""
     from django.core.cache import cache
 
     cache.clear()

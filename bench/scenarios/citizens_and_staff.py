@@ -154,6 +154,29 @@ def read_form(html: str) -> FormReader:
     return reader
 
 
+# The fields of a place's form are the same on every page of it but the two
+# hidden values each page brings fresh: parse a place's form once, then read only
+# those (a phone parses the page itself; on a 2-core benchmark machine parsing
+# every page in the load generator took CPU from the servers being measured).
+_forms: dict[str, FormReader] = {}
+FRESH = {
+    name: re.compile(rf'name="{name}" value="([^"]*)"|value="([^"]*)" name="{name}"')
+    for name in ("token", "csrfmiddlewaretoken")
+}
+
+
+def form_of(code: str, html: str) -> tuple[FormReader, dict[str, str]]:
+    """The form's fields parsed once per place, and this page's fresh values."""
+    if code not in _forms:
+        _forms[code] = read_form(html)
+    fresh = {}
+    for name, pattern in FRESH.items():
+        match = pattern.search(html)
+        if match:
+            fresh[name] = match[1] if match[1] is not None else match[2]
+    return _forms[code], fresh
+
+
 class Citizen(HttpUser):
     """Opens a survey, takes a few seconds to answer, submits it."""
 
@@ -173,8 +196,8 @@ class Citizen(HttpUser):
         page = self.client.get(url, name="citizen: open survey")
         if page.status_code != 200:
             return
-        form = read_form(page.text)
-        data = form.answers(random)
+        form, fresh = form_of(code, page.text)
+        data = {**form.answers(random), **fresh}
         sends = 2 if random.random() < self.resubmit_share else 1
         for attempt in range(sends):
             with self.client.post(

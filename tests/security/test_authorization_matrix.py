@@ -20,6 +20,12 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from api.models import (
+    ApiToken,
+    InvitationDelivery,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from audit.models import AuditEvent
 from dashboard.models import CommentReview, ReportJob, TransactionVolume
 from improvement.models import (
@@ -67,6 +73,22 @@ def report_job(entitled, agencies):
         progress=100,
         pdf=b"%PDF-1.4 finished report",
     )
+
+
+@pytest.fixture
+def paper_batch(agencies, exit_version):
+    from api.models import PaperBatch
+    from surveys import services
+
+    yield PaperBatch.objects.create(
+        agency=agencies["TTHCC-X12133"],
+        version=exit_version,
+        label="Lô 33",
+        double_entry=True,
+    )
+    # The paper entry page caches the items of this skeleton version by its id,
+    # which a later test's real questionnaire may get again.
+    services._items_cache.clear()
 
 
 @pytest.fixture
@@ -125,6 +147,7 @@ def samples(
     improvement_action,
     alert_and_target,
     provincial_report,
+    paper_batch,
 ):
     """What each URL parameter is filled with: always something of province 33."""
     values = {
@@ -142,6 +165,8 @@ def samples(
 
     def sample(route: str, name: str) -> str | None:
         if name == "pk":
+            if route.startswith("paper/"):
+                return str(paper_batch.pk)
             return str(report_job.pk if "report" in route else comments["commune"].pk)
         return values.get(name)
 
@@ -161,12 +186,16 @@ def _login(user) -> Client:
 
 
 def _targets_province_33(url: str) -> bool:
+    if re.match(r"^/paper/\d+/", url):  # a paper batch of TTHCC-X12133
+        return True
     if re.search(r"/improvement/(actions|alerts|targets)/\d+/", url):
         return True
     return any(part in url for part in ("X12133", "/33.", "/report/", "/review/"))
 
 
 def _writes() -> tuple[int, ...]:
+    from api.models import PaperBatch, PaperEntry
+
     return (
         CommentReview.objects.count(),
         TransactionVolume.objects.count(),
@@ -178,6 +207,8 @@ def _writes() -> tuple[int, ...]:
         ActionEvidence.objects.count(),
         Alert.objects.exclude(status="open").count(),
         Target.objects.count(),
+        PaperBatch.objects.count(),
+        PaperEntry.objects.count(),
     )
 
 
@@ -330,7 +361,22 @@ def private_rows(agencies, comments, report_job, entitled, commune_manager):
     invitation = invitation_services.create_invitation(
         dossier_code="000.00.53.H48-220921-0777", agency=agencies["TTHCC-X12133"]
     ).invitation
+    token = ApiToken.objects.create(
+        name="Một cửa xã Mẫu", agency=agencies["UBND-X12133"], key_hash="0" * 64
+    )
+    subscription = WebhookSubscription.objects.create(
+        token=token, url="https://x.example.vn/", events=[], secret="s"
+    )
+    webhook = WebhookDelivery.objects.create(
+        subscription=subscription, event="invitation.answered", payload={}
+    )
+    sending = InvitationDelivery.objects.create(
+        invitation=invitation, channel="sms", contact="0912345678"
+    )
     return {
+        ApiToken: token,
+        WebhookDelivery: webhook,
+        InvitationDelivery: sending,
         CommentReview: review,
         TransactionVolume: volume,
         ReportJob: report_job,
