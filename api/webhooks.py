@@ -30,8 +30,11 @@ import time
 from collections.abc import Iterable
 
 import requests
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -78,19 +81,36 @@ def verify_signature(
 # --- Queueing events -----------------------------------------------------------
 
 
+# Set while no subscription is active, so a citizen's submission asks the
+# database nothing about webhooks in the usual case (no subscriber). Saving or
+# deleting a subscription or a token clears it; the timeout bounds a stale answer.
+NO_SUBSCRIPTIONS_KEY = "api:webhooks:none-active"
+NO_SUBSCRIPTIONS_SECONDS = 60
+
+
+@receiver(post_save, sender=WebhookSubscription)
+@receiver(post_delete, sender=WebhookSubscription)
+@receiver(post_save, sender=ApiToken)
+@receiver(post_delete, sender=ApiToken)
+def forget_that_none_are_active(**kwargs) -> None:
+    cache.delete(NO_SUBSCRIPTIONS_KEY)
+
+
 def live_subscriptions(events: Iterable[str]) -> list[WebhookSubscription]:
-    """Active subscriptions of live tokens to any of `events`: one query."""
+    """Active subscriptions of live tokens to any of `events`: one query, none
+    while it is known that no subscription is active."""
+    if cache.get(NO_SUBSCRIPTIONS_KEY):
+        return []
     events = set(events)
     now = timezone.now()
-    return [
-        s
-        for s in WebhookSubscription.objects.filter(
-            active=True, token__revoked_at__isnull=True
-        )
+    active = list(
+        WebhookSubscription.objects.filter(active=True, token__revoked_at__isnull=True)
         .exclude(token__expires_at__lte=now)
         .select_related("token__agency")
-        if events.intersection(s.events)
-    ]
+    )
+    if not active:
+        cache.set(NO_SUBSCRIPTIONS_KEY, True, NO_SUBSCRIPTIONS_SECONDS)
+    return [s for s in active if events.intersection(s.events)]
 
 
 def covering(
