@@ -385,15 +385,13 @@ for _proxy in TRUSTED_PROXIES:
 # so rotating sessions does not orphan invitation tokens.
 HASH_PEPPER = os.environ.get("HASH_PEPPER", SECRET_KEY)
 
-# --- Citizen survey (surveys app). Many citizens of a one-stop centre share its
-# public address (Wi-Fi, NAT) and a kiosk is one client, so the per-client limit is
-# generous: it stops scripts hammering the form, not a busy counter.
+# --- Citizen survey (surveys app). The per-client limit is generous: a one-stop
+# centre's citizens share its address (Wi-Fi, NAT) and a kiosk is one client.
 SURVEY_RATE_LIMIT = env_int("SURVEY_RATE_LIMIT", 60)  # submissions per window
 SURVEY_RATE_WINDOW_SECONDS = env_int("SURVEY_RATE_WINDOW_SECONDS", 600)
 # A form sent back faster than this is stored but flagged for staff review.
 SURVEY_MIN_FILL_SECONDS = env_int("SURVEY_MIN_FILL_SECONDS", 15)
-# A rendered form stays valid this long (its signed token carries the time); one
-# sent back later is shown again with its answers and a fresh token.
+# A rendered form stays valid this long; one sent later comes back with a new token.
 SURVEY_FORM_MAX_AGE_SECONDS = env_int("SURVEY_FORM_MAX_AGE_SECONDS", 3 * 3600)
 # Fresh forms per client per window; answers to forms past this are flagged
 # (forms fetched ahead to beat the fill-time check).
@@ -403,6 +401,8 @@ SURVEY_TOKEN_POST_LIMIT = env_int("SURVEY_TOKEN_POST_LIMIT", 20)
 # A service point's blank form page is rendered once and kept this long (seconds;
 # 0: off); each citizen gets a copy with their own tokens (surveys/pagecache.py).
 SURVEY_PAGE_CACHE_SECONDS = env_int("SURVEY_PAGE_CACHE_SECONDS", 300)
+# The deployment's province code ("33"): its places come first in citizen search.
+SIPAS_HOME_PROVINCE = os.environ.get("SIPAS_HOME_PROVINCE", "")
 
 # --- Personal data: how long each kind is kept, in one place. The citizens'
 # privacy notice (/quyen-rieng-tu/, Decree 13/2023/NĐ-CP and the 2025 Personal

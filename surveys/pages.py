@@ -37,6 +37,11 @@ from surveys.forms import HONEYPOT, SurveyForm, find_tampering
 from surveys.models import Channel, QuestionnaireVersion, Response
 
 MAX_BODY_BYTES = 64 * 1024  # a full hh-1001 form with a 4,000-character comment < 40 KB
+# Kiosk: a form with answers waits this many times the point's idle time before
+# asking "Ông/Bà còn tiếp tục không?", then counts down this many seconds before it
+# starts afresh (never wiped silently; an untouched form is never interrupted).
+KIOSK_STARTED_IDLE_FACTOR = 3
+KIOSK_COUNTDOWN_SECONDS = 20
 
 # `submit(**fields)` stores one response and returns it (`created_now` False for the
 # first response of a repeated idempotency key); `fields` are the keyword arguments
@@ -329,6 +334,7 @@ def _form_context(
     selected = str(form["procedure"].value() or "")
     sections = form.question_sections()
     errors = _error_summary(form) if form.is_bound else []
+    idle = place.service_point.kiosk_idle_seconds if place.service_point else 60
     return {
         "form": form,
         "place": place,
@@ -347,9 +353,9 @@ def _form_context(
         "non_field_errors": form.non_field_errors() if form.is_bound else [],
         "notice": notice,
         "kiosk": kiosk,
-        "idle_seconds": (
-            place.service_point.kiosk_idle_seconds if place.service_point else 60
-        ),
+        "idle_seconds": idle,
+        "idle_started_seconds": idle * KIOSK_STARTED_IDLE_FACTOR,
+        "countdown_seconds": KIOSK_COUNTDOWN_SECONDS,
         "reset_url": reset_url(place.code, request.GET) if kiosk else "",
         "question_count": len(form.item_codes()),
     }

@@ -38,8 +38,14 @@ def home(request: HttpRequest) -> HttpResponse:
         points, agencies = queries.places_for_procedure(procedure, text)
         context.update(procedure=procedure, points=points, agencies=agencies)
     elif text.strip():
-        points, agencies, procedures = queries.search_places(text)
-        context.update(points=points, agencies=agencies, procedures=procedures)
+        found = queries.search_places(text)
+        context.update(
+            points=found.points,
+            agencies=found.agencies,
+            procedures=found.procedures,
+            shown=found.shown,
+            total=found.total,
+        )
     return render(request, "surveys/start.html", context)
 
 

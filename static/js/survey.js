@@ -3,7 +3,8 @@
    - procedure filter: filters the <select> as the citizen types, without diacritics
    - progress bar: counts the questions answered
    - error summary: takes the focus so screen readers announce it
-   - kiosk: back to a fresh start after submitting or when left idle, leaving nothing
+   - kiosk: back to a fresh start after submitting or when left idle (a form with
+     answers first asks "Ông/Bà còn tiếp tục không?" and counts down), leaving nothing
      of the previous citizen (location.replace keeps no history, sessionStorage is
      cleared, the server resets the language to Vietnamese). */
 (function () {
@@ -127,21 +128,64 @@
       return;
     }
     var idleMs = Number(main.getAttribute("data-idle") || 60) * 1000;
+    var startedMs = Number(main.getAttribute("data-idle-started") || 180) * 1000;
+    var countdownSeconds = Number(main.getAttribute("data-countdown") || 20);
     var form = document.querySelector("[data-survey-form]");
-    var touched = false;
+    var dialog = document.querySelector("[data-kiosk-dialog]");
     var timer = null;
+    var ticker = null;
+    // Answers exist when anything differs from the form as it was served (the
+    // channel may be chosen in advance for the place).
+    function hasAnswers() {
+      if (!form) return false;
+      return Array.prototype.some.call(form.elements, function (el) {
+        if (el.type === "hidden" || el.name === "website") return false;
+        if (el.type === "radio" || el.type === "checkbox") return el.checked !== el.defaultChecked;
+        if (el.tagName === "SELECT") {
+          return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+        }
+        return typeof el.value === "string" && el.value !== el.defaultValue;
+      });
+    }
     function arm() {
       window.clearTimeout(timer);
-      timer = window.setTimeout(function () {
-        // An untouched form in Vietnamese is already a fresh start.
-        if (touched || document.documentElement.lang !== "vi") restart();
-        else arm();
-      }, idleMs);
+      timer = window.setTimeout(idle, hasAnswers() ? startedMs : idleMs);
+    }
+    function idle() {
+      // A started form is never wiped without asking; an untouched one in
+      // Vietnamese is already a fresh start; one left in English goes back.
+      if (hasAnswers() && dialog && dialog.showModal) ask();
+      else if (hasAnswers() || document.documentElement.lang !== "vi") restart();
+      else arm();
+    }
+    function ask() {
+      var left = countdownSeconds;
+      var number = dialog.querySelector("[data-countdown-number]");
+      number.textContent = String(left);
+      dialog.showModal();
+      ticker = window.setInterval(function () {
+        left -= 1;
+        number.textContent = String(Math.max(left, 0));
+        if (left <= 0) { window.clearInterval(ticker); restart(); }
+      }, 1000);
+    }
+    function keepGoing() {
+      window.clearInterval(ticker);
+      if (dialog.open) dialog.close();
+      arm();
+    }
+    if (dialog) {
+      dialog.querySelector("[data-kiosk-continue]").addEventListener("click", keepGoing);
+      dialog.addEventListener("cancel", function (event) { event.preventDefault(); keepGoing(); });
+      dialog.querySelector("[data-kiosk-restart]").addEventListener("click", function (event) {
+        event.preventDefault();
+        window.clearInterval(ticker);
+        restart();
+      });
     }
     ["pointerdown", "keydown", "input", "change", "scroll", "touchstart"].forEach(function (name) {
       window.addEventListener(name, function () {
-        if (name !== "scroll") touched = true;
-        arm();
+        if (!dialog || !dialog.open) arm();  // the dialog waits for an answer
       }, { passive: true, capture: true });
     });
     if (form) form.reset();
