@@ -46,12 +46,13 @@ SUBTITLE = "của người dân, tổ chức đối với sự phục vụ của
 STEPS = (
     "1. Mở camera điện thoại, hướng vào mã QR.",
     "2. Chạm vào đường dẫn hiện ra để mở phiếu khảo sát.",
-    "3. Chọn mức hài lòng cho từng câu (khoảng 3 phút) rồi bấm Gửi.",
+    "3. Câu đầu tiên là đủ; trả lời hết các câu khoảng 4 phút. Bấm Gửi.",
 )
 PRIVACY = "Không cần đăng nhập. Phiếu không hỏi họ tên, số điện thoại hay số định danh."
 ENGLISH = (
     "Scan the QR code with your phone camera to rate our service "
-    "(about 3 minutes, no login, anonymous)."
+    "(the first question is enough; all of them take about 4 minutes; no login, "
+    "anonymous)."
 )
 THANKS = "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn. Xin trân trọng cảm ơn!"
 

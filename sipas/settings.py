@@ -393,14 +393,14 @@ SURVEY_RATE_WINDOW_SECONDS = env_int("SURVEY_RATE_WINDOW_SECONDS", 600)
 SURVEY_MIN_FILL_SECONDS = env_int("SURVEY_MIN_FILL_SECONDS", 15)
 # A rendered form stays valid this long; one sent later comes back with a new token.
 SURVEY_FORM_MAX_AGE_SECONDS = env_int("SURVEY_FORM_MAX_AGE_SECONDS", 3 * 3600)
-# Fresh forms per client per window; answers to forms past this are flagged
-# (forms fetched ahead to beat the fill-time check).
+# Fresh forms per client per window; answers to forms past this are flagged.
 SURVEY_TOKEN_ISSUE_LIMIT = env_int("SURVEY_TOKEN_ISSUE_LIMIT", 60)
 # POSTs one rendered form may make (mistakes corrected, sent again) before 429.
 SURVEY_TOKEN_POST_LIMIT = env_int("SURVEY_TOKEN_POST_LIMIT", 20)
-# A service point's blank form page is rendered once and kept this long (seconds;
-# 0: off); each citizen gets a copy with their own tokens (surveys/pagecache.py).
+# A place's blank form page is kept this long (s; 0: off), surveys/pagecache.py.
 SURVEY_PAGE_CACHE_SECONDS = env_int("SURVEY_PAGE_CACHE_SECONDS", 300)
+# One section per page ("Tiếp tục"; kiosks keep the one-page form): surveys/steps.py.
+SURVEY_QUESTION_PAGES = env_bool("SURVEY_QUESTION_PAGES", True)
 # The deployment's province code ("33"): its places come first in citizen search.
 SIPAS_HOME_PROVINCE = os.environ.get("SIPAS_HOME_PROVINCE", "")
 

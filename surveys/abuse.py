@@ -171,11 +171,20 @@ def read_token(token: str, target: str) -> FormToken:
     )
 
 
-def fill_time_flag(token: FormToken) -> str:
+# A quick answer (the overall question alone, "Gửi ngay") is a real one: the form
+# is too fast below SURVEY_MIN_FILL_SECONDS or this many seconds per answer given,
+# whichever is less.
+SECONDS_PER_ANSWER = 3
+
+
+def fill_time_flag(token: FormToken, answered: int | None = None) -> str:
     """The flag reason for a form sent back too fast or handed out past the
-    client's budget, else ""."""
+    client's budget, else "". `answered`: how many questions the form answers."""
     seconds = token.seconds_to_fill()
-    if seconds < settings.SURVEY_MIN_FILL_SECONDS:
+    least = settings.SURVEY_MIN_FILL_SECONDS
+    if answered is not None:
+        least = min(least, SECONDS_PER_ANSWER * max(answered, 1))
+    if seconds < least:
         return f"{FLAG_TOO_FAST}: {seconds:.0f}s"
     if token.over_issued:
         return FLAG_OVER_ISSUED

@@ -36,6 +36,9 @@ MAX_CONTACT_LENGTH = 254
 PHONE_RE = re.compile(r"^\+?\d{8,15}$")
 # What the browser itself adds to a POST; allowed besides the form's own fields.
 PASS_THROUGH = {"csrfmiddlewaretoken"}
+# Questionnaires about one transaction, which need to know how the dossier was
+# filed; a household respondent may have filed none, so elsewhere it is optional.
+CHANNEL_ASKED = frozenset({"exit-dv"})
 
 
 class TextField(forms.CharField):
@@ -122,9 +125,21 @@ class SurveyForm(forms.Form):
         procedures: list[Procedure],
         data: QueryDict | None = None,
         initial: dict | None = None,
+        require_answer: bool = True,
+        lead_item: str | None = None,
     ) -> None:
+        """`require_answer=False` checks the answers given without asking for at
+        least one (a question page on the way, see surveys.steps); `lead_item` is
+        the question that "answer at least one" points to (default: the first)."""
         super().__init__(data=data, initial=initial)
         self.version = version
+        self.require_answer = require_answer
+        self.lead_item = lead_item
+        if version.questionnaire.code not in CHANNEL_ASKED:
+            self.fields["channel"].required = False
+            self.fields["channel"].label = _(
+                "Ông/Bà đã nộp hồ sơ theo cách nào? (không bắt buộc)"
+            )
         # items_of caches a published version's items: no query per request.
         self.items: list[Item] = list(items_of(version).values())
         self.fields["procedure"].choices = [("", "")] + [
@@ -186,8 +201,10 @@ class SurveyForm(forms.Form):
     # --- validation -----------------------------------------------------------
     def clean(self) -> dict:
         data = super().clean()
-        if not any(data.get(code) for code in self.item_codes()):
-            first = self.item_codes()[0] if self.item_codes() else None
+        codes = self.item_codes()
+        if self.require_answer and not any(data.get(code) for code in codes):
+            first = self.lead_item if self.lead_item in codes else None
+            first = first or (codes[0] if codes else None)
             self.add_error(
                 first,
                 _("Xin trả lời ít nhất một câu hỏi về mức độ hài lòng."),

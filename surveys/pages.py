@@ -1,12 +1,11 @@
 """The survey page of a place, for any caller: shows the form, accepts it once.
 
-Design choice: the questionnaire is ONE page with numbered sections, not one step
-per element. On a slow phone connection one page is one request (a step design
-costs a round trip per element and loses answers when a step fails to load); the
-browser's own back/forward keeps every answer; it needs no server-side draft state
-and no JavaScript; a screen-reader user gets the whole form and the error summary
-in one place. Each section heading says "Phần 2/9" and, with JavaScript, a
-progress bar counts the questions answered.
+Two layouts of one form. Question pages (surveys/steps.py, the default outside
+kiosks): one section per page, the overall question first, "Tiếp tục", back
+without losing answers, no JavaScript needed. The one-page form with numbered
+sections ("Phần 2/9"): kiosks (a shared tablet keeps no citizen's answers in a
+session and shows five answers in a row), and every page with
+SURVEY_QUESTION_PAGES off. Both end in the same checks and the same `submit`.
 
 `survey_page` is the public helper: the page checks the form; the `submit`
 function it is given stores it. `surveys.views.take_survey` passes
@@ -20,23 +19,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, Procedure, ServicePoint
-from agencies.text import fold
 from sipas.middleware import allow_kiosk_framing
-from surveys import abuse, pagecache, queries
-from surveys.forms import HONEYPOT, SurveyForm, find_tampering
+from surveys import abuse, page_parts, pagecache, queries, refusals, steps
+from surveys.forms import CHANNEL_ASKED, HONEYPOT, SurveyForm, find_tampering
 from surveys.models import Channel, QuestionnaireVersion, Response
 
-MAX_BODY_BYTES = 64 * 1024  # a full hh-1001 form with a 4,000-character comment < 40 KB
 # Kiosk: a form with answers waits this many times the point's idle time before
 # asking "Ông/Bà còn tiếp tục không?", then counts down this many seconds before it
 # starts afresh (never wiped silently; an untouched form is never interrupted).
@@ -98,8 +95,18 @@ def survey_page(
         source=source or (Response.Source.KIOSK if kiosk else Response.Source.WEB),
         page_key=page_key,
     )
+    # Question pages (surveys.steps) everywhere but at kiosks; a POST without a page
+    # number is the one-page form (a kiosk, or a page rendered before a switch).
+    stepped = settings.SURVEY_QUESTION_PAGES and not kiosk
     if request.method == "POST":
+        refusal = refusals.refuse(request)
+        if refusal is not None:
+            return refusal
+        if stepped and steps.STEP_PARAM in request.POST:
+            return _receive_step(request, survey, submit, on_submitted, prefill)
         return _receive(request, survey, submit, on_submitted)
+    if stepped:
+        return _show_step(request, survey, prefill)
     return _show(request, survey, *_blank_form(request, survey, prefill))
 
 
@@ -134,10 +141,19 @@ def _blank_form(
     if not survey.kiosk and not request.GET.get("moi"):
         previous = abuse.sent_key(request, survey.target)
     initial = {"token": abuse.issue_token(request, survey.target, key=previous)}
-    if survey.place.service_point is not None:
-        initial["channel"] = _default_channel(survey.place.service_point)
-    initial.update(prefill or {})
+    initial.update(_starting_values(survey, prefill))
     return survey.form(initial=initial), "", previous is not None
+
+
+def _starting_values(survey: _Survey, prefill: dict | None) -> dict:
+    """What a new form starts with: the caller's prefill and, where the channel is
+    asked, the one the place suggests (a household form leaves it open)."""
+    values = {}
+    point = survey.place.service_point
+    if point is not None and survey.version.questionnaire.code in CHANNEL_ASKED:
+        values["channel"] = _default_channel(point)
+    values.update(prefill or {})
+    return values
 
 
 def _receive(
@@ -145,33 +161,40 @@ def _receive(
     survey: _Survey,
     submit: Submit,
     on_submitted: Callable[[Response | None], HttpResponse],
+    state: steps.State | None = None,
 ) -> HttpResponse:
-    """Check a POSTed form and store it once, or show it again with its errors."""
-    refusal = _refuse(request)
-    if refusal is not None:
-        return refusal
-    form = survey.form(data=request.POST)
-    problem = find_tampering(form, request.POST)
+    """Check a sent form and store it once, or show it again with its errors.
+
+    The form is the POST (one page) or, with `state`, the answers the question
+    pages kept: both go through the same checks and the same `submit`."""
+    data = request.POST if state is None else steps.form_data(state)
+    lead = steps.OVERALL if state is not None else None
+    form = survey.form(data=data, lead_item=lead)
+    problem = find_tampering(form, data)
     if problem:
-        return _bad_request(request, problem)
+        return refusals.bad_request(request, problem)
     try:
-        token = abuse.read_token(request.POST.get("token", ""), survey.target)
+        token = abuse.read_token(data.get("token", ""), survey.target)
     except abuse.TokenInvalid:
-        return _bad_request(request, _("Biểu mẫu không hợp lệ hoặc đã bị sửa."))
+        return refusals.bad_request(request, _("Biểu mẫu không hợp lệ hoặc đã bị sửa."))
     except abuse.TokenExpired:
-        form = survey.form(data=_with_new_token(request, survey.target))
+        form = survey.form(data=_with_new_token(request, data, survey.target))
         notice = _("Biểu mẫu đã mở quá lâu. Các câu trả lời vẫn còn, xin bấm Gửi lại.")
         return _show(request, survey, form, notice, False)
     if abuse.token_over_post_limit(token):
-        return _rate_limited(request)
-    if request.POST.get(HONEYPOT):
+        return refusals.rate_limited(request)
+    if data.get(HONEYPOT):
         return on_submitted(None)  # a bot: pretend success, store nothing
     if not form.is_valid():
+        if state is not None:
+            plan = steps.plan(form)
+            number = steps.first_step_with_errors(form, plan)
+            return _render_step(request, survey, form, number, "", False, plan)
         return _show(request, survey, form, "", False)
     key = token.key  # a repeat (double click) gets its thank-you even at the limit
     if abuse.client_at_rate_limit(request) and not queries.already_stored(key):
-        return _rate_limited(request)
-    flag_reason = abuse.fill_time_flag(token)
+        return refusals.rate_limited(request)
+    flag_reason = abuse.fill_time_flag(token, answered=len(form.answers()))
     response = submit(
         idempotency_key=key,
         reply_contact=form.contact(),
@@ -189,10 +212,125 @@ def _receive(
     )
     if response.created_now:
         abuse.count_stored_response(request)
+    if state is not None:
+        steps.mark_sent(request, survey.target, state)
     page = on_submitted(response)
     if not survey.kiosk:
         abuse.remember_sent(page, request, survey.target, key)
     return page
+
+
+def _receive_step(
+    request: HttpRequest,
+    survey: _Survey,
+    submit: Submit,
+    on_submitted: Callable[[Response | None], HttpResponse],
+    prefill: dict | None,
+) -> HttpResponse:
+    """Keep one question page's answers and go on, back, or send (surveys.steps)."""
+    plan = steps.plan(survey.form())
+    number = steps.step_number(request.POST, len(plan))
+    action = request.POST.get(steps.ACTION, "next")
+    if number is None or action not in steps.ACTIONS:
+        return refusals.bad_request(request, _("Biểu mẫu không hợp lệ hoặc đã bị sửa."))
+    step = plan[number - 1]
+    posted = request.POST.copy()
+    for name in steps.CONTROL_FIELDS:
+        posted.pop(name, None)
+    foreign = steps.foreign_fields(posted, step)
+    problem = find_tampering(survey.form(data=posted), posted)
+    if foreign:
+        problem = _("Biểu mẫu gửi lên có trường không được hỏi: %(names)s.") % {
+            "names": ", ".join(name[:30] for name in foreign[:3])
+        }
+    if problem:
+        return refusals.bad_request(request, problem)
+    token_text = posted.get("token", "")
+    try:
+        key = abuse.read_token(token_text, survey.target).key
+    except abuse.TokenInvalid:
+        return refusals.bad_request(request, _("Biểu mẫu không hợp lệ hoặc đã bị sửa."))
+    except abuse.TokenExpired:
+        key = ""
+    if posted.get(HONEYPOT):
+        return on_submitted(None)  # a bot: pretend success, store nothing
+    state = steps.load(request, survey.target)
+    if state is None or state.token != token_text:
+        start = _starting_values(survey, prefill)
+        data = {name: [str(value)] for name, value in start.items() if value}
+        state = steps.State(token=token_text, key=key, data=data)
+    if not key:  # open too long: the answers stay, with a new token
+        state.token = abuse.issue_token(request, survey.target)
+        state.key = abuse.read_token(state.token, survey.target).key
+    if state.sent and (action == "send" or number == len(plan)):
+        # Sent already (a double tap, or back and send again): stored once.
+        stored = queries.stored_response(state.key)
+        if stored is not None:
+            page = on_submitted(stored)
+            abuse.remember_sent(page, request, survey.target, state.key)
+            return page
+    steps.take_answers(state, step, posted)
+    steps.save(request, survey.target, state)
+    if action == "back":
+        return redirect(_step_url(request, max(number - 1, 1)))
+    if action == "next" and number < len(plan):
+        form = survey.form(data=steps.form_data(state), require_answer=False)
+        if any(name in form.errors for name in step.fields):
+            return _render_step(request, survey, form, number, "", False, plan)
+        return redirect(_step_url(request, number + 1))
+    return _receive(request, survey, submit, on_submitted, state=state)
+
+
+def _show_step(
+    request: HttpRequest, survey: _Survey, prefill: dict | None
+) -> HttpResponse:
+    """A question page: the first of a new form, or the one asked for with the
+    answers kept (`?buoc=N`); `?moi=1` starts again."""
+    state = steps.load(request, survey.target)
+    if state is not None and request.GET.get("moi"):
+        steps.forget(request, survey.target)
+        state = None
+    blank = survey.form()
+    plan = steps.plan(blank)
+    number = steps.step_number(request.GET, len(plan)) or 1
+    if state is None:
+        form, notice, already_sent = _blank_form(request, survey, prefill)
+        return _render_step(request, survey, form, number, notice, already_sent, plan)
+    form = survey.form(initial=steps.initial(state, blank))
+    return _render_step(request, survey, form, number, "", state.sent, plan)
+
+
+def _render_step(
+    request: HttpRequest,
+    survey: _Survey,
+    form: SurveyForm,
+    number: int,
+    notice: str,
+    already_sent: bool,
+    plan: list[steps.Step] | None = None,
+) -> HttpResponse:
+    plan = plan or steps.plan(form)
+    step = plan[number - 1]
+    numbers = steps.numbered(form, plan)
+    context = _form_context(request, form, survey, notice, numbers)
+    context.update(
+        already_sent=already_sent,
+        step=step,
+        step_number=number,
+        step_count=len(plan),
+        step_param=steps.STEP_PARAM,
+        questions=[(numbers[n], form[n]) for n in step.fields if n in numbers],
+        error_list=[e for e in context["error_list"] if e["field"] in step.fields],
+        back_url=_step_url(request, number - 1) if number > 1 else "",
+    )
+    return render(request, "surveys/survey_step.html", context)
+
+
+def _step_url(request: HttpRequest, number: int) -> str:
+    """This page's address at question page `number`, keeping `q` and `thu_tuc`."""
+    keep = {k: request.GET[k] for k in ("q", "thu_tuc") if request.GET.get(k)}
+    keep[steps.STEP_PARAM] = str(number)
+    return f"{request.path}?{urlencode(keep)}"
 
 
 def _show(
@@ -226,53 +364,8 @@ def forget_citizen(response: HttpResponse) -> HttpResponse:
     return allow_kiosk_framing(response)
 
 
-def _refuse(request: HttpRequest) -> HttpResponse | None:
-    """A 400 page for a POST we will not read, else None."""
-    content_type = request.content_type or ""
-    if content_type == "application/x-www-form-urlencoded":
-        # Django parsed this body from request.body, which it keeps.
-        if len(request.body) > MAX_BODY_BYTES:
-            return _bad_request(request, _("Biểu mẫu gửi lên quá lớn."))
-        try:
-            # Django replaces undecodable bytes silently; a real browser never
-            # sends them, so decode once more, strictly.
-            parse_qsl(request.body.decode("ascii"), encoding="utf-8", errors="strict")
-        except (UnicodeDecodeError, ValueError):
-            return _bad_request(request, _not_utf8())
-    elif content_type == "multipart/form-data":
-        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
-            return _bad_request(request, _("Biểu mẫu gửi lên quá lớn."))
-        if request.FILES:
-            return _bad_request(request, _("Phiếu khảo sát không nhận tệp đính kèm."))
-        if any(
-            "\ufffd" in value
-            for _key, values in request.POST.lists()
-            for value in values
-        ):
-            return _bad_request(request, _not_utf8())
-    else:
-        return _bad_request(
-            request, _("Biểu mẫu phải được gửi như một biểu mẫu web thường.")
-        )
-    return None
-
-
-def _rate_limited(request: HttpRequest) -> HttpResponse:
-    response = render(request, "surveys/rate_limited.html", status=429)
-    response["Retry-After"] = str(settings.SURVEY_RATE_WINDOW_SECONDS)
-    return response
-
-
-def _not_utf8() -> str:
-    return _("Biểu mẫu có ký tự không đọc được (không phải UTF-8).")
-
-
-def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "surveys/bad_request.html", {"message": message}, status=400)
-
-
-def _with_new_token(request: HttpRequest, target: str) -> QueryDict:
-    data = request.POST.copy()
+def _with_new_token(request: HttpRequest, data: QueryDict, target: str) -> QueryDict:
+    data = data.copy()
     data["token"] = abuse.issue_token(request, target)
     return data
 
@@ -284,56 +377,19 @@ def _default_channel(point: ServicePoint) -> str:
     return Channel.IN_PERSON
 
 
-def _procedure_groups(
-    procedures: list[Procedure], search: str, selected: str
-) -> list[tuple[str, list[tuple[str, str, bool]]]]:
-    """Procedures matching the search (all when empty), grouped by field.
-
-    The selected one is always kept, so a search never drops the citizen's choice.
-    """
-    words = fold(search).split()
-    groups: dict[str, list[tuple[str, str, bool]]] = {}
-    for procedure in procedures:
-        value = str(procedure.pk)
-        haystack = f"{procedure.name_folded} {procedure.code.lower()}"
-        if value != selected and not all(word in haystack for word in words):
-            continue
-        groups.setdefault(procedure.field or _("Khác"), []).append(
-            (value, procedure.name, value == selected)
-        )
-    return list(groups.items())
-
-
-def _error_summary(form: SurveyForm) -> list[dict]:
-    """One entry per field error, in page order, with the id of its first input."""
-    numbers = {
-        bf.name: n for section in form.question_sections() for n, bf in section.fields
-    }
-    entries = []
-    for name in form.fields:
-        for message in form.errors.get(name, []):
-            bound = form[name]
-            multiple = len(bound.subwidgets) > 1 or name in numbers
-            anchor = (
-                f"{bound.auto_id}_0"
-                if multiple and name != "procedure"
-                else bound.auto_id
-            )
-            entries.append(
-                {"anchor": anchor, "number": numbers.get(name), "message": message}
-            )
-    return entries
-
-
 def _form_context(
-    request: HttpRequest, form: SurveyForm, survey: _Survey, notice: str
+    request: HttpRequest,
+    form: SurveyForm,
+    survey: _Survey,
+    notice: str,
+    numbers: dict[str, int] | None = None,
 ) -> dict:
     place, version, kiosk = survey.place, survey.version, survey.kiosk
     english = translation.get_language() == "en"
     search = request.GET.get("tim", "")[:100]
     selected = str(form["procedure"].value() or "")
     sections = form.question_sections()
-    errors = _error_summary(form) if form.is_bound else []
+    errors = page_parts.error_summary(form, numbers) if form.is_bound else []
     idle = place.service_point.kiosk_idle_seconds if place.service_point else 60
     return {
         "form": form,
@@ -344,7 +400,9 @@ def _form_context(
         "intro": version.intro_en if english and version.intro_en else version.intro,
         "sections": sections,
         "section_count": len(sections) + 3,  # + service, comment, about you
-        "procedure_groups": _procedure_groups(survey.procedures, search, selected),
+        "procedure_groups": page_parts.procedure_groups(
+            survey.procedures, search, selected
+        ),
         "procedure_count": len(survey.procedures),
         "fixed_procedure": survey.fixed_procedure,
         "search": search,

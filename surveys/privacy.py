@@ -17,6 +17,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "contact_days": settings.REPLY_CONTACT_RETENTION_DAYS,
         "backup_days": settings.BACKUP_KEEP_DAYS,
         "rate_minutes": settings.SURVEY_RATE_WINDOW_SECONDS // 60,
+        "form_hours": settings.SURVEY_FORM_MAX_AGE_SECONDS // 3600,
         "contact_email": settings.PRIVACY_CONTACT_EMAIL,
         "pakn_url": PAKN_URL,
     }

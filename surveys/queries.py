@@ -80,7 +80,10 @@ def resolve_place(code: str) -> Place | Agency | None:
 def published_version(code: str) -> QuestionnaireVersion | None:
     """The current published version of a questionnaire, None if unknown/unpublished."""
     questionnaire = Questionnaire.objects.filter(code=code).first()
-    return questionnaire.current_version() if questionnaire else None
+    version = questionnaire.current_version() if questionnaire else None
+    if version is not None:
+        version.questionnaire = questionnaire  # known: no query when read
+    return version
 
 
 def _words(text: str) -> list[str]:
@@ -294,3 +297,8 @@ def item_labels(questionnaire: str) -> dict[str, str]:
 def already_stored(idempotency_key: str) -> bool:
     """Whether a form with this key was stored (a repeat is not a new response)."""
     return Response.objects.filter(idempotency_key=idempotency_key).exists()
+
+
+def stored_response(idempotency_key: str) -> Response | None:
+    """The response stored for a form's key, None when none is."""
+    return Response.objects.filter(idempotency_key=idempotency_key).first()

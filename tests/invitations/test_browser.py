@@ -65,19 +65,30 @@ def test_an_invitation_is_answered_once_on_a_phone(
     )
     path = f"/s/i/{issued.token}/"
     phone.goto(path)
+    # The question pages, the overall question first, the procedure named.
+    assert "Đăng ký kết hôn" in phone.locator(".step-meta").inner_text()
+    shot(phone, "invitation-form.png")
+    assert axe_violations(phone) == []
+    phone.locator("fieldset:has(input[name='G'])").get_by_text(
+        "Hài lòng", exact=True
+    ).click()
+    phone.get_by_role("button", name="Tiếp tục").click()
+    phone.wait_for_url("**?buoc=2")
     # Shown, not offered: the citizen cannot pick another procedure.
     assert "Đăng ký kết hôn" in phone.locator(".fixed-procedure").inner_text()
     assert phone.locator("select[name=procedure]").count() == 0
-    shot(phone, "invitation-form.png")
     assert axe_violations(phone) == []
-    for code, label in [("E1.1", "Hài lòng"), ("E3.1", "Rất hài lòng")]:
-        phone.locator(f"fieldset:has(input[name='{code}'])").get_by_text(
-            label, exact=True
-        ).click()
-    phone.get_by_role("button", name="Gửi đánh giá").click()
+    phone.get_by_role("button", name="Tiếp tục").click()
+    phone.wait_for_url("**?buoc=3")
+    phone.locator("fieldset:has(input[name='E1.1'])").get_by_text(
+        "Rất hài lòng", exact=True
+    ).click()
+    phone.get_by_role("button", name="Gửi ngay với các câu đã trả lời").click()
     phone.wait_for_url(f"**{path}cam-on/")
     assert axe_violations(phone) == []
-    assert Response.objects.get().procedure == marriage
+    stored = Response.objects.get()
+    assert stored.procedure == marriage and stored.source == "invitation"
+    assert dict(stored.answers.values_list("item_code", "value")) == {"G": 4, "E1.1": 5}
 
     phone.go_back()  # back to the form, and send it once more
     phone.reload()

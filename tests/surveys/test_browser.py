@@ -22,6 +22,13 @@ KIOSK = "/s/TTHCC-T33-KIOSK/"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def one_page_form(settings):
+    """These tests drive the one-page form (kiosks; SURVEY_QUESTION_PAGES off).
+    The question pages: tests/surveys/test_question_pages_browser.py."""
+    settings.SURVEY_QUESTION_PAGES = False
+
+
 @pytest.fixture
 def phone(browser, live_server, settings):
     """A phone's browser in Vietnamese, pointed at the live server."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.core import signing
 from django.core.cache import cache
 from django.db import connection
@@ -15,6 +16,14 @@ from surveys import pagecache
 from surveys.abuse import TOKEN_SALT
 from surveys.models import Response
 from tests.surveys.conftest import filled_form, form_token
+
+
+@pytest.fixture(autouse=True)
+def one_page_form(settings):
+    """These tests read the one-page form (kiosks; SURVEY_QUESTION_PAGES off).
+    The question pages: tests/surveys/test_question_pages.py."""
+    settings.SURVEY_QUESTION_PAGES = False
+
 
 URL = "/s/TTHCC-T33-Q1/"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
 from surveys.models import Response
 from tests.surveys.conftest import filled_form
+
+
+@pytest.fixture(autouse=True)
+def one_page_form(settings):
+    """These tests read the one-page form (kiosks; SURVEY_QUESTION_PAGES off).
+    The question pages: tests/surveys/test_question_pages.py."""
+    settings.SURVEY_QUESTION_PAGES = False
 
 
 def test_the_counter_code_opens_the_exit_survey_with_its_procedures(citizen, counter):
