@@ -177,6 +177,11 @@ class WebhookInSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=WebhookSubscription.Event.choices),
         min_length=1,
         max_length=len(WebhookSubscription.Event.choices),
+        help_text="invitation.answered (needs the invitations permission), "
+        "response.created (indices), comment.created (comments), alert.raised "
+        "(indices: a new early warning about an agency of the token's subtree, "
+        "with alert_id, agency, period, questionnaire, indicator, value, reasons, "
+        "detail and raised_at). Every body is {id, event, created_at, data}.",
     )
 
     def validate_url(self, value: str) -> str:
