@@ -154,6 +154,41 @@ class IndexPageSerializer(serializers.Serializer):
     results = IndexRowSerializer(many=True)
 
 
+class ComparisonRowSerializer(serializers.Serializer):
+    agency = serializers.CharField()
+    scope = serializers.ChoiceField(choices=["own", "subtree"])
+    questionnaire = serializers.CharField()
+    kind = serializers.CharField()
+    indicator = serializers.CharField()
+    value = serializers.FloatField(allow_null=True)
+    n = serializers.IntegerField()
+    se = serializers.FloatField(allow_null=True)
+    flag = serializers.CharField(allow_null=True)
+    incomplete = serializers.ListField(child=serializers.CharField())
+    baseline = serializers.FloatField(allow_null=True)
+    baseline_n = serializers.IntegerField()
+    baseline_se = serializers.FloatField(allow_null=True)
+    diff = serializers.FloatField(allow_null=True, help_text="value − baseline")
+    diff_ci95 = serializers.ListField(
+        child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True
+    )
+    p = serializers.FloatField(allow_null=True)
+    q = serializers.FloatField(allow_null=True, help_text="Benjamini–Hochberg q")
+    significant = serializers.BooleanField(help_text="q < 0.05")
+
+
+class ComparisonPageSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    baseline = serializers.CharField()
+    methodology = serializers.CharField()
+    methodology_version = serializers.IntegerField()
+    generated_at = serializers.DateTimeField()
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ComparisonRowSerializer(many=True)
+
+
 class CommentSerializer(serializers.Serializer):
     response_id = serializers.UUIDField()
     agency = serializers.CharField()
