@@ -142,6 +142,18 @@ class IndexRowSerializer(serializers.Serializer):
         child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True
     )
     flag = serializers.CharField(allow_null=True)
+    se = serializers.FloatField(allow_null=True, help_text="Standard error (points)")
+    incomplete = serializers.ListField(child=serializers.CharField())
+    ci95_design = serializers.ListField(
+        child=serializers.FloatField(),
+        min_length=2,
+        max_length=2,
+        allow_null=True,
+        required=False,
+        help_text="Item-like rows of a cluster-sampled questionnaire (hh-1001): "
+        "the Wilson interval on the effective sample size (design effect of "
+        "the communes); ci95 is the Wilson interval on the answers",
+    )
 
 
 class IndexPageSerializer(serializers.Serializer):
