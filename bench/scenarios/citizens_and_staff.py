@@ -198,6 +198,13 @@ class Citizen(HttpUser):
             return
         form, fresh = form_of(code, page.text)
         data = {**form.answers(random), **fresh}
+        if "buoc" in data:
+            # The question pages (surveys/steps.py): the first page holds the
+            # overall question; "Gửi ngay" sends it, one POST like the one-page
+            # form. Walking every page: tests/surveys/test_question_pages*.py.
+            data["action"] = "send"
+            for name, values in form.radios.items():  # the one question: answered
+                data.setdefault(name, random.choice(values))
         sends = 2 if random.random() < self.resubmit_share else 1
         for attempt in range(sends):
             with self.client.post(
