@@ -21,6 +21,7 @@ written through `surveys.services.store_responses`, in batches.
 from __future__ import annotations
 
 import datetime
+import itertools
 import math
 import random
 import uuid
@@ -103,6 +104,9 @@ class Place:
     weight: float
     service_point_ids: list[int]
     procedures: list[tuple[int, float]]  # (procedure id, field effect)
+    # Cumulative weights of `procedures` (in an order of the place's own), for
+    # rng.choices: see _procedure_weights.
+    procedure_weights: list[float] = field(default_factory=list)
     unit_agency_id: int | None = None  # UBND-X of a commune centre (household forms)
     legacy: bool = False
     valid_from: datetime.date = datetime.date.min
@@ -119,6 +123,7 @@ class DemoPlan:
     places: list[Place]
     legacy_places: list[Place] = field(default_factory=list)
     online_point_id: int | None = None  # the province's public service portal
+    now: datetime.datetime | None = None  # nothing is dated after this moment
     items: dict[int, list[Item]] = field(default_factory=dict)
 
 
@@ -141,7 +146,12 @@ def _published(code: str) -> QuestionnaireVersion | None:
 
 
 def build_plan(
-    *, province: str, year: int, seed: int, today: datetime.date
+    *,
+    province: str,
+    year: int,
+    seed: int,
+    today: datetime.date,
+    now: datetime.datetime | None = None,
 ) -> DemoPlan:
     """Read the province's agencies, service points and procedures; raise DemoError."""
     exit_version = _published("exit-dv")
@@ -173,6 +183,7 @@ def build_plan(
         household_version=_published("hh-1001"),
         places=_places(active, seed),
         legacy_places=_places(legacy, seed, legacy=True) if year >= 2025 else [],
+        now=now,
     )
     if not plan.places:
         raise DemoError(
@@ -227,6 +238,8 @@ def _places(agencies, seed: int, legacy: bool = False) -> list[Place]:
         service_points = points.get(agency.pk) or (
             points.get(centre.pk, []) if centre and not commune else []
         )
+        procedures = linked.get(agency.pk) or by_level["xa" if commune else "tinh"]
+        procedures = rng.sample(procedures, len(procedures))
         places.append(
             Place(
                 agency_id=agency.pk,
@@ -235,8 +248,8 @@ def _places(agencies, seed: int, legacy: bool = False) -> list[Place]:
                 # Busy and quiet offices: a long-tailed share of the responses.
                 weight=math.exp(rng.gauss(0, 0.6)) * (3 if not commune else 1),
                 service_point_ids=service_points,
-                procedures=linked.get(agency.pk)
-                or by_level["xa" if commune else "tinh"],
+                procedures=procedures,
+                procedure_weights=_procedure_weights(len(procedures)),
                 unit_agency_id=agency.parent_id if commune else None,
                 legacy=legacy,
                 valid_from=agency.valid_from or datetime.date.min,
@@ -246,8 +259,35 @@ def _places(agencies, seed: int, legacy: bool = False) -> list[Place]:
     return places
 
 
-def _moment(rng: random.Random, start: datetime.date, end: datetime.date, online: bool):
-    """A plausible submission time: office hours on working days, any time online."""
+COMMON_PROCEDURES = 12  # a dozen procedures make most of an office's dossiers
+COMMON_SHARE = 0.85
+
+
+def _procedure_weights(count: int) -> list[float]:
+    """Cumulative weights: the first dozen procedures take 85 % of the dossiers
+    (falling off as rank^-0.8), the rest share what is left evenly."""
+    common = [rank**-0.8 for rank in range(1, min(count, COMMON_PROCEDURES) + 1)]
+    rest = count - len(common)
+    each = sum(common) * (1 - COMMON_SHARE) / COMMON_SHARE / rest if rest else 0.0
+    return list(itertools.accumulate(common + [each] * rest))
+
+
+def _moment(
+    rng: random.Random,
+    start: datetime.date,
+    end: datetime.date,
+    online: bool,
+    now: datetime.datetime | None = None,
+):
+    """A plausible submission time: office hours on working days, any time online;
+    never after `now` (a time of today still to come is drawn again)."""
+    while True:
+        moment = _draw_moment(rng, start, end, online)
+        if now is None or moment <= now:
+            return moment
+
+
+def _draw_moment(rng: random.Random, start, end, online: bool):
     days = (end - start).days
     while True:
         day = start + datetime.timedelta(days=rng.randint(0, days))
@@ -270,10 +310,12 @@ def _exit_draft(rng: random.Random, plan: DemoPlan, place: Place, start, end):
     # Only days on which the agency existed (communes merged on 1/7/2025).
     first = max(start, place.valid_from)
     last = max(first, min(end, place.valid_until))
-    when = _moment(rng, first, last, online=channel == Channel.ONLINE)
+    when = _moment(rng, first, last, online=channel == Channel.ONLINE, now=plan.now)
     respondent = _respondent(rng)
     procedure_id, field_effect = (
-        rng.choice(place.procedures) if place.procedures else (None, 0.0)
+        rng.choices(place.procedures, cum_weights=place.procedure_weights)[0]
+        if place.procedures
+        else (None, 0.0)
     )
     # Service improves through the year (training, digital counters); the span
     # of the plan gives the trend its scale, a dip in the Tết month adds texture.
@@ -327,7 +369,10 @@ def _exit_draft(rng: random.Random, plan: DemoPlan, place: Place, start, end):
         procedure_id=procedure_id,
         channel=channel,
         respondent=respondent,
-        comment=comment_for(rng, mean, channel) if rng.random() < 0.18 else "",
+        # The tone follows the overall rating the triage shows beside it.
+        comment=comment_for(rng, answers.get("G", mean), channel)
+        if rng.random() < 0.18
+        else "",
         source=Response.Source.DEMO,
     )
 
@@ -382,12 +427,25 @@ def _household_draft(rng: random.Random, plan: DemoPlan, place: Place):
         version=version,
         agency_id=place.unit_agency_id or place.agency_id,
         answers=answers,
-        submitted_at=_moment(rng, campaign_start, campaign_end, online=False),
+        submitted_at=_moment(
+            rng, campaign_start, campaign_end, online=False, now=plan.now
+        ),
         id=uuid.UUID(int=rng.getrandbits(128), version=4),
         respondent=respondent,
-        comment=comment_for(rng, level, "") if rng.random() < 0.12 else "",
+        comment=comment_for(rng, _mean_rating(answers, plan.items[version.pk]), "")
+        if rng.random() < 0.12
+        else "",
         source=Response.Source.DEMO,
     )
+
+
+def _mean_rating(answers: dict, items: list[Item]) -> float:
+    ratings = [
+        answers[item.code]
+        for item in items
+        if item.kind == Item.Kind.SAT5 and item.code in answers
+    ]
+    return sum(ratings) / len(ratings) if ratings else 3.0
 
 
 def generate(plan: DemoPlan, count: int, seed: int) -> Iterator[ResponseDraft]:
@@ -417,6 +475,7 @@ def seed_responses(
     province: str,
     year: int,
     today: datetime.date,
+    now: datetime.datetime | None = None,
     batch_size: int = 2000,
 ) -> int:
     """Store `count` demo responses through store_responses; returns how many.
@@ -426,7 +485,7 @@ def seed_responses(
     by `compute_indices` (which `make demo` runs next) or by beat's periodic
     sweep.
     """
-    plan = build_plan(province=province, year=year, seed=seed, today=today)
+    plan = build_plan(province=province, year=year, seed=seed, today=today, now=now)
     stored = 0
     batch: list[ResponseDraft] = []
     with transaction.atomic():
