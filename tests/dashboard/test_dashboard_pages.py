@@ -261,3 +261,23 @@ def test_a_field_filter_on_a_month_is_dropped_with_a_note(
     assert response.status_code == 200
     assert response.context["filters"].field == ""
     assert "không có cho từng tháng" in response.content.decode()
+
+
+def test_a_filtered_composite_shows_a_dash_and_why_it_has_no_interval(
+    client, province_analyst, index_results
+):
+    from reports.models import IndexResult
+
+    # As the engine writes them: breakdown composites have no interval.
+    IndexResult.objects.exclude(dimension="").update(ci_low=None, ci_high=None, se=None)
+    client.force_login(province_analyst)
+    page = client.get("/dashboard/?channel=truc_tuyen").content.decode()
+    assert "Khoảng tin cậy 95 %: —" in page
+    assert "không tính được khi lọc theo kênh hoặc lĩnh vực" in page
+    assert 'href="/dashboard/method/#breakdowns"' in page
+    unfiltered = client.get("/dashboard/").content.decode()
+    assert "không tính được khi lọc" not in unfiltered
+    method = client.get("/dashboard/method/").content.decode()
+    assert 'id="breakdowns"' in method
+    agency = client.get("/dashboard/agency/UBND-T33/?channel=truc_tuyen")
+    assert "Khoảng tin cậy 95 %: —" in agency.content.decode()
