@@ -23,7 +23,13 @@ from dashboard import comments as comment_queries
 from dashboard import queries, services, tables
 from dashboard import sample as sample_queries
 from dashboard.agency import agency_detail
-from dashboard.exports import raw_responses_response, table_response
+from dashboard.exports import (
+    FORMATS,
+    download_basename,
+    download_scope,
+    raw_responses_response,
+    table_response,
+)
 from dashboard.filters import (
     CHANNELS,
     KINDS,
@@ -61,10 +67,15 @@ def _page(
         table = next(
             (t for t in page_tables if t.name == request.GET.get("table")), None
         )
-        if fmt not in ("csv", "xlsx") or table is None:
+        if fmt not in FORMATS or table is None:
             raise Http404(_("Không có bảng này."))
         _audit_export(request, f"table:{table.name}", fmt)
-        return table_response(table, fmt, f"sipas-{filters.period}")
+        return table_response(
+            table,
+            fmt,
+            download_basename(filters, data),
+            download_scope(filters, data),
+        )
     for error in filters.errors:
         messages.warning(request, error)
     context = {
@@ -163,7 +174,10 @@ def comments(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export"):
         # The export holds every matching comment, not only the page shown.
         rows = comment_queries.comment_responses(request.user, filters, request.GET)
-        data = {"responses": comment_queries.with_review_labels(rows.iterator())}
+        data = {
+            "responses": comment_queries.with_review_labels(rows.iterator()),
+            "focus": queries.resolve_focus(request.user, filters),
+        }
         return _page(request, "", filters, data, tables.comments_tables(data))
     data = comment_queries.comments_page(request.user, filters, request.GET)
     data["statuses"] = CommentReview.Status.choices
@@ -232,7 +246,14 @@ def raw_responses(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request.GET)
     questionnaire, responses = queries.raw_responses(request.user, filters)
     _audit_export(request, "responses", "csv")
-    return raw_responses_response(questionnaire, responses, filters)
+    focus = queries.resolve_focus(request.user, filters)
+    return raw_responses_response(
+        questionnaire,
+        responses,
+        filters,
+        download_basename(filters, {"focus": focus}),
+        request.GET.get("download_token", ""),
+    )
 
 
 @login_required

@@ -2,6 +2,8 @@
 
 from django import template
 
+from reports.indices import SMALL_SAMPLE_N
+
 register = template.Library()
 
 
@@ -17,3 +19,17 @@ def heat_class(value) -> str:
     level = sum(number >= edge for edge in bands)
     small = " heat-small" if getattr(value, "small", False) else ""
     return f"heat-{level}{small}"
+
+
+@register.filter
+def sample_mark(n) -> str:
+    """The one small-sample rule of every page (docs/method.md): "empty" when
+    nothing was answered (n = 0, shown "chưa có dữ liệu"), "small" when there are
+    answers but fewer than SMALL_SAMPLE_N (30, shown "mẫu nhỏ"), else "".
+
+    >>> [sample_mark(n) for n in (0, 1, 12, 29, 30, None)]
+    ['empty', 'small', 'small', 'small', '', 'empty']
+    """
+    if not n:
+        return "empty"
+    return "small" if n < SMALL_SAMPLE_N else ""
