@@ -1,6 +1,6 @@
 """Numbers in the charts, the raw download's progress, the sample page and the
 admin home in Chromium (issue 17, items 6–8): axe-core clean, screenshots in
-docs/screenshots/ (sample-page.png, admin-home.png)."""
+docs/screenshots/ (sample-page.png, admin-home.png, admin-agency-tree.png)."""
 
 from __future__ import annotations
 
@@ -122,4 +122,8 @@ def test_the_sample_page_and_the_admin_home_are_clean_and_captured(
         assert title in tasks
     assert axe_violations(page) == []
     page.screenshot(path=str(SHOTS / "admin-home.png"))
+    page.goto("/admin/agencies/agency/?province=33")
+    assert page.locator(".tree-depth-2").count() >= 1  # TTHCC-X under UBND-X
+    assert axe_violations(page) == []
+    page.screenshot(path=str(SHOTS / "admin-agency-tree.png"))
     context.close()
