@@ -32,7 +32,7 @@ def _csv(response) -> list[list[str]]:
         ("commune_manager", "/dashboard/agency/UBND-X12133/?period=2026-Q3", 11),
         ("province_analyst", "/dashboard/comments/", 11),
         ("commune_manager", "/dashboard/comments/?q=t%E1%BA%ADn&score=5", 10),
-        ("province_analyst", "/dashboard/sample/", 11),
+        ("province_analyst", "/dashboard/sample/", 10),
         ("province_analyst", "/dashboard/method/", 6),
     ],
 )
