@@ -38,7 +38,9 @@ from dashboard.filters import (
     read_filters,
 )
 from dashboard.models import CommentReview, ReportJob
+from dashboard.volume_import import VolumeFileError, read_volumes
 from reports.engine import moves
+from sipas.numbers import parse_count
 from sipas.periods import period_choices
 from staff.scope import require_profile, visible_agencies
 
@@ -222,7 +224,7 @@ def sample(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def record_volume(request: HttpRequest) -> HttpResponse:
-    count = _whole_number(request.POST.get("count", "").strip())
+    count = parse_count(request.POST.get("count", ""))  # "5.000", "5 000", "5000"
     try:
         if count is None:
             raise ValidationError(_("Số giao dịch phải là số nguyên không âm."))
@@ -241,6 +243,33 @@ def record_volume(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def import_volumes(request: HttpRequest) -> HttpResponse:
+    """Transaction volumes from a CSV/XLSX file: all stored, or none and every
+    bad row named (dashboard/volume_import.py)."""
+    upload = request.FILES.get("file")
+    filters = read_filters(request.POST)
+    try:
+        if upload is None or upload.size > MAX_VOLUME_FILE:
+            raise VolumeFileError([_("Chọn một tệp CSV hoặc XLSX (tối đa 5 MB).")])
+        volumes = read_volumes(upload.file, upload.name, filters.period)
+        stored = services.import_transaction_volumes(user=request.user, volumes=volumes)
+        messages.success(request, _("Đã nhập %(n)s số giao dịch.") % {"n": stored})
+    except VolumeFileError as error:
+        messages.error(request, _("Chưa nhập gì: tệp có lỗi, sửa rồi tải lên lại."))
+        for text in error.errors[:20]:
+            messages.error(request, text)
+        if len(error.errors) > 20:
+            messages.error(
+                request, _("… và %(n)s lỗi khác.") % {"n": len(error.errors) - 20}
+            )
+    return redirect(_safe_next(request, reverse("dashboard:sample")))
+
+
+MAX_VOLUME_FILE = 5 * 1024 * 1024
+
+
+@login_required
 def raw_responses(request: HttpRequest) -> HttpResponse:
     """Every response of the user's focus and period, streamed as sipas-csv."""
     filters = read_filters(request.GET)
@@ -253,6 +282,7 @@ def raw_responses(request: HttpRequest) -> HttpResponse:
         filters,
         download_basename(filters, {"focus": focus}),
         request.GET.get("download_token", ""),
+        excel=request.GET.get("variant") == "excel",
     )
 
 
