@@ -8,6 +8,7 @@ urlpatterns = [
     path("ranking/", views.ranking, name="ranking"),
     path("method/", views.method, name="method"),
     path("agency/<str:code>/", views.agency, name="agency"),
+    path("agencies.json", views.agency_search, name="agency_search"),
     path("comments/", views.comments, name="comments"),
     path("comments/<uuid:pk>/review/", views.review_comment, name="review_comment"),
     path("sample/", views.sample, name="sample"),

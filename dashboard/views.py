@@ -47,6 +47,14 @@ def _audit_export(request: HttpRequest, what: str, fmt: str) -> None:
     )
 
 
+def _filters(params) -> Filters:
+    """The URL's filters, a procedure field matched to a known one (or dropped
+    with a note)."""
+    filters = read_filters(params)
+    queries.match_field(filters)
+    return filters
+
+
 def _page(
     request: HttpRequest,
     template: str,
@@ -54,6 +62,7 @@ def _page(
     data: dict,
     page_tables: list,
     charts: dict | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     """Render a dashboard page, or export one of its tables."""
     fmt = request.GET.get("export")
@@ -63,6 +72,9 @@ def _page(
         )
         if fmt not in ("csv", "xlsx") or table is None:
             raise Http404(_("Không có bảng này."))
+        if filters.agency_query:
+            # a file holds exactly the scope asked for, never the fallback
+            raise Http404(_("Không tìm thấy cơ quan."))
         _audit_export(request, f"table:{table.name}", fmt)
         return table_response(table, fmt, f"sipas-{filters.period}")
     for error in filters.errors:
@@ -76,15 +88,16 @@ def _page(
         "questionnaire_choices": QUESTIONNAIRES,
         "channel_choices": CHANNELS,
         "kind_choices": KINDS,
+        "field_choices": queries.procedure_fields(),
         # an agency moved: its history is being re-pooled (a cache read, no query)
         "indices_updating": moves.updating(),
     }
-    return render(request, template, context)
+    return render(request, template, context, status=status)
 
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    filters = read_filters(request.GET)
+    filters = _filters(request.GET)
     data = queries.overview(request.user, filters)
     return _page(
         request,
@@ -98,7 +111,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def ranking(request: HttpRequest) -> HttpResponse:
-    filters = read_filters(request.GET)
+    filters = _filters(request.GET)
     if not filters.kind:
         # National view ranks provinces; inside a province, its departments.
         profile = require_profile(request.user)
@@ -145,8 +158,24 @@ def method_template() -> str:
 
 @login_required
 def agency(request: HttpRequest, code: str) -> HttpResponse:
-    filters = read_filters(request.GET)
-    data = agency_detail(request.user, filters, code)
+    """One agency's page. The filter form's agency field (a code or a name) moves
+    to that agency's page; an agency not found in the user's scope is a 404
+    rendered here, with the filters kept and the agencies it might mean."""
+    filters = _filters(request.GET)
+    require_profile(request.user)
+    wanted = filters.agency or code
+    found, suggestions = queries.find_agency(request.user, wanted)
+    if found is None:
+        filters.agency_query, filters.agency = wanted, ""
+        filters.agency_suggestions = suggestions
+        return _page(
+            request, "dashboard/agency_missing.html", filters, {}, [], status=404
+        )
+    if found.code != code:
+        url = reverse("dashboard:agency", args=[found.code])
+        return redirect(f"{url}?{filters.querystring(agency='')}")
+    filters.agency = found.code
+    data = agency_detail(request.user, filters, found)
     return _page(
         request,
         "dashboard/agency.html",
@@ -158,8 +187,29 @@ def agency(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+def agency_search(request: HttpRequest) -> JsonResponse:
+    """The agency picker's suggestions: visible agencies matching ?q= by code or
+    by name without diacritics (at most 20). 403 for non-staff."""
+    require_profile(request.user)
+    found = queries.search_agencies(request.user, request.GET.get("q", "")[:100])
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "code": agency.code,
+                    "name": agency.name,
+                    "kind": agency.get_kind_display(),
+                    "ended": agency.valid_until is not None,
+                }
+                for agency in found
+            ]
+        }
+    )
+
+
+@login_required
 def comments(request: HttpRequest) -> HttpResponse:
-    filters = read_filters(request.GET)
+    filters = _filters(request.GET)
     if request.GET.get("export"):
         # The export holds every matching comment, not only the page shown.
         rows = comment_queries.comment_responses(request.user, filters, request.GET)
@@ -196,7 +246,7 @@ def review_comment(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 def sample(request: HttpRequest) -> HttpResponse:
-    filters = read_filters(request.GET)
+    filters = _filters(request.GET)
     data = sample_queries.sample_adequacy(
         request.user, filters, request.GET.get("page")
     )
@@ -229,7 +279,7 @@ def record_volume(request: HttpRequest) -> HttpResponse:
 @login_required
 def raw_responses(request: HttpRequest) -> HttpResponse:
     """Every response of the user's focus and period, streamed as sipas-csv."""
-    filters = read_filters(request.GET)
+    filters = _filters(request.GET)
     questionnaire, responses = queries.raw_responses(request.user, filters)
     _audit_export(request, "responses", "csv")
     return raw_responses_response(questionnaire, responses, filters)

@@ -38,7 +38,7 @@ def raw_responses(
     """The questionnaire of the filters and its responses in the focus subtree and
     period (channel or procedure field when chosen), for the raw export; 404 for
     an agency outside the scope or a questionnaire that is not there."""
-    focus = resolve_focus(user, filters)
+    focus = resolve_focus(user, filters, strict=True)
     questionnaire = get_object_or_404(Questionnaire, code=filters.questionnaire)
     start, end = parse_period(filters.period).bounds()
     responses = Response.objects.filter(

@@ -167,3 +167,68 @@ def test_the_ranking_page_draws_the_funnel_and_rank_intervals(
     assert "Sở Nội vụ tỉnh Hưng Yên" in table
     page.screenshot(path=str(SHOTS / "dashboard-ranking-funnel.png"), full_page=True)
     context.close()
+
+
+def _axe(page) -> list[dict]:
+    from tests.surveys.test_browser import axe_violations
+
+    return axe_violations(page)
+
+
+PHONE = {"width": 375, "height": 812}
+
+
+def test_the_heatmap_is_coloured_labelled_and_the_agency_is_picked_by_name(
+    browser, live_server, province_analyst, index_results, exit_version
+):
+    """Issue 17: the bands used to be painted over by Bootstrap's table-cell
+    rule (every cell white); item labels were tooltips; the agency was a code."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = _login(browser, live_server, province_analyst, LAPTOP)
+    page.goto("/dashboard/agency/UBND-T33/?period=2026")
+    colours = page.evaluate(
+        """() => [...document.querySelectorAll('.heatmap td.heat-value')].map(
+            (td) => [td.className, getComputedStyle(td).backgroundColor])"""
+    )
+    assert colours
+    for classes, colour in colours:
+        assert colour not in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"), classes
+    assert len({colour for _c, colour in colours}) >= 2
+    label = page.locator(".heatmap th.item-label", has_text="E3.1")
+    assert "Tiêu chí E3.1" in label.inner_text()
+    assert label.is_visible()
+    assert page.locator(".heat-legend .heat-swatch").count() == 8
+    page.screenshot(path=str(SHOTS / "dashboard-heatmap.png"), full_page=True)
+    assert _axe(page) == []
+
+    page.goto("/dashboard/?period=2026")
+    page.fill("#f-agency", "so noi vu")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#f-agency-options option').length > 0"
+    )
+    assert page.eval_on_selector_all(
+        "#f-agency-options option", "(os) => os.map((o) => o.value)"
+    ) == ["SNV-T33"]
+    page.fill("#f-agency", "SNV-T33")
+    page.get_by_role("button", name="Xem").click()
+    page.wait_for_url("**agency=SNV-T33**")
+    assert "Sở Nội vụ tỉnh Hưng Yên" in page.inner_text("h1")
+    assert _axe(page) == []
+    context.close()
+
+
+def test_a_mistyped_agency_on_a_phone_keeps_the_filters_and_suggests(
+    browser, live_server, province_analyst, index_results
+):
+    context, page = _login(browser, live_server, province_analyst, PHONE)
+    page.goto("/dashboard/ranking/?period=2026-Q3&kind=so&agency=hung yen")
+    note = page.locator("#f-agency-missing")
+    assert "Không tìm thấy cơ quan “hung yen”" in note.inner_text()
+    assert page.locator("#f-period").input_value() == "2026-Q3"
+    note.get_by_role("link", name="Sở Tư pháp tỉnh Hưng Yên (STP-T33)").click()
+    page.wait_for_url("**agency=STP-T33**")
+    assert page.locator("#f-period").input_value() == "2026-Q3"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(SHOTS / "dashboard-agency-not-found-phone.png"))
+    assert _axe(page) == []
+    context.close()

@@ -477,3 +477,29 @@ def test_the_provinces_own_staff_see_its_rows_in_the_admin(entitled, private_row
             )
         ).content.decode()
     )
+
+
+# --- The dashboards' agency picker (issue 17): a JSON read, scope-checked ------------
+
+
+def test_the_agency_picker_tells_another_provinces_staff_nothing_of_this_province(
+    client, samples, other_province, entitled
+):
+    url = reverse("dashboard:agency_search")
+    assert url in _urls(samples)  # the walk above covers it too
+    outsider, insider = _login(other_province), _login(entitled)
+    for text in ("hung yen", "Hưng Yên", "mau", "UBND-X12133", "UBND", "33"):
+        answer = outsider.get(url, {"q": text})
+        assert answer.status_code == 200, text
+        for name in HOME_NAMES:
+            assert name not in answer.content.decode(), (text, name)
+        assert "T33" not in answer.content.decode() and "X12133" not in (
+            answer.content.decode()
+        )
+    assert {a["code"] for a in insider.get(url, {"q": "mau"}).json()["results"]} == {
+        "UBND-X12133",
+        "TTHCC-X12133",
+    }
+    response = client.get(url, {"q": "hung yen"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN_PAGES)
