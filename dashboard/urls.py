@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import comment_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -9,8 +9,13 @@ urlpatterns = [
     path("method/", views.method, name="method"),
     path("agency/<str:code>/", views.agency, name="agency"),
     path("agencies.json", views.agency_search, name="agency_search"),
-    path("comments/", views.comments, name="comments"),
-    path("comments/<uuid:pk>/review/", views.review_comment, name="review_comment"),
+    path("comments/", comment_views.comments, name="comments"),
+    path(
+        "comments/<uuid:pk>/review/",
+        comment_views.review_comment,
+        name="review_comment",
+    ),
+    path("comments/bulk/", comment_views.bulk_review, name="bulk_review"),
     path("sample/", views.sample, name="sample"),
     path("sample/volume/", views.record_volume, name="record_volume"),
     path("responses.csv", views.raw_responses, name="raw_responses"),

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 
 from agencies.models import Agency
 from audit.services import record as audit_record
-from dashboard import comments as comment_queries
 from dashboard import queries, services, tables
 from dashboard import sample as sample_queries
 from dashboard.agency import agency_detail
@@ -31,7 +30,7 @@ from dashboard.filters import (
     Filters,
     read_filters,
 )
-from dashboard.models import CommentReview, ReportJob
+from dashboard.models import ReportJob
 from reports.engine import moves
 from sipas.periods import period_choices
 from staff.scope import require_profile, visible_agencies
@@ -205,43 +204,6 @@ def agency_search(request: HttpRequest) -> JsonResponse:
             ]
         }
     )
-
-
-@login_required
-def comments(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request.GET)
-    if request.GET.get("export"):
-        # The export holds every matching comment, not only the page shown.
-        rows = comment_queries.comment_responses(request.user, filters, request.GET)
-        data = {"responses": comment_queries.with_review_labels(rows.iterator())}
-        return _page(request, "", filters, data, tables.comments_tables(data))
-    data = comment_queries.comments_page(request.user, filters, request.GET)
-    data["statuses"] = CommentReview.Status.choices
-    data["params"] = request.GET
-    return _page(
-        request, "dashboard/comments.html", filters, data, tables.comments_tables(data)
-    )
-
-
-@login_required
-@require_POST
-def review_comment(request: HttpRequest, pk: str) -> HttpResponse:
-    assignee = request.POST.get("assignee", "")
-    assignee_id = _whole_number(assignee)
-    try:
-        if assignee and assignee_id is None:
-            raise ValidationError(_("Người được giao không phụ trách cơ quan này."))
-        services.review_comment(
-            user=request.user,
-            response_id=pk,
-            status=request.POST.get("status", ""),
-            assignee_id=assignee_id,
-            note=request.POST.get("note", ""),
-        )
-        messages.success(request, _("Đã cập nhật ý kiến."))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect(_safe_next(request, reverse("dashboard:comments")))
 
 
 @login_required

@@ -232,3 +232,53 @@ def test_a_mistyped_agency_on_a_phone_keeps_the_filters_and_suggests(
     page.screenshot(path=str(SHOTS / "dashboard-agency-not-found-phone.png"))
     assert _axe(page) == []
     context.close()
+
+
+def test_a_comment_is_saved_in_place_and_bulk_changed_on_a_phone(
+    browser, live_server, province_analyst, commune_manager, index_results, comments
+):
+    from dashboard.models import CommentReview
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = _login(browser, live_server, province_analyst, LAPTOP)
+    page.goto("/dashboard/comments/?period=2026")
+    cards = page.locator("li.comment")
+    assert "G: 2/5" in cards.nth(0).inner_text()  # worst first
+    assert "Đăng ký kết hôn" in cards.nth(0).inner_text()
+    commune = page.locator(f"#c-{comments['commune'].pk}")
+    commune.scroll_into_view_if_needed()
+    options = commune.locator("select[name=assignee] option").all_inner_texts()
+    assert options == ["—", "analyst33", "manager_x"]
+    page.evaluate("window.__same_page = true")
+    commune.locator("select[name=status]").select_option("in_progress")
+    commune.locator("input[name=note]").fill("Đã gọi lại cho người dân")
+    commune.get_by_role("button", name="Lưu").click()
+    commune.locator(".save-status", has_text="Đã cập nhật ý kiến.").wait_for()
+    assert page.evaluate("window.__same_page === true")  # no reload, no jump
+    assert commune.locator(".status-badge").inner_text() == "Đang xử lý"
+    review = CommentReview.objects.get(response=comments["commune"])
+    assert (review.status, review.note) == ("in_progress", "Đã gọi lại cho người dân")
+    # A move the workflow refuses: the error in the card, the note still there.
+    commune.locator("select[name=status]").select_option("new")
+    commune.locator("select[name=status]").select_option("replied")
+    commune.get_by_role("button", name="Lưu").click()
+    commune.locator(".save-status", has_text="Đã cập nhật").wait_for()
+    commune.locator("select[name=status]").select_option("new")
+    commune.locator("input[name=note]").fill("Ghi chú mới chưa lưu")
+    commune.get_by_role("button", name="Lưu").click()
+    commune.locator(".save-status.text-danger").wait_for()
+    assert commune.locator("input[name=note]").input_value() == "Ghi chú mới chưa lưu"
+    page.screenshot(path=str(SHOTS / "dashboard-comments-triage.png"), full_page=True)
+    assert _axe(page) == []
+    context.close()
+
+    context, page = _login(browser, live_server, province_analyst, PHONE)
+    page.goto("/dashboard/comments/?period=2026&sort=newest")
+    page.locator("#bulk-all").check()
+    page.locator("#bulk-status").select_option("in_progress")
+    page.get_by_role("button", name="Áp dụng").click()
+    page.locator(".alert-success", has_text="Đã cập nhật").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(SHOTS / "dashboard-comments-phone.png"))
+    assert _axe(page) == []
+    context.close()

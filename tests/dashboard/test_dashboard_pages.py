@@ -25,11 +25,13 @@ def _csv(response) -> list[list[str]]:
 @pytest.mark.parametrize(
     ("role", "url", "queries"),
     [
-        ("national_viewer", "/dashboard/", 9),
-        ("province_analyst", "/dashboard/", 10),
-        ("province_analyst", "/dashboard/?agency=so%20noi%20vu", 11),
+        # the overview: + the sub-units' headlines of the priorities panel, + the
+        # target of an agency (none for the national view)
+        ("national_viewer", "/dashboard/", 10),
+        ("province_analyst", "/dashboard/", 12),
+        ("province_analyst", "/dashboard/?agency=so%20noi%20vu", 13),
         ("province_analyst", "/dashboard/agencies.json?q=hung%20yen", 7),
-        ("commune_manager", "/dashboard/?channel=truc_tiep", 9),
+        ("commune_manager", "/dashboard/?channel=truc_tiep", 11),
         ("national_viewer", "/dashboard/ranking/", 10),
         ("province_analyst", "/dashboard/ranking/?kind=ubnd_xa", 11),
         ("province_analyst", "/dashboard/agency/UBND-T33/", 13),

@@ -503,3 +503,22 @@ def test_the_agency_picker_tells_another_provinces_staff_nothing_of_this_provinc
     response = client.get(url, {"q": "hung yen"})
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN_PAGES)
+
+
+def test_another_provinces_staff_cannot_bulk_change_this_provinces_comments(
+    samples, other_province, comments
+):
+    client = _login(other_province)
+    before = _writes()
+    events = AuditEvent.objects.count()
+    ids = [str(response.pk) for response in comments.values()]
+    response = client.post(
+        reverse("dashboard:bulk_review"), {"ids": ids, "status": "replied"}
+    )
+    assert response.status_code == 302
+    # Only the other province's own comment moved; nothing of province 33.
+    assert _writes()[0] == before[0] + 1
+    assert list(CommentReview.objects.values_list("response", flat=True)) == [
+        comments["foreign"].pk
+    ]
+    assert AuditEvent.objects.count() == events + 1
