@@ -282,3 +282,23 @@ def test_a_comment_is_saved_in_place_and_bulk_changed_on_a_phone(
     page.screenshot(path=str(SHOTS / "dashboard-comments-phone.png"))
     assert _axe(page) == []
     context.close()
+
+
+def test_the_overview_kpis_and_priorities_read_on_a_phone(
+    browser, live_server, province_analyst, index_results
+):
+    from improvement.models import Target
+
+    Target.objects.create(province_code="33", year=2026, indicator="A_DV", value=90)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = _login(browser, live_server, province_analyst, PHONE)
+    page.goto("/dashboard/?period=2026")
+    headline = page.locator(".card.headline.kpi")
+    assert "▲ +6,00" in headline.inner_text()
+    assert "Mục tiêu năm: 90,00 %" in headline.inner_text()
+    priorities = page.locator("section.priorities")
+    assert "UBND xã Mẫu" in priorities.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    priorities.screenshot(path=str(SHOTS / "dashboard-priorities-phone.png"))
+    assert _axe(page) == []
+    context.close()
