@@ -64,6 +64,8 @@ deploydeps:
 	fi
 
 demo: export DEBUG ?= true
+# Links, QR posters and printed logins point at the address the demo serves.
+demo: export SITE_URL ?= http://$(HOST):$(PORT)
 demo: venv pdfdeps $(MO)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_reference_data
@@ -76,6 +78,7 @@ demo: venv pdfdeps $(MO)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: export DEBUG ?= true
+serve: export SITE_URL ?= http://$(HOST):$(PORT)
 serve: venv $(MO)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -89,6 +89,7 @@ class WebhookSubscription(models.Model):
         RESPONSE_CREATED = "response.created", _("Có phiếu trả lời mới")
         COMMENT_CREATED = "comment.created", _("Có ý kiến mới")
         INVITATION_ANSWERED = "invitation.answered", _("Lời mời đã được trả lời")
+        ALERT_RAISED = "alert.raised", _("Có cảnh báo sớm mới")
 
     token = models.ForeignKey(
         ApiToken,

@@ -1,8 +1,10 @@
-"""Turn the events of surveys and invitations into queued webhook deliveries.
+"""Turn the events of surveys, invitations and early warnings into queued
+webhook deliveries.
 
-Signals are used because the emitting apps sit left of `api` in the import order
-and may not call it (LAYOUT.md); each receiver costs one query when nobody has
-subscribed, and sends nothing before the storing transaction commits.
+Signals are used because the emitting apps sit left of `api` in the import order,
+or beside it (improvement), and may not call it (docs/architecture.md); each
+receiver costs one query when nobody has subscribed (none while no subscription
+is active), and sends nothing before the storing transaction commits.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from agencies.models import Agency, Procedure, ServicePoint
 from api import tasks, webhooks
 from api.models import WebhookSubscription
 from invitations.signals import invitation_answered
+from sipas.signals import alerts_raised
 from surveys.models import QuestionnaireVersion
 from surveys.signals import responses_stored
 
@@ -111,6 +114,40 @@ def queue_invitation_answered(sender, invitation, **kwargs) -> None:
         Event.INVITATION_ANSWERED, [(invitation.agency_id, payload)], covered=covered
     )
     _send_after_commit(ids)
+
+
+@receiver(alerts_raised)
+def queue_alerts_raised(sender, alerts, **kwargs) -> None:
+    """One `alert.raised` delivery per new alert and subscriber covering its
+    agency. The body holds codes and figures only: no comment, no person (not
+    even the staff member who later handles the alert)."""
+    covered = webhooks.subscriptions_for(
+        Event.ALERT_RAISED, (a.agency_id for a in alerts)
+    )
+    if not covered:
+        return
+    agencies = _codes(Agency, covered)
+    payloads = [
+        (
+            alert.agency_id,
+            {
+                "alert_id": alert.pk,
+                "agency": agencies[alert.agency_id],
+                "period": alert.period,
+                "questionnaire": alert.questionnaire,
+                "indicator": alert.indicator,
+                "value": None if alert.value is None else round(alert.value, 2),
+                "reasons": list(alert.reasons),
+                "detail": alert.detail,
+                "raised_at": timezone.localtime(alert.created_at).isoformat(),
+            },
+        )
+        for alert in alerts
+        if alert.agency_id in covered
+    ]
+    _send_after_commit(
+        webhooks.queue_event(Event.ALERT_RAISED, payloads, covered=covered)
+    )
 
 
 def _send_after_commit(ids: list[str]) -> None:

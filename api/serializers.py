@@ -142,6 +142,18 @@ class IndexRowSerializer(serializers.Serializer):
         child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True
     )
     flag = serializers.CharField(allow_null=True)
+    se = serializers.FloatField(allow_null=True, help_text="Standard error (points)")
+    incomplete = serializers.ListField(child=serializers.CharField())
+    ci95_design = serializers.ListField(
+        child=serializers.FloatField(),
+        min_length=2,
+        max_length=2,
+        allow_null=True,
+        required=False,
+        help_text="Item-like rows of a cluster-sampled questionnaire (hh-1001): "
+        "the Wilson interval on the effective sample size (design effect of "
+        "the communes); ci95 is the Wilson interval on the answers",
+    )
 
 
 class IndexPageSerializer(serializers.Serializer):
@@ -152,6 +164,41 @@ class IndexPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = IndexRowSerializer(many=True)
+
+
+class ComparisonRowSerializer(serializers.Serializer):
+    agency = serializers.CharField()
+    scope = serializers.ChoiceField(choices=["own", "subtree"])
+    questionnaire = serializers.CharField()
+    kind = serializers.CharField()
+    indicator = serializers.CharField()
+    value = serializers.FloatField(allow_null=True)
+    n = serializers.IntegerField()
+    se = serializers.FloatField(allow_null=True)
+    flag = serializers.CharField(allow_null=True)
+    incomplete = serializers.ListField(child=serializers.CharField())
+    baseline = serializers.FloatField(allow_null=True)
+    baseline_n = serializers.IntegerField()
+    baseline_se = serializers.FloatField(allow_null=True)
+    diff = serializers.FloatField(allow_null=True, help_text="value − baseline")
+    diff_ci95 = serializers.ListField(
+        child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True
+    )
+    p = serializers.FloatField(allow_null=True)
+    q = serializers.FloatField(allow_null=True, help_text="Benjamini–Hochberg q")
+    significant = serializers.BooleanField(help_text="q < 0.05")
+
+
+class ComparisonPageSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    baseline = serializers.CharField()
+    methodology = serializers.CharField()
+    methodology_version = serializers.IntegerField()
+    generated_at = serializers.DateTimeField()
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ComparisonRowSerializer(many=True)
 
 
 class CommentSerializer(serializers.Serializer):
@@ -177,6 +224,11 @@ class WebhookInSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=WebhookSubscription.Event.choices),
         min_length=1,
         max_length=len(WebhookSubscription.Event.choices),
+        help_text="invitation.answered (needs the invitations permission), "
+        "response.created (indices), comment.created (comments), alert.raised "
+        "(indices: a new early warning about an agency of the token's subtree, "
+        "with alert_id, agency, period, questionnaire, indicator, value, reasons, "
+        "detail and raised_at). Every body is {id, event, created_at, data}.",
     )
 
     def validate_url(self, value: str) -> str:

@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from api import errors
-from api.views import invitations, reads, webhooks
+from api.views import comparisons, invitations, reads, webhooks
 
 app_name = "api"
 urlpatterns = [
@@ -25,6 +25,7 @@ urlpatterns = [
         name="invitation-qr-svg",
     ),
     path("v1/indices/", reads.indices, name="indices"),
+    path("v1/comparisons/", comparisons.comparisons, name="comparisons"),
     path("v1/comments/", reads.comments, name="comments"),
     path("v1/webhooks/", webhooks.webhook_list, name="webhooks"),
     path("v1/webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook"),

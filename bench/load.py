@@ -34,500 +34,43 @@ exits 0: the benchmark is about the production stack, not the embedded one.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
 import os
-import re
 import secrets
-import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-SCENARIO = ROOT / "bench" / "scenarios" / "citizens_and_staff.py"
-OUT_DIR = ROOT / "var" / "bench"
-PROVINCE = os.environ.get("LOAD_PROVINCE", "33")
-STAFF_USER, STAFF_PASSWORD = "bench.analyst", "Tải-thử-nghiệm-2026-" + "x" * 8
-
-
-def log(message: str) -> None:
-    print(f"[load] {message}", flush=True)
-
-
-# --- database ----------------------------------------------------------------------
-
-
-def load_database_url(base_url: str) -> tuple[str, str]:
-    """The URL of the benchmark's own database and its name."""
-    parsed = urlparse(base_url)
-    name = (parsed.path.lstrip("/") or "sipas") + "_load"
-    return urlunparse(parsed._replace(path="/" + name)), name
-
-
-def recreate_database(base_url: str, name: str, *, drop_only: bool = False) -> None:
-    import psycopg2
-
-    parsed = urlparse(base_url)
-    conn = psycopg2.connect(
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password or None,
-        dbname="postgres",
-    )
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-
-
-# --- processes ---------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run(args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(args, cwd=ROOT, env=env, check=True, **kwargs)
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    run([sys.executable, "manage.py", *args], env, stdout=subprocess.DEVNULL)
-
-
-def start(args: list[str], env: dict[str, str], logfile: Path) -> subprocess.Popen:
-    handle = open(logfile, "w")  # noqa: SIM115 - lives as long as the process
-    return subprocess.Popen(
-        args,
-        cwd=ROOT,
-        env=env,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def stop(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-def wait_until_healthy(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except Exception:
-            time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer 200 within {timeout:.0f} s")
-
-
-def run_locust(
-    env: dict[str, str],
-    host: str,
-    users: list[str],
-    count: int,
-    seconds: int,
-    prefix: Path,
-) -> None:
-    spawn_rate = max(1, count // 5)  # all users within ~5 s
-    with open(f"{prefix}.log", "w") as log_file:
-        _locust(users, count, seconds, prefix, host, spawn_rate, env, log_file)
-
-
-def _locust(users, count, seconds, prefix, host, spawn_rate, env, log_file) -> None:
-    run(
-        [
-            str(VENV_BIN / "locust"),
-            "-f",
-            str(SCENARIO),
-            *users,
-            "--headless",
-            "--host",
-            host,
-            "-u",
-            str(count),
-            "-r",
-            str(spawn_rate),
-            "-t",
-            f"{seconds}s",
-            "--stop-timeout",
-            "90",
-            "--csv",
-            str(prefix),
-            "--only-summary",
-            "--loglevel",
-            "WARNING",
-            "--exit-code-on-error",
-            "0",
-        ],
-        env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def read_stats(prefix: Path) -> dict[str, dict]:
-    """Per request name: count, failures, req/s and latency percentiles (ms)."""
-    stats = {}
-    with open(f"{prefix}_stats.csv", newline="") as handle:
-        for row in csv.DictReader(handle):
-            stats[row["Name"]] = {
-                "requests": int(row["Request Count"]),
-                "failures": int(row["Failure Count"]),
-                "rps": round(float(row["Requests/s"]), 1),
-                "p50_ms": float(row["50%"] or 0),
-                "p95_ms": float(row["95%"] or 0),
-                "p99_ms": float(row["99%"] or 0),
-            }
-    return stats
-
-
-# --- steps that need Django (run in a subprocess against the load database) --------
-
-
-def _django() -> None:
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
-def _prepare() -> None:
-    """Staff user, bare table; print the place codes and dashboard URLs as JSON."""
-    _django()
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-
-    from agencies.models import Agency, ServicePoint
-    from bench.bare_urls import BARE_TABLE
-    from staff.models import StaffProfile
-
-    user = get_user_model().objects.create_user(STAFF_USER, password=STAFF_PASSWORD)
-    StaffProfile.objects.create(
-        user=user, role=StaffProfile.Role.PROVINCIAL_ANALYST, province_code=PROVINCE
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TABLE {BARE_TABLE} (id bigserial PRIMARY KEY, "
-            "payload text NOT NULL, at timestamptz NOT NULL DEFAULT now())"
-        )
-    points = list(
-        ServicePoint.objects.filter(questionnaire_code="exit-dv")
-        .order_by("code")
-        .values_list("code", flat=True)[:40]
-    )
-    root = Agency.objects.filter(code=f"UBND-T{PROVINCE}").first()
-    dashboards = ["/dashboard/", "/dashboard/ranking/", "/dashboard/comments/"]
-    if root is not None:
-        dashboards.append(f"/dashboard/agency/{root.code}/")
-    print(json.dumps({"codes": points, "dashboards": dashboards}))
-
-
-def _verify(ack_file: str, started: str) -> None:
-    """Check acknowledged submissions against the database; print JSON."""
-    _django()
-    from django.core import signing
-    from django.db import connection
-    from django.db.models import Count
-
-    from bench.bare_urls import BARE_TABLE
-    from surveys.abuse import TOKEN_SALT
-    from surveys.models import Response
-
-    acked: dict[str, int] = {}
-    refused: dict[int, int] = {}
-    with open(ack_file, encoding="utf-8") as handle:
-        for line in handle:
-            record = json.loads(line)
-            if not record["acked"]:
-                refused[record["status"]] = refused.get(record["status"], 0) + 1
-                continue
-            key = signing.loads(record["token"], salt=TOKEN_SALT)["k"]
-            acked[key] = acked.get(key, 0) + 1
-    new = Response.objects.filter(submitted_at__gte=started)
-    stored = dict(
-        new.values("idempotency_key")
-        .annotate(n=Count("id"))
-        .values_list("idempotency_key", "n")
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {BARE_TABLE}")
-        bare_rows = cursor.fetchone()[0]
-    print(
-        json.dumps(
-            {
-                "acknowledged_posts": sum(acked.values()),
-                "refused_posts_by_status": refused,
-                "acknowledged_keys": len(acked),
-                "repeated_posts": sum(n - 1 for n in acked.values()),
-                "stored_responses": sum(stored.values()),
-                "acked_not_stored": sum(1 for k in acked if k not in stored),
-                "stored_more_than_once": sum(1 for n in stored.values() if n > 1),
-                "stored_not_acked": sum(1 for k in stored if k not in acked),
-                "uncounted_responses_left": Response.objects.filter(
-                    counted=False, flagged=False
-                ).count(),
-                "bare_rows": bare_rows,
-            }
-        )
-    )
-
-
-def _wait_for_engine(env: dict[str, str], timeout: float = 120) -> float:
-    """Seconds until the worker has counted every new response."""
-    started = time.monotonic()
-    code = (
-        "import sys; sys.path.insert(0, '.'); import django; django.setup();"
-        "from surveys.models import Response as R;"
-        "print(R.objects.filter(counted=False, flagged=False).count())"
-    )
-    while time.monotonic() - started < timeout:
-        left = (
-            subprocess.run(
-                [sys.executable, "-c", code],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
-        if left == "0":
-            break
-        time.sleep(2)
-    return round(time.monotonic() - started, 1)
-
-
-class FreshnessProbe(threading.Thread):
-    """Watches new responses until they are in the official indices and in the
-    breakdowns.
-
-    A response is in the official indices once `counted` is set: the sweep sets it
-    in the transaction that adds its counts and rewrites the index rows. It is in
-    the breakdowns once it has also left the breakdown queue (PendingBreakdown),
-    which the breakdown sweep empties in the transaction that rewrites them. Each
-    poll reads the state as of its start, so a time noted is at most one interval
-    plus one poll late, never early.
-    """
-
-    INTERVAL = 0.25
-    LATE_COMMIT_MARGIN = 30  # a response may commit this long after submitted_at
-    SQL = """
-        SELECT r.id, EXTRACT(EPOCH FROM r.submitted_at)::float8, r.counted,
-               r.counted AND NOT EXISTS (
-                   SELECT 1 FROM reports_pendingbreakdown p WHERE p.response_id = r.id
-               )
-        FROM surveys_response r
-        WHERE r.submitted_at >= to_timestamp(%s) AND NOT r.flagged
-    """
-
-    def __init__(self, db_url: str, since: float) -> None:
-        super().__init__(daemon=True)
-        self.db_url = db_url
-        self.since = since
-        self.submitted: dict[int, float] = {}
-        self.official: dict[int, float] = {}
-        self.breakdowns: dict[int, float] = {}
-        self.polls = 0
-        self.poll_seconds = 0.0
-        self.error: Exception | None = None
-        self._halt = threading.Event()
-
-    def run(self) -> None:
-        import psycopg2
-
-        try:
-            conn = psycopg2.connect(self.db_url)
-            conn.autocommit = True
-            with conn.cursor() as cursor:
-                while not self._halt.is_set():
-                    self._poll(cursor)
-                    self._halt.wait(self.INTERVAL)
-            conn.close()
-        except Exception as exc:  # reported, not raised in a thread
-            self.error = exc
-
-    def _poll(self, cursor) -> None:
-        started = time.time()
-        cursor.execute(self.SQL, (self.since,))
-        for pk, submitted, counted, in_breakdowns in cursor.fetchall():
-            at = self.submitted.setdefault(pk, submitted)
-            if counted and pk not in self.official:
-                self.official[pk] = started - at
-            if in_breakdowns and pk not in self.breakdowns:
-                self.breakdowns[pk] = started - at
-        waiting = [t for pk, t in self.submitted.items() if pk not in self.breakdowns]
-        if waiting:
-            self.since = max(self.since, min(waiting) - self.LATE_COMMIT_MARGIN)
-        self.polls += 1
-        self.poll_seconds += time.time() - started
-
-    def done(self) -> bool:
-        return bool(self.submitted) and len(self.breakdowns) == len(self.submitted)
-
-    def stop(self) -> None:
-        self._halt.set()
-        self.join(timeout=10)
-
-    def summary(self) -> dict:
-        def spread(seconds: list[float]) -> dict:
-            if not seconds:
-                return {"count": 0}
-            ordered = sorted(seconds)
-
-            def rank(q: int) -> float:
-                return round(ordered[max(0, -(-len(ordered) * q // 100) - 1)], 2)
-
-            return {
-                "count": len(ordered),
-                "p50_s": rank(50),
-                "p95_s": rank(95),
-                "max_s": round(ordered[-1], 2),
-            }
-
-        return {
-            "responses": len(self.submitted),
-            "official": spread(list(self.official.values())),
-            "breakdowns": spread(list(self.breakdowns.values())),
-            "not_in_official": len(self.submitted) - len(self.official),
-            "not_in_breakdowns": len(self.submitted) - len(self.breakdowns),
-            "poll_interval_s": self.INTERVAL,
-            "poll_mean_ms": round(1000 * self.poll_seconds / max(1, self.polls), 1),
-            "error": repr(self.error) if self.error else None,
-        }
-
-
-TASK_DONE = re.compile(r"Task ([\w.]+)\[[^\]]+\] succeeded in ([\d.]+)s")
-
-
-def task_times(logfile: Path) -> dict[str, dict]:
-    """Per task name: how many ran, their mean and longest run time (worker log)."""
-    times: dict[str, list[float]] = {}
-    for match in TASK_DONE.finditer(logfile.read_text(errors="replace")):
-        times.setdefault(match[1].rsplit(".", 1)[-1], []).append(float(match[2]))
-    return {
-        name: {
-            "runs": len(seconds),
-            "mean_s": round(sum(seconds) / len(seconds), 2),
-            "max_s": round(max(seconds), 2),
-        }
-        for name, seconds in times.items()
-    }
-
-
-def _queues_empty(db_url: str) -> bool:
-    import psycopg2
-
-    conn = psycopg2.connect(db_url)
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(
-                "SELECT (SELECT count(*) FROM surveys_response "
-                "WHERE NOT counted AND NOT flagged) + "
-                "(SELECT count(*) FROM reports_pendingbreakdown)"
-            )
-            return cursor.fetchone()[0] == 0
-    finally:
-        conn.close()
-
-
-def freshness_phase(
-    locust_env: dict[str, str], host: str, db_url: str, users: int
-) -> dict:
-    """Citizens at a steady rate; how long until their responses are counted."""
-    rate = float(os.environ.get("LOAD_STEADY_RATE", "50"))
-    seconds = int(os.environ.get("STEADY_SECONDS", "60"))
-    timeout = float(os.environ.get("FRESHNESS_TIMEOUT", "300"))
-    deadline = time.monotonic() + timeout
-    while not _queues_empty(db_url) and time.monotonic() < deadline:
-        time.sleep(1)  # start from empty queues: earlier phases' backlog drained
-    log(f"phase freshness: {users} citizens at {rate:g} submissions/s, {seconds} s")
-    probe = FreshnessProbe(db_url, time.time())
-    probe.start()
-    run_locust(
-        {**locust_env, "LOAD_STEADY_PER_USER": str(rate / users)},
-        host,
-        ["SteadyCitizen"],
-        users,
-        seconds,
-        OUT_DIR / "load-steady",
-    )
-    deadline = time.monotonic() + timeout
-    while not probe.done() and time.monotonic() < deadline and probe.is_alive():
-        time.sleep(1)
-    probe.stop()
-    steady = read_stats(OUT_DIR / "load-steady")
-    return {
-        "target_rate": rate,
-        "seconds": seconds,
-        "submit": steady.get("citizen: submit", {}),
-        **probe.summary(),
-    }
-
-
-def start_profiler(gunicorn: subprocess.Popen, seconds: int) -> subprocess.Popen | None:
-    """py-spy sampling every gunicorn process for `seconds` (LOAD_PROFILE=1)."""
-    spy = VENV_BIN / "py-spy"
-    if not spy.exists():
-        log("LOAD_PROFILE: py-spy is not installed (requirements-dev.txt)")
-        return None
-    return subprocess.Popen(
-        [
-            str(spy), "record", "--pid", str(gunicorn.pid), "--subprocesses",
-            "--duration", str(seconds), "--rate", "50", "--nonblocking",
-            "--format", "raw", "--output", str(OUT_DIR / "load-profile.txt"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-def summarise_profile(path: Path, top: int = 30) -> list[tuple[str, float, float]]:
-    """(function, share of samples inside it, share spent in it itself), from
-    py-spy's collapsed stacks, the functions holding most samples first."""
-    inclusive: dict[str, int] = {}
-    own: dict[str, int] = {}
-    total = 0
-    for line in path.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not count.isdigit():
-            continue
-        samples = int(count)
-        total += samples
-        # "name (file:line)" → "name (file)": one entry per function.
-        frames = [frame.rsplit(":", 1)[0] + ")" for frame in stack.split(";")[1:]]
-        for frame in set(frames):
-            inclusive[frame] = inclusive.get(frame, 0) + samples
-        if frames:
-            own[frames[-1]] = own.get(frames[-1], 0) + samples
-    ranked = sorted(inclusive.items(), key=lambda item: -item[1])[:top]
-    return [
-        (name, samples / total, own.get(name, 0) / total) for name, samples in ranked
-    ]
+from load_freshness import (
+    _wait_for_engine,
+    freshness_phase,
+    start_profiler,
+    summarise_profile,
+    task_times,
+)
+from load_procs import (
+    OUT_DIR,
+    PROVINCE,
+    ROOT,
+    STAFF_PASSWORD,
+    STAFF_USER,
+    VENV_BIN,
+    free_port,
+    load_database_url,
+    log,
+    manage,
+    read_stats,
+    recreate_database,
+    run,
+    run_locust,
+    start,
+    stop,
+    wait_until_healthy,
+)
+
+STEPS = Path(__file__).resolve().parent / "load_steps.py"
 
 
 # --- the benchmark -----------------------------------------------------------------
@@ -594,7 +137,7 @@ def main() -> int:
             log("compute_indices failed: " + computed.stderr.strip()[-300:])
         prepared = json.loads(
             run(
-                [sys.executable, __file__, "_prepare"],
+                [sys.executable, str(STEPS), "_prepare"],
                 env,
                 capture_output=True,
                 text=True,
@@ -694,7 +237,7 @@ def main() -> int:
         freshness = freshness_phase(locust_env, host, db_url, users)
         check = json.loads(
             run(
-                [sys.executable, __file__, "_verify", str(ack_file), started],
+                [sys.executable, str(STEPS), "_verify", str(ack_file), started],
                 env,
                 capture_output=True,
                 text=True,
@@ -792,9 +335,4 @@ def report(result: dict) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "_prepare":
-        _prepare()
-    elif len(sys.argv) > 1 and sys.argv[1] == "_verify":
-        _verify(sys.argv[2], sys.argv[3])
-    else:
-        sys.exit(main())
+    sys.exit(main())

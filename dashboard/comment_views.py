@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dashboard import comments as comment_queries
-from dashboard import services, tables
+from dashboard import queries, services, tables
 from dashboard.models import CommentReview
 from dashboard.views import _filters, _page, _safe_next, _whole_number
 
@@ -30,7 +30,10 @@ def comments(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export"):
         # The export holds every matching comment, not only the page shown.
         rows = comment_queries.comment_responses(request.user, filters, request.GET)
-        data = {"responses": comment_queries.with_review_labels(rows.iterator())}
+        data = {
+            "responses": comment_queries.with_review_labels(rows.iterator()),
+            "focus": queries.resolve_focus(request.user, filters),
+        }
         return _page(request, "", filters, data, tables.comments_tables(data))
     data = comment_queries.comments_page(request.user, filters, request.GET)
     data["statuses"] = CommentReview.Status.choices

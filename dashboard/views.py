@@ -22,7 +22,13 @@ from audit.services import record as audit_record
 from dashboard import queries, services, tables
 from dashboard import sample as sample_queries
 from dashboard.agency import agency_detail
-from dashboard.exports import raw_responses_response, table_response
+from dashboard.exports import (
+    FORMATS,
+    download_basename,
+    download_scope,
+    raw_responses_response,
+    table_response,
+)
 from dashboard.filters import (
     CHANNELS,
     KINDS,
@@ -69,13 +75,18 @@ def _page(
         table = next(
             (t for t in page_tables if t.name == request.GET.get("table")), None
         )
-        if fmt not in ("csv", "xlsx") or table is None:
+        if fmt not in FORMATS or table is None:
             raise Http404(_("Không có bảng này."))
         if filters.agency_query:
             # a file holds exactly the scope asked for, never the fallback
             raise Http404(_("Không tìm thấy cơ quan."))
         _audit_export(request, f"table:{table.name}", fmt)
-        return table_response(table, fmt, f"sipas-{filters.period}")
+        return table_response(
+            table,
+            fmt,
+            download_basename(filters, data),
+            download_scope(filters, data),
+        )
     for error in filters.errors:
         messages.warning(request, error)
     context = {
@@ -244,7 +255,14 @@ def raw_responses(request: HttpRequest) -> HttpResponse:
     filters = _filters(request.GET)
     questionnaire, responses = queries.raw_responses(request.user, filters)
     _audit_export(request, "responses", "csv")
-    return raw_responses_response(questionnaire, responses, filters)
+    focus = queries.resolve_focus(request.user, filters)
+    return raw_responses_response(
+        questionnaire,
+        responses,
+        filters,
+        download_basename(filters, {"focus": focus}),
+        request.GET.get("download_token", ""),
+    )
 
 
 @login_required

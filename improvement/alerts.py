@@ -29,6 +29,7 @@ from improvement.alerts_math import Figure
 from improvement.models import Alert, DigestPreference, DigestSent, Target
 from reports.models import IndexResult
 from sipas.periods import parse_period, previous_period, same_period_last_year
+from sipas.signals import alerts_raised
 from staff.scope import visible_agencies
 from surveys.metadata import QUESTIONNAIRE_ELEMENTS
 from surveys.models import QuestionnaireVersion
@@ -216,7 +217,9 @@ def detect(period: str, questionnaire: str = "exit-dv") -> int:
 
 
 def _store(period, questionnaire, found, figures) -> int:
-    created = 0
+    """Write the alerts found; send `alerts_raised` with the new ones (the
+    API's `alert.raised` webhook) inside the same transaction."""
+    new = []
     with transaction.atomic():
         for (agency_id, indicator), reasons in found.items():
             current = figures.get((agency_id, period, indicator))
@@ -232,14 +235,16 @@ def _store(period, questionnaire, found, figures) -> int:
                 },
             )
             if is_new:
-                created += 1
+                new.append(alert)
                 continue
             merged = sorted(set(alert.reasons) | set(reasons))
             if merged != alert.reasons:
                 alert.reasons = merged
                 alert.detail = {**alert.detail, **reasons}
                 alert.save(update_fields=["reasons", "detail", "updated_at"])
-    return created
+        if new:
+            alerts_raised.send(sender=Alert, alerts=new)
+    return len(new)
 
 
 # --- Daily digest ------------------------------------------------------------------

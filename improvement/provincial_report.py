@@ -12,20 +12,21 @@ import io
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from dashboard.models import TransactionVolume
+from improvement import comment_themes
 from improvement.models import Action, DriverRun, ProvincialReport
 from reports.indices import SMALL_SAMPLE_N as MIN_N
 from reports.models import IndexResult
 from sipas.periods import parse_period, previous_period
 from staff.scope import get_visible_agency, visible_agencies
 from surveys.metadata import element_label
-from surveys.models import Response
+from surveys.models import Answer, Response
 
 HEADLINE = "A_DV"
 COMMUNE_KINDS = (Agency.Kind.PEOPLES_COMMITTEE_COMMUNE,)
@@ -118,6 +119,14 @@ def report_data(user: AbstractBaseUser, code: str, period: str) -> dict:
             distinct=True,
         ),
     )
+    rating = Answer.objects.filter(response=OuterRef("pk"), item_code="G")
+    themes = comment_themes.summarise(
+        responses.exclude(comment="")
+        .annotate(g=Subquery(rating.values("value")[:1]))
+        .order_by("-submitted_at", "id")
+        .values_list("comment", "g")
+        .iterator(chunk_size=2000)
+    )
     volume = TransactionVolume.objects.filter(
         agency__in=subtree, period=period
     ).aggregate(total=Sum("count"))["total"]
@@ -144,6 +153,7 @@ def report_data(user: AbstractBaseUser, code: str, period: str) -> dict:
         "responses": counted,
         "comments": comments["total"],
         "negative_comments": comments["negative"],
+        "themes": themes,
         "transactions": volume,
         "response_rate": 100 * counted / volume if volume else None,
         "generated_at": timezone.now(),
@@ -288,6 +298,27 @@ def build_docx(data: dict) -> bytes:
             "negative": data["negative_comments"],
         }
     )
+    if data["themes"]:
+        _table(
+            document,
+            [
+                _("Chủ đề ý kiến"),
+                _("Yếu tố"),
+                _("Số ý kiến"),
+                _("Tiêu cực"),
+                _("Ví dụ"),
+            ],
+            [
+                [
+                    str(t.theme.label),
+                    t.theme.element or "–",
+                    f"{t.comments} ({_number(t.share)} %)",
+                    str(t.negative),
+                    "\n".join(f"“{q}”" for q in t.quotes),
+                ]
+                for t in data["themes"]
+            ],
+        )
     if data["response_rate"] is not None:
         document.add_paragraph(
             _("Tỷ lệ phản hồi: %(rate)s %% của %(transactions)s giao dịch.")
@@ -323,6 +354,13 @@ def method_annex() -> list[str]:
             "Hiệu quả giải pháp: khác biệt kép giữa hai khoảng thời gian bằng nhau "
             "trước và sau ngày bắt đầu, so với các cơ quan cùng loại trong tỉnh; "
             "cần từ 100 người trả lời mỗi khoảng."
+        ),
+        _(
+            "Chủ đề ý kiến: mỗi ý kiến được xếp vào các chủ đề có cụm từ khóa xuất "
+            "hiện trong đó (so khớp không dấu; danh sách từ khóa theo từng yếu tố "
+            "trong docs/method.md); ý kiến không khớp chủ đề nào thuộc “Khác”. "
+            "Tiêu cực: kèm đánh giá chung 1–2 điểm. Ví dụ trích dẫn đã được che số "
+            "điện thoại, thư điện tử, dãy số và họ tên."
         ),
     ]
 

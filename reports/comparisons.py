@@ -5,6 +5,8 @@ file."""
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from agencies.models import Agency
 from reports import statistics
 from reports.indices import get_methodology
@@ -25,13 +27,20 @@ FIELDS = (
 
 
 def compare_periods(
-    period: str, baseline: str, agency: Agency | None, methodology: str
+    period: str,
+    baseline: str,
+    agency: Agency | None,
+    methodology: str,
+    *,
+    agencies: QuerySet | None = None,
 ) -> list[dict]:
     """One row per agency, scope, questionnaire and indicator published in both
     periods (official rows of the methodology's current version): value and
     baseline, their difference with its 95 % interval, p, the q-value over all
     rows of the result, and `significant` (q < 0.05). Rows that cannot be tested
-    (n < 30 on either side, no value) carry null p and q."""
+    (n < 30 on either side, no value) carry null p and q. `agencies` (a queryset
+    of Agency) limits the rows, and so the family, to those agencies (the API's
+    token scope)."""
     method = get_methodology(methodology)
     rows = IndexResult.objects.filter(
         period__in=[period, baseline],
@@ -41,6 +50,8 @@ def compare_periods(
     ).exclude(kind="share", indicator__startswith=f"{method.overall_item}:")
     if agency is not None:
         rows = rows.filter(agency=agency)
+    if agencies is not None:
+        rows = rows.filter(agency__in=agencies)
     by_period: dict[str, dict[tuple, tuple]] = {period: {}, baseline: {}}
     for row in rows.values_list("period", *FIELDS).iterator(chunk_size=5000):
         by_period[row[0]][row[1:6]] = row[6:]

@@ -33,6 +33,15 @@ from django.db.models import Q
 
 from agencies.models import Agency, Procedure, ServicePoint
 from surveys.demo_comments import comment_for
+from surveys.demo_effects import (
+    CHANNEL_EFFECTS,
+    CHANNEL_WEIGHTS,
+    FIELD_EFFECTS,
+    ITEM_EFFECTS,
+    RESPONDENT_EFFECTS,
+    RESPONDENT_WEIGHTS,
+    procedure_weights,
+)
 from surveys.models import Channel, Item, Questionnaire, QuestionnaireVersion, Response
 from surveys.services import ResponseDraft, store_responses
 
@@ -40,57 +49,6 @@ TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 MERGER_DAY = datetime.date(2025, 7, 1)
 HOUSEHOLD_SHARE = 0.10
 LEGACY_SHARE = 0.08
-
-# Item effects on the latent scale: E5 (complaints) and equipment are the weak
-# spots in published provincial reports; fees and attitude rate well.
-ITEM_EFFECTS = {
-    "E1.1": -0.05, "E1.2": 0.05, "E1.3": 0.10, "E1.4": -0.15,
-    "E2.1": 0.05, "E2.2": 0.0, "E2.3": 0.20, "E2.4": -0.10,
-    "E3.1": 0.10, "E3.2": 0.0, "E3.3": -0.05, "E3.4": 0.05, "E3.5": 0.05,
-    "E4.1": -0.10, "E4.2": 0.10, "E4.3": 0.05,
-    "E5.1": -0.15, "E5.2": -0.20, "E5.3": -0.30,
-    "P1.1": -0.10, "P1.2": -0.05, "P2.1": -0.35, "P2.2": -0.30,
-    "P3.1": 0.05, "P3.2": -0.25, "P3.3": 0.05, "P3.4": 0.10,
-    "P3.5": -0.20, "P3.6": 0.20, "P3.7": 0.0, "P3.8": 0.05,
-    "P4.1": -0.05, "P4.2": 0.0,
-}  # fmt: skip
-# Procedure fields (lĩnh vực), matched by the start of the field name.
-FIELD_EFFECTS = {
-    "đất đai": -0.30, "tài chính đất đai": -0.25, "hoạt động xây dựng": -0.25,
-    "nhà ở": -0.20, "hộ tịch": 0.15, "chứng thực": 0.20, "cư trú": 0.10,
-    "bảo trợ xã hội": 0.05, "thành lập và hoạt động": -0.05, "thuế": -0.15,
-}  # fmt: skip
-CHANNEL_WEIGHTS = {Channel.IN_PERSON: 0.65, Channel.ONLINE: 0.28, Channel.POST: 0.07}
-# (element → effect) per channel: online users do not see the premises but feel
-# the portal's usability; post delays the result.
-CHANNEL_EFFECTS = {
-    Channel.IN_PERSON: {},
-    Channel.ONLINE: {"E1": -0.20, "E3": -0.10, "E4": 0.10},
-    Channel.POST: {"E4": -0.25},
-}
-RESPONDENT_WEIGHTS = {
-    "gender": {"nam": 0.48, "nu": 0.52},
-    "age_group": {
-        "18-24": 0.10, "25-34": 0.26, "35-49": 0.33, "50-60": 0.19, "60+": 0.12,
-    },
-    "ethnicity": {"kinh": 0.97, "khac": 0.03},
-    "education": {
-        "tieu_hoc": 0.08, "thcs": 0.22, "thpt": 0.30, "trung_cap_cao_dang": 0.15,
-        "dai_hoc": 0.22, "khac": 0.03,
-    },
-    "occupation": {
-        "nghi_huu": 0.10, "khong_di_lam": 0.07, "tu_do": 0.33, "sinh_vien": 0.04,
-        "khu_vuc_tu": 0.26, "khu_vuc_cong": 0.17, "khac": 0.03,
-    },
-    "area": {"do_thi": 0.35, "nong_thon": 0.65},
-    "terrain": {"dong_bang": 0.97, "mien_nui": 0.0, "hai_dao": 0.03},
-}  # fmt: skip
-RESPONDENT_EFFECTS = {
-    ("age_group", "18-24"): -0.10, ("age_group", "60+"): 0.15,
-    ("education", "dai_hoc"): -0.15, ("education", "tieu_hoc"): 0.10,
-    ("occupation", "khu_vuc_tu"): -0.10, ("occupation", "nghi_huu"): 0.10,
-    ("area", "do_thi"): -0.05,
-}  # fmt: skip
 
 
 @dataclass
@@ -103,6 +61,9 @@ class Place:
     weight: float
     service_point_ids: list[int]
     procedures: list[tuple[int, float]]  # (procedure id, field effect)
+    # Cumulative weights of `procedures` (in an order of the place's own), for
+    # rng.choices: see demo_effects.procedure_weights.
+    procedure_weights: list[float] = field(default_factory=list)
     unit_agency_id: int | None = None  # UBND-X of a commune centre (household forms)
     legacy: bool = False
     valid_from: datetime.date = datetime.date.min
@@ -119,6 +80,7 @@ class DemoPlan:
     places: list[Place]
     legacy_places: list[Place] = field(default_factory=list)
     online_point_id: int | None = None  # the province's public service portal
+    now: datetime.datetime | None = None  # nothing is dated after this moment
     items: dict[int, list[Item]] = field(default_factory=dict)
 
 
@@ -141,7 +103,12 @@ def _published(code: str) -> QuestionnaireVersion | None:
 
 
 def build_plan(
-    *, province: str, year: int, seed: int, today: datetime.date
+    *,
+    province: str,
+    year: int,
+    seed: int,
+    today: datetime.date,
+    now: datetime.datetime | None = None,
 ) -> DemoPlan:
     """Read the province's agencies, service points and procedures; raise DemoError."""
     exit_version = _published("exit-dv")
@@ -173,6 +140,7 @@ def build_plan(
         household_version=_published("hh-1001"),
         places=_places(active, seed),
         legacy_places=_places(legacy, seed, legacy=True) if year >= 2025 else [],
+        now=now,
     )
     if not plan.places:
         raise DemoError(
@@ -227,6 +195,8 @@ def _places(agencies, seed: int, legacy: bool = False) -> list[Place]:
         service_points = points.get(agency.pk) or (
             points.get(centre.pk, []) if centre and not commune else []
         )
+        procedures = linked.get(agency.pk) or by_level["xa" if commune else "tinh"]
+        procedures = rng.sample(procedures, len(procedures))
         places.append(
             Place(
                 agency_id=agency.pk,
@@ -235,8 +205,8 @@ def _places(agencies, seed: int, legacy: bool = False) -> list[Place]:
                 # Busy and quiet offices: a long-tailed share of the responses.
                 weight=math.exp(rng.gauss(0, 0.6)) * (3 if not commune else 1),
                 service_point_ids=service_points,
-                procedures=linked.get(agency.pk)
-                or by_level["xa" if commune else "tinh"],
+                procedures=procedures,
+                procedure_weights=procedure_weights(len(procedures)),
                 unit_agency_id=agency.parent_id if commune else None,
                 legacy=legacy,
                 valid_from=agency.valid_from or datetime.date.min,
@@ -246,8 +216,22 @@ def _places(agencies, seed: int, legacy: bool = False) -> list[Place]:
     return places
 
 
-def _moment(rng: random.Random, start: datetime.date, end: datetime.date, online: bool):
-    """A plausible submission time: office hours on working days, any time online."""
+def _moment(
+    rng: random.Random,
+    start: datetime.date,
+    end: datetime.date,
+    online: bool,
+    now: datetime.datetime | None = None,
+):
+    """A plausible submission time: office hours on working days, any time online;
+    never after `now` (a time of today still to come is drawn again)."""
+    while True:
+        moment = _draw_moment(rng, start, end, online)
+        if now is None or moment <= now:
+            return moment
+
+
+def _draw_moment(rng: random.Random, start, end, online: bool):
     days = (end - start).days
     while True:
         day = start + datetime.timedelta(days=rng.randint(0, days))
@@ -270,10 +254,12 @@ def _exit_draft(rng: random.Random, plan: DemoPlan, place: Place, start, end):
     # Only days on which the agency existed (communes merged on 1/7/2025).
     first = max(start, place.valid_from)
     last = max(first, min(end, place.valid_until))
-    when = _moment(rng, first, last, online=channel == Channel.ONLINE)
+    when = _moment(rng, first, last, online=channel == Channel.ONLINE, now=plan.now)
     respondent = _respondent(rng)
     procedure_id, field_effect = (
-        rng.choice(place.procedures) if place.procedures else (None, 0.0)
+        rng.choices(place.procedures, cum_weights=place.procedure_weights)[0]
+        if place.procedures
+        else (None, 0.0)
     )
     # Service improves through the year (training, digital counters); the span
     # of the plan gives the trend its scale, a dip in the Tết month adds texture.
@@ -327,7 +313,10 @@ def _exit_draft(rng: random.Random, plan: DemoPlan, place: Place, start, end):
         procedure_id=procedure_id,
         channel=channel,
         respondent=respondent,
-        comment=comment_for(rng, mean, channel) if rng.random() < 0.18 else "",
+        # The tone follows the overall rating the triage shows beside it.
+        comment=comment_for(rng, answers.get("G", mean), channel)
+        if rng.random() < 0.18
+        else "",
         source=Response.Source.DEMO,
     )
 
@@ -382,12 +371,25 @@ def _household_draft(rng: random.Random, plan: DemoPlan, place: Place):
         version=version,
         agency_id=place.unit_agency_id or place.agency_id,
         answers=answers,
-        submitted_at=_moment(rng, campaign_start, campaign_end, online=False),
+        submitted_at=_moment(
+            rng, campaign_start, campaign_end, online=False, now=plan.now
+        ),
         id=uuid.UUID(int=rng.getrandbits(128), version=4),
         respondent=respondent,
-        comment=comment_for(rng, level, "") if rng.random() < 0.12 else "",
+        comment=comment_for(rng, _mean_rating(answers, plan.items[version.pk]), "")
+        if rng.random() < 0.12
+        else "",
         source=Response.Source.DEMO,
     )
+
+
+def _mean_rating(answers: dict, items: list[Item]) -> float:
+    ratings = [
+        answers[item.code]
+        for item in items
+        if item.kind == Item.Kind.SAT5 and item.code in answers
+    ]
+    return sum(ratings) / len(ratings) if ratings else 3.0
 
 
 def generate(plan: DemoPlan, count: int, seed: int) -> Iterator[ResponseDraft]:
@@ -417,6 +419,7 @@ def seed_responses(
     province: str,
     year: int,
     today: datetime.date,
+    now: datetime.datetime | None = None,
     batch_size: int = 2000,
 ) -> int:
     """Store `count` demo responses through store_responses; returns how many.
@@ -426,7 +429,7 @@ def seed_responses(
     by `compute_indices` (which `make demo` runs next) or by beat's periodic
     sweep.
     """
-    plan = build_plan(province=province, year=year, seed=seed, today=today)
+    plan = build_plan(province=province, year=year, seed=seed, today=today, now=now)
     stored = 0
     batch: list[ResponseDraft] = []
     with transaction.atomic():

@@ -74,14 +74,15 @@ def _sentence(opening: str, remark: str) -> str:
 
 
 def comment_for(rng: random.Random, level: float, channel: str) -> str:
-    """A comment whose tone follows the latent satisfaction `level` (1–5)."""
+    """A comment whose tone follows the rating `level` (1–5) shown beside it:
+    4 and 5 praise, 1 and 2 complain, 3 is mixed."""
     online = channel == "truc_tuyen"
-    if level >= 4.2:
+    if level >= 3.5:
         pool = POSITIVE + (POSITIVE_ONLINE if online else [])
-    elif level < 3.3:
+    elif level < 2.5:
         pool = NEGATIVE + (NEGATIVE_ONLINE if online else [])
     else:
-        pool = MIXED + POSITIVE[:3] + NEGATIVE[:3]
+        pool = MIXED
     parts = [_sentence(rng.choice(OPENINGS), rng.choice(pool))]
     if rng.random() < 0.35:
         parts.append(_sentence("", rng.choice(WISHES)))

@@ -28,6 +28,8 @@ def responses(ok: dict) -> dict:
 
 # --- Query parameters -------------------------------------------------------------
 
+KINDS = ["item", "element", "aspect", "sipas", "overall", "share", "expectation"]
+
 
 class PageQuery(serializers.Serializer):
     page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)

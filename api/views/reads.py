@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from api import serializers as s
 from api.auth import CanReadComments, CanReadIndices, HasToken
 from api.views.common import (
+    KINDS,
     PageQuery,
     _agency_in_scope,
     _check_period,
@@ -31,18 +32,7 @@ class IndexQuery(PageQuery):
     agency = serializers.CharField(max_length=32, required=False)
     questionnaire = serializers.CharField(max_length=20, required=False)
     scope = serializers.ChoiceField(choices=["own", "subtree"], required=False)
-    kind = serializers.ChoiceField(
-        choices=[
-            "item",
-            "element",
-            "aspect",
-            "sipas",
-            "overall",
-            "share",
-            "expectation",
-        ],
-        required=False,
-    )
+    kind = serializers.ChoiceField(choices=KINDS, required=False)
     indicator = serializers.CharField(max_length=20, required=False)
     methodology = serializers.ChoiceField(
         choices=sorted(METHODOLOGIES), default=DEFAULT_METHODOLOGY

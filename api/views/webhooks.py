@@ -26,6 +26,7 @@ EVENT_PERMISSION = {
     WebhookSubscription.Event.INVITATION_ANSWERED: "can_invite",
     WebhookSubscription.Event.RESPONSE_CREATED: "can_read_indices",
     WebhookSubscription.Event.COMMENT_CREATED: "can_read_comments",
+    WebhookSubscription.Event.ALERT_RAISED: "can_read_indices",
 }
 
 

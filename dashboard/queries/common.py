@@ -17,6 +17,7 @@ from dashboard.queries.picker import find_agency
 from reports.indices import METHODOLOGIES
 from reports.models import IndexResult
 from reports.statistics import Estimate
+from sipas.numbers import format_interval
 from staff.models import StaffProfile
 from staff.scope import (
     get_profile,
@@ -50,9 +51,8 @@ class Value(Estimate):
 
     @property
     def ci_text(self) -> str:
-        if self.ci_low is None or self.ci_high is None:
-            return ""
-        return f"{self.ci_low:.2f}–{self.ci_high:.2f}"
+        """The interval as the active language writes it ("47,97–60,61")."""
+        return format_interval(self.ci_low, self.ci_high)
 
 
 EMPTY = Value(None, 0)

@@ -93,6 +93,7 @@ def overview(user: AbstractBaseUser, filters: Filters) -> dict:
             period=period,
             indicator=headline,
             n__lt=SMALL_SAMPLE_N,
+            n__gt=0,  # no answers at all is "chưa có dữ liệu", not a small sample
         )
         .select_related("agency")
         .order_by("n", "agency__code")[:20]

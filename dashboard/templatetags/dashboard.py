@@ -2,6 +2,8 @@
 
 from django import template
 
+from reports.indices import SMALL_SAMPLE_N
+
 register = template.Library()
 
 
@@ -31,3 +33,17 @@ def agency_choice_url(context, filters, code: str) -> str:
         path = reverse("dashboard:agency", args=[code])
         return f"{path}?{filters.querystring(agency='')}"
     return f"{request.path}?{filters.querystring(agency=code)}"
+
+
+@register.filter
+def sample_mark(n) -> str:
+    """The one small-sample rule of every page (docs/method.md): "empty" when
+    nothing was answered (n = 0, shown "chưa có dữ liệu"), "small" when there are
+    answers but fewer than SMALL_SAMPLE_N (30, shown "mẫu nhỏ"), else "".
+
+    >>> [sample_mark(n) for n in (0, 1, 12, 29, 30, None)]
+    ['empty', 'small', 'small', 'small', '', 'empty']
+    """
+    if not n:
+        return "empty"
+    return "small" if n < SMALL_SAMPLE_N else ""

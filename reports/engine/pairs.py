@@ -154,9 +154,11 @@ def attach(period, setup, groups: dict, only=None) -> None:
 
 
 def _attach_clusters(period, setup, groups: dict) -> None:
-    """Per-agency item sums (satisfied, answered) of every agency under each
-    subtree group of a cluster-sampled questionnaire (household form: one
-    commune, one cluster), from the own answer counts."""
+    """Per-agency sums (satisfied or choosing, answered) of every agency under
+    each subtree group of a cluster-sampled questionnaire (household form: one
+    commune, one cluster), from the own answer counts, keyed by the indicator
+    they make: satisfaction items and G by code (satisfied), G:k and the
+    shares N4:k by option, expectations M by code (Rất nhiều or Nhiều)."""
     clustered = {
         q
         for q, method in setup.methodology.items()
@@ -164,35 +166,56 @@ def _attach_clusters(period, setup, groups: dict) -> None:
     }
     wanted = {key for key in groups if key[1] == "subtree" and key[2] in clustered}
     versions = [v for v, q in setup.version_questionnaire.items() if q in clustered]
-    items = sorted(setup.element_of_item)
-    if not wanted or not versions or not items:
+    if not wanted or not versions:
         return
-    sat = _satisfied(setup)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT agency_id, version_id, item_code,
-                   SUM(CASE WHEN value IN ({sat}) THEN count ELSE 0 END), SUM(count)
+            SELECT agency_id, version_id, item_code, value, SUM(count)
             FROM reports_answercount
             WHERE pooled = %s AND dimension = '' AND month >= %s AND month <= %s
               AND version_id IN ({", ".join(["%s"] * len(versions))})
-              AND item_code IN ({", ".join(["%s"] * len(items))})
-            GROUP BY agency_id, version_id, item_code
+            GROUP BY agency_id, version_id, item_code, value
             """,
-            [False, period.first, period.last, *versions, *items],
+            [False, period.first, period.last, *versions],
         )
         rows = cursor.fetchall()
     paths = dict(
         Agency.objects.filter(id__in={row[0] for row in rows}).values_list("id", "path")
     )
+    answers: dict = defaultdict(lambda: defaultdict(int))
+    for agency_id, version_id, item, value, count in rows:
+        q = setup.version_questionnaire[version_id]
+        answers[(agency_id, q, item)][int(value)] += int(count)
     sums: dict = defaultdict(lambda: [0, 0])
-    for agency_id, version_id, item, satisfied, answered in rows:
-        cell = sums[(agency_id, setup.version_questionnaire[version_id], item)]
-        cell[0] += int(satisfied)
-        cell[1] += int(answered)
-    for (agency_id, q, item), (satisfied, answered) in sums.items():
+    for (agency_id, q, item), options in answers.items():
+        for indicator, hits in _indicator_hits(setup, q, item, options):
+            cell = sums[(agency_id, q, indicator)]
+            cell[0] += hits
+            cell[1] += sum(options.values())
+    for (agency_id, q, indicator), (hits, answered) in sums.items():
         chain = [int(p) for p in paths.get(agency_id, "").strip("/").split("/") if p]
         for ancestor in chain or [agency_id]:
             key = (ancestor, "subtree", q, "", "")
             if key in wanted:
-                groups[key].add_cluster(agency_id, item, satisfied, answered)
+                groups[key].add_cluster(agency_id, indicator, hits, answered)
+
+
+def _indicator_hits(setup, q: str, item: str, options: dict[int, int]):
+    """(indicator, hits) of one item's answer counts in one cluster, for each
+    item-like row of reports.indices.compute_rows the item makes."""
+    method, catalogue = setup.methodology[q], setup.catalogue[q]
+    if item in catalogue.sat_items or (
+        catalogue.overall and item == method.overall_item
+    ):
+        yield item, sum(c for v, c in options.items() if v in method.satisfied_values)
+    if catalogue.overall and item == method.overall_item:
+        for option in range(1, 6):
+            yield f"{item}:{option}", options.get(option, 0)
+    if item in catalogue.choices:
+        if item in method.share_items:
+            for option in catalogue.choices[item]:
+                yield f"{item}:{option}", options.get(option, 0)
+        if method.is_expectation(item):
+            hits = sum(c for v, c in options.items() if v in method.expectation_values)
+            yield item, hits

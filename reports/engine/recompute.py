@@ -4,7 +4,7 @@ nightly task run (:func:`recompute_periods`)."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.db.models import Max, Min
@@ -19,7 +19,11 @@ from surveys.models import Response
 
 
 def recompute_periods(
-    codes: Iterable[str], *, rebuild: bool = False, parts: tuple[str, ...] = PARTS
+    codes: Iterable[str],
+    *,
+    rebuild: bool = False,
+    parts: tuple[str, ...] = PARTS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
     """Rewrite every index of some periods, all agencies, both scopes: the
     official indices and the breakdowns, or the `parts` asked for.
@@ -30,7 +34,8 @@ def recompute_periods(
     repair). Idempotent: running it twice gives the same rows. Returns the number
     of IndexResult rows written per period. Recomputing OFFICIAL alone leaves the
     breakdown queue (PendingBreakdown) to the breakdown sweep, which the caller
-    sends (reports.tasks).
+    sends (reports.tasks). ``progress(done, total)`` is called after each period
+    of each part is written (a command's progress bar).
     """
     periods = {parse_period(code).code for code in codes}
     with transaction.atomic():
@@ -48,11 +53,15 @@ def recompute_periods(
             key=lambda p: (p.first, -(p.last - p.first).days),
         )
         written = dict.fromkeys((p.code for p in ordered), 0)
+        done, total = 0, len(ordered) * len(parts)
         for part in parts:
             for period, groups in collect_periods(ordered, setup, part):
                 written[period.code] += write_period(
                     period, setup, part=part, groups=groups
                 )
+                done += 1
+                if progress is not None:
+                    progress(done, total)
         return written
 
 

@@ -28,7 +28,7 @@ class Methodology:
     headline: Mapping[str, str] = field(default_factory=dict)
     # The version of the interval method (see the module docstring and
     # METHOD_VERSIONS); rows are stored with the version they were computed by.
-    version: int = 2
+    version: int = 3
     # Questionnaires sampled in clusters (households commune by commune): their
     # composite intervals carry the design effect of the per-agency sums.
     cluster_questionnaires: frozenset[str] = frozenset()
@@ -102,6 +102,8 @@ METHOD_VERSIONS: dict[int, str] = {
     1: "composites: mean of the parts' Agresti-Coull standard errors",
     2: "composites: delta method from pair counts, cluster design effect for "
     "hh-1001; se and incomplete published",
+    3: "hh-1001 items, shares and expectations: se with the cluster design effect "
+    "(ci95 stays Wilson; ci95_design published beside it)",
 }
 DEFAULT_METHODOLOGY = SIPAS_1001.code
 

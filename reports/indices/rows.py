@@ -110,10 +110,47 @@ class Catalogue:
     choices: Mapping[str, Sequence[int]]
 
 
-def _item_row(kind: str, indicator: str, hits: int, n: int) -> Row:
+def _item_row(
+    kind: str,
+    indicator: str,
+    hits: int,
+    n: int,
+    clusters: list[dict[str, tuple[int, int]]] | None = None,
+) -> Row:
+    """An item-like row: Wilson interval on the answers, binomial se; with
+    per-cluster sums {indicator: (hits, answered)} (a cluster sample), the se
+    carries the design effect of the indicator (see :func:`_clustered_se`)."""
     value = percent(hits, n)
     se = statistics.proportion_se(hits, n)
+    if clusters and se:
+        se = _clustered_se(indicator, hits, n, clusters)
     return Row(kind, indicator, value, n, wilson(hits, n), flag_for(n), se)
+
+
+def _clustered_se(
+    indicator: str, hits: int, n: int, clusters: list[dict[str, tuple[int, int]]]
+) -> float | None:
+    """Binomial se × √(design effect × few-clusters factor) of a percentage of
+    a cluster sample: the composites' rule (:func:`_composite_se`) for a
+    composite of one item. The published ci95 stays the Wilson interval on
+    the answers (docs/formats.md); `ci95_design` is derived from this se."""
+    variance = (hits / n) * (1 - hits / n) / n
+    clustered = statistics.cluster_variance(
+        {indicator: 1.0}, {indicator: (hits, n)}, clusters
+    )
+    variance *= statistics.design_effect(clustered, variance)
+    variance *= statistics.few_clusters_factor(len(clusters))
+    return statistics.percent_se(variance)
+
+
+def _cluster_sums(counts: Counts) -> list[dict[str, tuple[int, int]]] | None:
+    """The per-cluster sums of a group as cluster_variance takes them."""
+    if not counts.clusters:
+        return None
+    return [
+        {item: tuple(cell) for item, cell in items.items()}
+        for items in counts.clusters.values()
+    ]
 
 
 def _composite_se(
@@ -129,14 +166,7 @@ def _composite_se(
         return None
     variance = statistics.composite_variance(weights, totals, counts.pairs, n)
     if variance is not None and counts.clusters:
-        clustered = statistics.cluster_variance(
-            weights,
-            totals,
-            [
-                {item: tuple(cell) for item, cell in items.items()}
-                for items in counts.clusters.values()
-            ],
-        )
+        clustered = statistics.cluster_variance(weights, totals, _cluster_sums(counts))
         variance *= statistics.design_effect(clustered, variance)
         variance *= statistics.few_clusters_factor(len(counts.clusters))
     return statistics.percent_se(variance)
@@ -192,13 +222,14 @@ def compute_rows(
     """
     rows: list[Row] = []
     satisfied = method.satisfied_values
+    clusters = _cluster_sums(counts)
     totals: dict[str, tuple[int, int]] = {}
     for code in catalogue.sat_items:
         options = counts.values.get(code, {})
         n = sum(options.values())
         hits = sum(c for v, c in options.items() if v in satisfied)
         totals[code] = (hits, n)
-        rows.append(_item_row("item", code, hits, n))
+        rows.append(_item_row("item", code, hits, n, clusters))
 
     # Each composite as item weights (reports.statistics.mean_weights): the mean
     # of its answered parts, so the se is that of the published value.
@@ -254,7 +285,9 @@ def compute_rows(
         options = counts.values.get(method.overall_item, {})
         hits = sum(c for v, c in options.items() if v in satisfied)
         rows.append(
-            _item_row("overall", method.overall_item, hits, sum(options.values()))
+            _item_row(
+                "overall", method.overall_item, hits, sum(options.values()), clusters
+            )
         )
         # The distribution of G for the dashboards ("G:1" … "G:5", % of the answers
         # to G). Not part of the published contract (its shares are the household
@@ -266,6 +299,7 @@ def compute_rows(
                     f"{method.overall_item}:{option}",
                     options.get(option, 0),
                     sum(options.values()),
+                    clusters,
                 )
             )
 
@@ -276,7 +310,9 @@ def compute_rows(
         n = sum(options.values())
         for option in option_values:
             rows.append(
-                _item_row("share", f"{code}:{option}", options.get(option, 0), n)
+                _item_row(
+                    "share", f"{code}:{option}", options.get(option, 0), n, clusters
+                )
             )
 
     for code in catalogue.choices:
@@ -284,5 +320,7 @@ def compute_rows(
             continue
         options = counts.values.get(code, {})
         hits = sum(c for v, c in options.items() if v in method.expectation_values)
-        rows.append(_item_row("expectation", code, hits, sum(options.values())))
+        rows.append(
+            _item_row("expectation", code, hits, sum(options.values()), clusters)
+        )
     return rows

@@ -40,7 +40,12 @@ ultimate-cluster estimator of the same linearised statistic is
 and the design effect deff = max(1, V_cl / V_srs) multiplies the variance (we
 never let clustering *narrow* an interval: with few communes V_cl is noisy).
 With c communes that variance has c − 1 degrees of freedom: the factor
-(t_{c−1}/1.96)² is folded into it (:func:`few_clusters_factor`).
+(t_{c−1}/1.96)² is folded into it (:func:`few_clusters_factor`). An item-like
+row (item, share, expectation) is the composite of one indicator: its se gets
+the same two factors (methodology version 3). Its published ci95 stays the
+Wilson interval on the answers; the design-based interval is the Wilson
+interval on the effective sample size n / (deff · factor) (:func:`effective_n`),
+which the change tests of such rows use too.
 
 Difference tests and rankings
 -----------------------------
@@ -76,7 +81,9 @@ from reports.statistics.differences import (
     against_group,
     bh_qvalues,
     change,
+    design_interval,
     difference,
+    effective_n,
     proportion_difference,
     significant_in_family,
 )
@@ -108,7 +115,9 @@ __all__ = [
     "cluster_variance",
     "composite_variance",
     "design_effect",
+    "design_interval",
     "difference",
+    "effective_n",
     "few_clusters_factor",
     "funnel_limits",
     "mean_weights",

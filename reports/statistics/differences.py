@@ -85,6 +85,50 @@ ITEM_LIKE = frozenset({"item", "overall", "share", "expectation"})
 MIN_N = 30  # below this a row is flagged small_sample and never tested
 
 
+def effective_n(value: float, n: int, se: float | None) -> float:
+    """The sample size behind a percentage once its design effect is counted:
+    n × (binomial se / published se)², when the published se (a cluster
+    sample's, hh-1001) is wider than the binomial one; else n (rounding of the
+    stored figures is not taken for a design effect).
+
+    >>> effective_n(80.0, 400, 2.0), effective_n(80.0, 400, 4.0)
+    (400, 100.0)
+    """
+    binomial = proportion_se(round(value * n / 100), n) if n > 0 else None
+    if se is None or not binomial or se <= binomial * 1.001:
+        return n
+    return n * (binomial / se) ** 2
+
+
+def design_interval(
+    value: float | None, n: int, se: float | None
+) -> tuple[float, float] | None:
+    """The 95 % interval of a cluster sample's percentage: the Wilson interval
+    on its effective sample size (:func:`effective_n`); the plain Wilson
+    interval when there is no design effect. None without a value.
+
+    >>> [round(b, 2) for b in design_interval(80.0, 400, 2.0)]
+    [75.8, 83.63]
+    >>> [round(b, 2) for b in design_interval(80.0, 400, 4.0)]
+    [71.12, 86.66]
+    """
+    if value is None or n <= 0:
+        return None
+    m, p, z2 = effective_n(value, n, se), value / 100, Z95 * Z95
+    centre = (p + z2 / (2 * m)) / (1 + z2 / m)
+    half = Z95 * math.sqrt(p * (1 - p) / m + z2 / (4 * m * m)) / (1 + z2 / m)
+    return (max(0.0, 100 * (centre - half)), min(100.0, 100 * (centre + half)))
+
+
+def _hits_and_n(value: float, n: int, se: float | None) -> tuple[float, float]:
+    """The counts a percentage stands for: (value·n/100 rounded, n), or on
+    the effective sample size of a cluster sample."""
+    effective = effective_n(value, n, se)
+    if effective == n:
+        return round(value * n / 100), n
+    return value * effective / 100, effective
+
+
 def change(
     kind: str,
     value: float | None,
@@ -98,8 +142,9 @@ def change(
     when it cannot be tested (a value missing, n < 30 on either side, a
     composite without a standard error). Item-like rows (percentages of
     answers) use the Agresti–Caffo difference of the two proportions, the
-    counts being value·n/100; composites the normal difference of their
-    delta-method estimates.
+    counts being value·n/100 on their effective sample sizes (n, or less for
+    a cluster sample: :func:`effective_n`); composites the normal difference of
+    their delta-method estimates.
 
     >>> change("item", 90.0, 400, None, 80.0, 400, None).p < 0.001
     True
@@ -107,12 +152,14 @@ def change(
     0.0184
     >>> change("aspect", 85.0, 20, 1.5, 80.0, 400, 1.5) is None
     True
+    >>> change("item", 90.0, 400, 3.0, 80.0, 400, 4.0).p > 0.01  # clustered
+    True
     """
     if value is None or baseline is None or n < MIN_N or baseline_n < MIN_N:
         return None
     if kind in ITEM_LIKE:
         return proportion_difference(
-            round(value * n / 100), n, round(baseline * baseline_n / 100), baseline_n
+            *_hits_and_n(value, n, se), *_hits_and_n(baseline, baseline_n, baseline_se)
         )
     if se is None or baseline_se is None:
         return None
@@ -159,9 +206,9 @@ def against_group(
     """
     if value is None or group is None or n < MIN_N or group_n < MIN_N:
         return None
-    if kind in ITEM_LIKE:
-        se = proportion_se(round(value * n / 100), n)
-        group_se = proportion_se(round(group * group_n / 100), group_n)
+    if kind in ITEM_LIKE:  # binomial, or the design-effect se when wider
+        se = proportion_se(*_hits_and_n(value, n, se))
+        group_se = proportion_se(*_hits_and_n(group, group_n, group_se))
     if se is None or group_se is None or group_n < n:
         return None
     share = n / group_n

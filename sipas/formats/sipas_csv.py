@@ -108,7 +108,9 @@ class _Echo:
         return value
 
 
-def csv_lines(rows: Iterable[Sequence[Any]], *, bom: bool = True) -> Iterator[str]:
+def csv_lines(
+    rows: Iterable[Sequence[Any]], *, bom: bool = True, excel: bool = False
+) -> Iterator[str]:
     r"""The rows (header first) as neutralised CSV lines, for a streamed download.
 
     The first line starts with a byte-order mark, so that spreadsheet programs
@@ -116,12 +118,29 @@ def csv_lines(rows: Iterable[Sequence[Any]], *, bom: bool = True) -> Iterator[st
 
     >>> list(csv_lines([["a", "b"], ["=1", None]]))
     ['\ufeffa,b\r\n', "'=1,\r\n"]
+
+    `excel=True` writes the "Excel" variant (docs/formats.md): what Excel with
+    Vietnamese regional settings opens into columns by a double click: ";"
+    between cells and a decimal comma in numbers. Machine files (sipas-csv,
+    export_indices) never use it.
+
+    >>> list(csv_lines([["a", "b"], [79.6, 15808]], bom=False, excel=True))
+    ['a;b\r\n', '79,6;15808\r\n']
     """
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), delimiter=";" if excel else ",")
     bom = "\ufeff" if bom else ""
     for row in rows:
-        yield bom + writer.writerow([neutralise(cell) for cell in row])
+        cells = [neutralise(cell) for cell in row]
+        if excel:
+            cells = [_decimal_comma(cell) for cell in cells]
+        yield bom + writer.writerow(cells)
         bom = ""
+
+
+def _decimal_comma(cell: Any) -> Any:
+    if isinstance(cell, float):
+        return repr(cell).replace(".", ",")
+    return cell
 
 
 def xlsx_sheet(workbook: Any, title: str, rows: Iterable[Sequence[Any]]) -> int:
@@ -133,6 +152,50 @@ def xlsx_sheet(workbook: Any, title: str, rows: Iterable[Sequence[Any]]) -> int:
         sheet.append([neutralise(cell) for cell in row])
         count += 1
     return max(count, 0)
+
+
+def xlsx_report_sheet(
+    workbook: Any, name: str, heading: str, rows: Iterable[Sequence[Any]]
+) -> None:
+    """A sheet for people (dashboard downloads), in a normal openpyxl workbook:
+    a bold title row naming what, where and when (`heading`), the header row
+    styled and filtered, frozen panes under it, column widths from the content
+    and number formats (counts "#,##0", other numbers "0.00", which the
+    spreadsheet shows with its own separators). Text is neutralised as
+    everywhere; machine files keep `xlsx_sheet`."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    sheet = workbook.create_sheet(title=name[:31])
+    sheet.append([neutralise(heading)])
+    sheet["A1"].font = Font(bold=True, size=13)
+    widths: dict[int, int] = {}
+    for index, row in enumerate(rows):
+        sheet.append([neutralise(cell) for cell in row])
+        for column, value in enumerate(row, start=1):
+            text = "" if value is None else str(value)
+            widths[column] = max(widths.get(column, 0), len(text))
+            if index == 0:
+                continue
+            if isinstance(value, bool):
+                continue
+            if isinstance(value, int):
+                sheet.cell(row=index + 2, column=column).number_format = "#,##0"
+            elif isinstance(value, float):
+                sheet.cell(row=index + 2, column=column).number_format = "0.00"
+    header_fill = PatternFill("solid", start_color="DCE6F1")
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.border = Border(bottom=Side(style="thin"))
+    for column, width in widths.items():
+        sheet.column_dimensions[get_column_letter(column)].width = min(
+            max(width + 2, 8), 60
+        )
+    sheet.freeze_panes = "A3"
+    if widths:
+        sheet.auto_filter.ref = f"A2:{get_column_letter(len(widths))}{sheet.max_row}"
 
 
 def write_table(path: Path, rows: Iterable[Sequence[Any]], *, bom: bool = True) -> int:

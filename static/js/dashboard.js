@@ -9,6 +9,22 @@
   var palette = ["#0d6efd", "#d63384", "#198754", "#fd7e14", "#6f42c1", "#20c997"];
   var lang = document.documentElement.lang || "vi";
 
+  // Numbers as the page writes them (sipas/numbers.py): Vietnamese 79,60 and
+  // 15.808, English 79.60 and 15,808. Percent axes carry whole numbers and "%";
+  // count axes group thousands (7.000 is seven thousand).
+  function fmt(value, digits) {
+    return new Intl.NumberFormat(lang, {
+      minimumFractionDigits: digits, maximumFractionDigits: digits,
+    }).format(value);
+  }
+  function percentTick(value) { return fmt(value, 0) + " %"; }
+  function countTick(value) { return Number.isInteger(value) ? fmt(value, 0) : ""; }
+  function logTick(value) {
+    var lead = value / Math.pow(10, Math.floor(Math.log10(value)));
+    return [1, 2, 5].indexOf(Math.round(lead)) >= 0 && Math.abs(lead - Math.round(lead)) < 1e-9
+      ? fmt(value, 0) : "";
+  }
+
   function build(canvas, spec) {
     var datasets = spec.datasets.map(function (set, i) {
       var colour = palette[i % palette.length];
@@ -21,8 +37,14 @@
         tension: 0.2,
       };
     });
-    var scale = { beginAtZero: !spec.percent, ticks: { precision: 0 } };
+    var scale = { beginAtZero: !spec.percent,
+      ticks: { precision: 0, callback: spec.percent ? percentTick : countTick } };
     if (spec.percent) { scale.suggestedMin = 50; scale.max = 100; }
+    function label(ctx) {
+      var y = ctx.parsed.y;
+      var text = y === null ? "–" : spec.percent ? fmt(y, 2) + " %" : fmt(y, 0);
+      return (ctx.dataset.label ? ctx.dataset.label + ": " : "") + text;
+    }
     return new Chart(canvas, {
       type: spec.type,
       data: { labels: spec.labels, datasets: datasets },
@@ -31,7 +53,8 @@
         maintainAspectRatio: false,
         animation: false,
         locale: lang,
-        plugins: { legend: { display: datasets.length > 1 } },
+        plugins: { legend: { display: datasets.length > 1 },
+          tooltip: { callbacks: { label: label } } },
         scales: { y: scale },
       },
     });
@@ -66,12 +89,13 @@
           legend: { labels: { filter: function (item) { return item.text !== ""; } } },
           tooltip: { callbacks: { label: function (ctx) {
             var p = ctx.raw;
-            return (p.label ? p.label + ": " : "") + p.y + " % (n = " + p.x + ")";
+            return (p.label ? p.label + ": " : "") + fmt(p.y, 2) + " % (n = " + fmt(p.x, 0) + ")";
           } } },
         },
         scales: {
-          x: { type: "logarithmic", title: { display: true, text: names.x } },
-          y: { suggestedMin: 50, max: 100 },
+          x: { type: "logarithmic", title: { display: true, text: names.x },
+            ticks: { callback: logTick } },
+          y: { suggestedMin: 50, max: 100, ticks: { callback: percentTick } },
         },
       },
     });

@@ -40,6 +40,14 @@
     },
   };
 
+  // Numbers as the page writes them (sipas/numbers.py): 12,5 in Vietnamese.
+  var lang = document.documentElement.lang || "vi";
+  function fmt(value, digits) {
+    return new Intl.NumberFormat(lang, {
+      minimumFractionDigits: digits, maximumFractionDigits: digits,
+    }).format(value);
+  }
+
   new Chart(canvas, {
     type: "scatter",
     data: {
@@ -56,7 +64,7 @@
       plugins: {
         legend: { display: false },
         tooltip: { callbacks: { label: function (c) {
-          return c.raw.label + ": " + c.raw.x + " % R², " + c.raw.y.toFixed(2) + " %";
+          return c.raw.label + ": " + fmt(c.raw.x, 1) + " % R², " + fmt(c.raw.y, 2) + " %";
         } } },
       },
       scales: {

@@ -48,6 +48,7 @@ def test_the_curl_examples_of_the_readme_run(
     assert Invitation.objects.count() == 3
     assert (tmp_path / "qr.png").read_bytes().startswith(b"\x89PNG")
     assert '"A_DV"' in done.stdout
+    assert '"baseline": "2025"' in done.stdout or '"baseline":"2025"' in done.stdout
     assert "mot-cua.example.vn/sipas-webhook" in done.stdout
 
 

@@ -55,8 +55,11 @@ def _call(client, method, path, invitation, subscription):
     if "webhooks/{" in path:
         url = path.replace("{id}", str(subscription.pk))
     if method == "GET":
-        params = {"period": "2026"} if path.endswith(("indices/", "comments/")) else {}
-        if path.endswith(("indices/", "comments/", "invitations/")):
+        reads = ("indices/", "comments/", "comparisons/")
+        params = {"period": "2026"} if path.endswith(reads) else {}
+        if path.endswith("comparisons/"):
+            params["baseline"] = "2025"
+        if path.endswith((*reads, "invitations/")):
             params["agency"] = "TTHCC-X12133"
         return client.get(url, params)
     if method == "DELETE":
@@ -134,3 +137,28 @@ def test_a_province_token_reaches_the_communes_below_it(
         "/api/v1/indices/", {"period": "2026", "agency": "TTHCC-X12133"}
     )
     assert indices.json()["count"] > 0
+    comparisons = client.get(
+        "/api/v1/comparisons/",
+        {"period": "2026", "baseline": "2025", "agency": "TTHCC-X12133"},
+    )
+    assert comparisons.json()["count"] > 0
+
+
+def test_comparisons_without_an_agency_hold_only_the_tokens_subtree(
+    api, index_results, sibling_token, foreign_token
+):
+    for (_token, raw), own in (
+        (sibling_token, {"STP-T33"}),
+        (foreign_token, {"UBND-T01", "SNV-T01"}),
+    ):
+        body = (
+            api(raw)
+            .get(
+                "/api/v1/comparisons/",
+                {"period": "2026", "baseline": "2025", "page_size": 1000},
+            )
+            .json()
+        )
+        assert {row["agency"] for row in body["results"]} == own
+        for marker in MARKERS:
+            assert marker not in json.dumps(body, ensure_ascii=False), marker

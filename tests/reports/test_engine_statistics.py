@@ -123,6 +123,67 @@ def test_household_subtree_intervals_carry_the_design_effect_of_its_communes(
     assert row["se"] > _composite_se(members, elements) - 1e-9
 
 
+def _item_se(members: list[dict], code: str, clusters=False) -> tuple[float, int]:
+    """Binomial se of an item's percentage from the raw answers, optionally with
+    the design effect of the agencies (the composites' rule for one item)."""
+    answered = [r for r in members if r.get(code)]
+    n = len(answered)
+    p = sum(int(r[code]) >= 4 for r in answered) / n
+    variance = p * (1 - p) / n
+    if clusters:
+        by_agency: dict[str, float] = {}
+        for r in members:  # every agency with an answer is a cluster
+            if any(r.get(c) for c in SAT_CODES):
+                z = ((int(r[code]) >= 4) - p) / n if r.get(code) else 0.0
+                by_agency[r["agency"]] = by_agency.get(r["agency"], 0.0) + z
+        c = len(by_agency)
+        v_cl = c / (c - 1) * sum(z * z for z in by_agency.values())
+        t = sps.t.ppf(0.975, c - 1) / 1.959963984540054
+        variance = variance * max(1.0, v_cl / variance) * t * t
+    return 100 * math.sqrt(variance), n
+
+
+SAT_CODES = [c for codes in SAT_ELEMENTS.values() for c in codes]
+
+
+def test_household_subtree_items_carry_the_design_effect_of_their_communes(
+    generated, tmp_path
+):
+    from reports.indices import wilson
+    from reports.statistics import design_interval
+
+    results = keyed(export_json(tmp_path, "2026")["results"])
+    parents = agency_parents()
+    under = {a for a in AGENCIES if a == "UBND-T33" or parents.get(a)}
+    members = _members(generated, under, "hh-1001")
+    inflated = 0
+    for code in ("P1.1", "E1.1", "E3.2", "E5.1"):
+        row = results[("UBND-T33", "subtree", "hh-1001", code)]
+        expected, n = _item_se(members, code, clusters=True)
+        assert row["n"] == n
+        assert row["se"] == pytest.approx(expected, abs=2e-4), code
+        plain, _n = _item_se(members, code)
+        assert row["se"] >= plain - 1e-4
+        inflated += row["se"] > plain * 1.01
+        # ci95 stays the Wilson interval on the answers (docs/formats.md); the
+        # design-based interval is published beside it, and is never narrower.
+        hits = round(row["value"] * n / 100)
+        assert row["ci95"] == pytest.approx(list(wilson(hits, n)), abs=0.01)
+        design = design_interval(row["value"], n, row["se"])
+        assert row["ci95_design"] == pytest.approx(list(design), abs=0.02)
+        assert row["ci95_design"][0] <= row["ci95"][0] + 0.01
+        assert row["ci95_design"][1] >= row["ci95"][1] - 0.01
+    assert inflated  # the generated communes differ: some design effect shows
+    share = results[("UBND-T33", "subtree", "hh-1001", "N4:1")]
+    assert share["ci95_design"] is not None and share["se"] is not None
+    # One agency is one cluster: its own rows have no design effect.
+    own = results[("UBND-X12133", "own", "hh-1001", "P1.1")]
+    own_members = _members(generated, {"UBND-X12133"}, "hh-1001")
+    assert own["se"] == pytest.approx(_item_se(own_members, "P1.1")[0], abs=2e-4)
+    assert own["ci95_design"] == pytest.approx(own["ci95"], abs=0.02)
+    assert "ci95_design" not in results[("UBND-T33", "subtree", "exit-dv", "E1.1")]
+
+
 def test_pair_counts_of_the_sweep_equal_a_rebuild_from_raw_answers(generated):
     from reports.engine.recompute import recompute_periods
     from reports.models import IndexResult, PairCount
@@ -183,7 +244,7 @@ def test_older_methodology_rows_stay_readable_and_are_not_rewritten(
     assert document["methodology_version"] == 1
     assert [r["value"] for r in document["results"]] == [81.5]
     current = export_json(tmp_path, "2026")
-    assert current["methodology_version"] == 2
+    assert current["methodology_version"] == 3
     assert len(current["results"]) > 100
 
 
@@ -200,7 +261,7 @@ def test_csv_export_has_se_and_incomplete_columns(generated, tmp_path):
 def test_export_rejects_an_unknown_methodology_version(province_33, tmp_path):
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="versions 1 to 2"):
+    with pytest.raises(CommandError, match="versions 1 to 3"):
         call_command(
             "export_indices",
             str(tmp_path / "x.json"),

@@ -5,6 +5,7 @@ from collections import Counter, defaultdict
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from surveys.models import Answer, Response
 
@@ -79,7 +80,7 @@ def test_responses_of_the_year_fall_inside_it_and_after_each_agency_began(demo_y
     for response in Response.objects.select_related("agency").filter(
         agency__valid_until__isnull=True
     ):
-        day = response.submitted_at.date()
+        day = timezone.localtime(response.submitted_at).date()
         assert day.year == demo_year
         if response.agency.valid_from:
             assert day >= response.agency.valid_from - datetime.timedelta(days=1)

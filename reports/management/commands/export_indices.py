@@ -14,6 +14,7 @@ from django.utils import timezone
 from agencies.models import Agency
 from reports.indices import DEFAULT_METHODOLOGY, METHODOLOGIES
 from reports.models import IndexResult
+from reports.statistics import ITEM_LIKE, design_interval
 from sipas.formats.sipas_csv import write_table
 from sipas.periods import local_tz, parse_period
 from sipas.replica import replica_reads
@@ -31,6 +32,8 @@ COLUMNS = [
     "flag",
     "se",
     "incomplete",
+    "ci95_design_low",
+    "ci95_design_high",
 ]
 
 
@@ -61,6 +64,10 @@ def published(
 
 def as_object(row: IndexResult) -> dict:
     ci = [row.ci_low, row.ci_high] if row.ci_low is not None else None
+    design = {}
+    if row.kind in ITEM_LIKE and row.questionnaire in _clustered(row.methodology):
+        interval = design_interval(row.value, row.n, row.se)
+        design["ci95_design"] = [round(b, 2) for b in interval] if interval else None
     return {
         "agency": row.agency.code,
         "scope": row.scope,
@@ -73,7 +80,15 @@ def as_object(row: IndexResult) -> dict:
         "flag": row.flag or None,
         "se": row.se,
         "incomplete": row.incomplete.split(",") if row.incomplete else [],
+        **design,
     }
+
+
+def _clustered(methodology: str) -> frozenset[str]:
+    """Questionnaires the methodology samples in clusters (hh-1001): their
+    item-like rows carry ci95_design beside the Wilson ci95."""
+    method = METHODOLOGIES.get(methodology)
+    return method.cluster_questionnaires if method else frozenset()
 
 
 class Command(BaseCommand):
@@ -140,6 +155,8 @@ class Command(BaseCommand):
                     obj = as_object(row)
                     ci = obj.pop("ci95") or [None, None]
                     obj["ci95_low"], obj["ci95_high"] = ci
+                    design = obj.pop("ci95_design", None) or [None, None]
+                    obj["ci95_design_low"], obj["ci95_design_high"] = design
                     obj["flag"] = obj["flag"] or ""
                     obj["incomplete"] = ",".join(obj["incomplete"])
                     yield ["" if obj[c] is None else obj[c] for c in COLUMNS]

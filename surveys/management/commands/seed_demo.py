@@ -57,6 +57,7 @@ class Command(BaseCommand):
                 province=province,
                 year=year,
                 today=today,
+                now=timezone.now(),
                 batch_size=options["batch_size"],
             )
         except DemoError as exc:
