@@ -10,10 +10,7 @@ change lists select their related rows in the same query, so pages stay fast.
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Iterable
-
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
@@ -23,9 +20,17 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from agencies.admin_filters import (
+    ActiveInPeriodFilter,
+    ParentFilter,
+    ProcedureProvinceFilter,
+    ProvinceFilter,
+    ServicePointProvinceFilter,
+    SubtreeFilter,
+    ValidityFilter,
+)
 from agencies.models import AdministrativeUnit, Agency, Procedure, ServicePoint
 from agencies.text import fold
-from sipas.periods import parse_day_range
 
 # --- Search ------------------------------------------------------------------------
 
@@ -52,184 +57,6 @@ class FoldedSearchMixin:
                 folded &= Q(name_folded__contains=word)
             results = results | queryset.filter(folded)
         return results, may_have_duplicates
-
-
-# --- Filters -----------------------------------------------------------------------
-
-
-def province_choices() -> list[tuple[str, str]]:
-    """(code, "33 – Hưng Yên") for current and pre-2025 provinces, current first."""
-    provinces = AdministrativeUnit.objects.filter(
-        level=AdministrativeUnit.Level.PROVINCE
-    ).order_by("valid_until", "code")
-    choices = []
-    for unit in provinces.only("code", "name", "valid_until"):
-        label = f"{unit.code} – {unit.name}"
-        if unit.valid_until:
-            label = gettext("%(label)s (trước %(year)s)") % {
-                "label": label,
-                "year": unit.valid_until.year + 1,
-            }
-        choices.append((unit.code, label))
-    return choices
-
-
-class ProvinceFilter(admin.SimpleListFilter):
-    """Rows of one province, chosen by name; `field` is the lookup to its code."""
-
-    title = _("tỉnh/thành phố")
-    parameter_name = "province"
-    field = "province_code"
-
-    def lookups(self, request, model_admin) -> list[tuple[str, str]]:
-        return province_choices()
-
-    def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        if self.value():
-            return queryset.filter(**{self.field: self.value()})
-        return queryset
-
-
-class ServicePointProvinceFilter(ProvinceFilter):
-    field = "agency__province_code"
-
-
-class ProcedureProvinceFilter(ProvinceFilter):
-    """Procedures handled by at least one agency of the province."""
-
-    field = "agencies__province_code"
-
-    def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        if self.value():
-            return queryset.filter(
-                pk__in=Procedure.objects.filter(
-                    agencies__province_code=self.value()
-                ).values("pk")
-            )
-        return queryset
-
-
-class ValidityFilter(admin.SimpleListFilter):
-    """Still valid today, ended (pre-2025 units and agencies), or not yet valid."""
-
-    title = _("hiệu lực")
-    parameter_name = "validity"
-
-    def lookups(self, request, model_admin) -> list[tuple[str, str]]:
-        return [
-            ("active", _("Đang hiệu lực")),
-            ("ended", _("Đã hết hiệu lực")),
-            ("future", _("Chưa có hiệu lực")),
-        ]
-
-    def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        today = datetime.date.today()
-        if self.value() == "active":
-            return queryset.active(today)
-        if self.value() == "ended":
-            return queryset.filter(valid_until__lt=today)
-        if self.value() == "future":
-            return queryset.filter(valid_from__gt=today)
-        return queryset
-
-
-class ActiveInPeriodFilter(admin.SimpleListFilter):
-    """Rows valid on at least one day of a period (ValidityQuerySet.active_in).
-
-    Offers a few common periods as links and a box to type any period; a period
-    that cannot be read leaves the list unfiltered and says why.
-    """
-
-    title = _("hoạt động trong kỳ")
-    parameter_name = "active_in"
-    template = "admin/agencies/period_filter.html"
-
-    def lookups(self, request, model_admin) -> list[tuple[str, str]]:
-        today = datetime.date.today()
-        quarter = (today.month - 1) // 3 + 1
-        return [
-            (f"{today.year}", _("Năm nay")),
-            (f"{today.year}-Q{quarter}", _("Quý này")),
-            (f"{today.year - 1}", _("Năm trước")),
-            ("..2025-06-30", _("Trước sáp nhập (đến 30/6/2025)")),
-        ]
-
-    def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        if not self.value():
-            return queryset
-        try:
-            start, end = parse_day_range(self.value())
-        except ValueError:
-            messages.error(
-                request,
-                gettext(
-                    "Không đọc được kỳ “%(value)s”. Hãy nhập năm (2026), quý "
-                    "(2026-Q3), tháng (2026-07) hoặc khoảng ngày "
-                    "(2026-01-01..2026-03-31)."
-                )
-                % {"value": self.value()},
-            )
-            return queryset
-        return queryset.active_in(start, end)
-
-    def choices(self, changelist) -> Iterable[dict]:
-        # The template's free-text box must resend every other active filter.
-        self.hidden_params = [
-            (name, value)
-            for name, value in changelist.params.items()
-            if name != self.parameter_name
-        ]
-        yield from super().choices(changelist)
-
-
-class AgencyNodeFilter(admin.SimpleListFilter):
-    """Pick an agency by id: the provinces' roots are offered, the current pick too."""
-
-    def lookups(self, request, model_admin) -> list[tuple[str, str]]:
-        roots = Agency.objects.filter(kind=Agency.Kind.PEOPLES_COMMITTEE_PROVINCE).only(
-            "code", "name"
-        )
-        choices = [(str(agency.pk), str(agency)) for agency in roots]
-        value = request.GET.get(self.parameter_name)
-        if value and value.isdigit() and value not in {c[0] for c in choices}:
-            chosen = Agency.objects.filter(pk=value).only("code", "name").first()
-            if chosen:
-                choices.insert(0, (value, str(chosen)))
-        return choices
-
-    def chosen(self) -> Agency | None:
-        value = self.value()
-        if not value or not value.isdigit():
-            return None
-        return Agency.objects.filter(pk=value).only("path").first()
-
-
-class ParentFilter(AgencyNodeFilter):
-    """Direct children of one agency (one level down the tree)."""
-
-    title = _("trực thuộc trực tiếp")
-    parameter_name = "parent"
-
-    def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        if self.value():
-            parent = self.chosen()
-            return queryset.filter(parent=parent) if parent else queryset.none()
-        return queryset
-
-
-class SubtreeFilter(AgencyNodeFilter):
-    """An agency and every agency under it (materialised path prefix)."""
-
-    title = _("thuộc nhánh")
-    parameter_name = "subtree"
-
-    def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        if self.value():
-            root = self.chosen()
-            if root is None:
-                return queryset.none()
-            return queryset.filter(path__startswith=root.path)
-        return queryset
 
 
 # --- Model admins ------------------------------------------------------------------
@@ -288,7 +115,7 @@ class AdministrativeUnitAdmin(FoldedSearchMixin, admin.ModelAdmin):
 class AgencyAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = [
         "code",
-        "name",
+        "tree_name",
         "kind",
         "parent_link",
         "children_link",
@@ -296,7 +123,9 @@ class AgencyAdmin(FoldedSearchMixin, admin.ModelAdmin):
         "province_code",
         "valid_until",
     ]
-    list_display_links = ["code", "name"]
+    list_display_links = ["code", "tree_name"]
+    # Tree order: each agency right under its parent (paths share their prefix).
+    ordering = ["path", "code"]
     list_filter = [
         ValidityFilter,
         ActiveInPeriodFilter,
@@ -338,6 +167,20 @@ class AgencyAdmin(FoldedSearchMixin, admin.ModelAdmin):
                     Subquery(children, output_field=IntegerField()), 0
                 )
             )
+        )
+
+    @admin.display(description=_("tên (theo cây)"), ordering="path")
+    def tree_name(self, agency: Agency) -> str:
+        """The name indented by its depth in the tree (CSS classes: the
+        Content-Security-Policy forbids style attributes), "└" under a parent."""
+        depth = max(agency.path.count("/") - 2, 0)
+        if not depth:
+            return format_html('<span class="tree-name">{}</span>', agency.name)
+        return format_html(
+            '<span class="tree-name tree-depth-{}"><span class="tree-branch"'
+            ' aria-hidden="true">└ </span>{}</span>',
+            min(depth, 4),
+            agency.name,
         )
 
     @admin.display(description=_("cơ quan cấp trên"), ordering="parent__code")
@@ -409,6 +252,7 @@ class ServicePointAdmin(FoldedSearchMixin, admin.ModelAdmin):
         "questionnaire_code",
         "kiosk",
         "valid_until",
+        "poster_link",
     ]
     list_display_links = ["code", "name"]
     list_filter = [
@@ -423,6 +267,17 @@ class ServicePointAdmin(FoldedSearchMixin, admin.ModelAdmin):
     search_help_text = _("Tìm theo mã, tên điểm phục vụ hoặc mã cơ quan.")
     autocomplete_fields = ["agency"]
     list_per_page = 50
+
+    @admin.display(description=_("áp phích QR"))
+    def poster_link(self, point: ServicePoint) -> str:
+        """The point's QR poster (PDF, /posters/, scope checked there); by URL
+        name, as the posters live in a higher app (invitations)."""
+        url = reverse("posters:poster", kwargs={"code": point.code, "fmt": "pdf"})
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            url,
+            gettext("In mã QR"),
+        )
 
 
 @admin.register(Procedure)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency
 from audit.services import record as audit_record
 from dashboard.models import CommentReview, ReportJob, TransactionVolume
+from dashboard.volume_import import VolumeFileError, VolumeRow
 from sipas.periods import is_period
 from staff.scope import require_profile, visible_agencies
 from surveys.models import Response
@@ -176,6 +177,43 @@ def record_transaction_volume(
         agency=agency, period=period, defaults={"count": count, "entered_by": user}
     )
     return volume
+
+
+def import_transaction_volumes(
+    *, user: AbstractBaseUser, volumes: list[VolumeRow]
+) -> int:
+    """Store the volumes read from a file (dashboard.volume_import), all or
+    nothing: an agency outside the user's scope (or unknown) is reported with its
+    row and nothing is written. Returns how many volumes were stored."""
+    _require_editor(user)
+    codes = {row.agency for row in volumes}
+    agencies = dict(
+        visible_agencies(user).filter(code__in=codes).values_list("code", "pk")
+    )
+    errors = [
+        _("Dòng %(row)s, cột “Mã”: không có cơ quan %(agency)s trong phạm vi của bạn.")
+        % {"row": row.line, "agency": row.agency}
+        for row in volumes
+        if row.agency not in agencies
+    ]
+    if errors:
+        raise VolumeFileError(errors)
+    with transaction.atomic():
+        TransactionVolume.objects.bulk_create(
+            [
+                TransactionVolume(
+                    agency_id=agencies[row.agency],
+                    period=row.period,
+                    count=row.count,
+                    entered_by=user,
+                )
+                for row in volumes
+            ],
+            update_conflicts=True,
+            unique_fields=["agency", "period"],
+            update_fields=["count", "entered_by", "entered_at"],
+        )
+    return len(volumes)
 
 
 def start_report(

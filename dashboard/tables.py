@@ -341,11 +341,12 @@ def sample_tables(data: dict) -> list[Table]:
             _("Số giao dịch (N)"),
             _("Mẫu cần (Slovin, e = 5 %)"),
             _("Số phiếu"),
+            _("Còn thiếu"),
             _("Tỷ lệ phản hồi (%)"),
             _("Đạt (%)"),
         ],
     )
-    for row in data["rows"]:
+    for row in data.get("all_rows", data["rows"]):
         table.rows.append(
             [
                 row["agency"].code,
@@ -353,6 +354,7 @@ def sample_tables(data: dict) -> list[Table]:
                 row["volume"],
                 row["target"],
                 row["responses"],
+                row["shortfall"],
                 row["response_rate"],
                 row["percent"],
             ]

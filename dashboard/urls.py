@@ -18,6 +18,7 @@ urlpatterns = [
     path("comments/bulk/", comment_views.bulk_review, name="bulk_review"),
     path("sample/", views.sample, name="sample"),
     path("sample/volume/", views.record_volume, name="record_volume"),
+    path("sample/volumes/import/", views.import_volumes, name="import_volumes"),
     path("responses.csv", views.raw_responses, name="raw_responses"),
     path("report/", views.start_report, name="start_report"),
     path("report/<uuid:pk>/", views.report, name="report"),

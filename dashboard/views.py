@@ -37,7 +37,9 @@ from dashboard.filters import (
     read_filters,
 )
 from dashboard.models import ReportJob
+from dashboard.volume_import import VolumeFileError, read_volumes
 from reports.engine import moves
+from sipas.numbers import parse_count
 from sipas.periods import period_choices
 from staff.scope import require_profile, visible_agencies
 
@@ -231,7 +233,7 @@ def sample(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def record_volume(request: HttpRequest) -> HttpResponse:
-    count = _whole_number(request.POST.get("count", "").strip())
+    count = parse_count(request.POST.get("count", ""))  # "5.000", "5 000", "5000"
     try:
         if count is None:
             raise ValidationError(_("Số giao dịch phải là số nguyên không âm."))
@@ -247,6 +249,33 @@ def record_volume(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(_safe_next(request, reverse("dashboard:sample")))
+
+
+@login_required
+@require_POST
+def import_volumes(request: HttpRequest) -> HttpResponse:
+    """Transaction volumes from a CSV/XLSX file: all stored, or none and every
+    bad row named (dashboard/volume_import.py)."""
+    upload = request.FILES.get("file")
+    filters = read_filters(request.POST)
+    try:
+        if upload is None or upload.size > MAX_VOLUME_FILE:
+            raise VolumeFileError([_("Chọn một tệp CSV hoặc XLSX (tối đa 5 MB).")])
+        volumes = read_volumes(upload.file, upload.name, filters.period)
+        stored = services.import_transaction_volumes(user=request.user, volumes=volumes)
+        messages.success(request, _("Đã nhập %(n)s số giao dịch.") % {"n": stored})
+    except VolumeFileError as error:
+        messages.error(request, _("Chưa nhập gì: tệp có lỗi, sửa rồi tải lên lại."))
+        for text in error.errors[:20]:
+            messages.error(request, text)
+        if len(error.errors) > 20:
+            messages.error(
+                request, _("… và %(n)s lỗi khác.") % {"n": len(error.errors) - 20}
+            )
+    return redirect(_safe_next(request, reverse("dashboard:sample")))
+
+
+MAX_VOLUME_FILE = 5 * 1024 * 1024
 
 
 @login_required

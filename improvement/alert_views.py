@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from audit.services import record as audit_record
 from improvement import alert_services, queries
+from improvement.feedback import write_and_report
 from improvement.forms import TargetForm
 from improvement.models import Alert, ProvincialReport
 from improvement.views import _filters
@@ -39,16 +40,16 @@ def alerts(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def alert_status(request: HttpRequest, alert_id: int) -> HttpResponse:
-    try:
-        alert_services.set_alert_status(
+    write_and_report(
+        request,
+        lambda: alert_services.set_alert_status(
             user=request.user,
             pk=alert_id,
             status=request.POST.get("status", ""),
             request=request,
-        )
-        messages.success(request, _("Đã cập nhật cảnh báo."))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        ),
+        _("Đã cập nhật cảnh báo."),
+    )
     return redirect("improvement:alerts")
 
 

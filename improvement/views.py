@@ -17,6 +17,7 @@ from dashboard.filters import Filters, read_filters
 from improvement import actions as actions_service
 from improvement import alert_services, queries
 from improvement.actions import require_editor
+from improvement.feedback import write_and_report
 from improvement.forms import (
     ActionForm,
     EvidenceForm,
@@ -240,32 +241,32 @@ def action_edit(request: HttpRequest, action_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def action_status(request: HttpRequest, action_id: int) -> HttpResponse:
-    try:
-        actions_service.change_status(
+    write_and_report(
+        request,
+        lambda: actions_service.change_status(
             user=request.user,
             pk=action_id,
             status=request.POST.get("status", ""),
             request=request,
-        )
-        messages.success(request, _("Đã cập nhật trạng thái."))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        ),
+        _("Đã cập nhật trạng thái."),
+    )
     return redirect("improvement:action", action_id=action_id)
 
 
 @login_required
 @require_POST
 def action_note(request: HttpRequest, action_id: int) -> HttpResponse:
-    try:
-        actions_service.add_note(
+    write_and_report(
+        request,
+        lambda: actions_service.add_note(
             user=request.user,
             pk=action_id,
             text=request.POST.get("text", ""),
             request=request,
-        )
-        messages.success(request, _("Đã thêm ghi chú."))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        ),
+        _("Đã thêm ghi chú."),
+    )
     return redirect("improvement:action", action_id=action_id)
 
 

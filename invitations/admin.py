@@ -118,6 +118,11 @@ class InvitationAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.upload_view),
                 name="invitations_invitation_upload",
             ),
+            path(
+                "template.csv",
+                self.admin_site.admin_view(self.template_view),
+                name="invitations_invitation_template",
+            ),
             *super().get_urls(),
         ]
 
@@ -162,6 +167,16 @@ class InvitationAdmin(admin.ModelAdmin):
                 "upload": False,
             },
         )
+
+    def template_view(self, request: HttpRequest) -> HttpResponse:
+        """The CSV to fill in: Vietnamese headers, ";" (a Vietnamese Excel)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        response = HttpResponse(
+            files.template_csv(), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="sipas-mau-loi-moi.csv"'
+        return response
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         """Issue invitations from a CSV, all or nothing; reply with the links CSV."""

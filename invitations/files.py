@@ -65,14 +65,16 @@ def parse_invitation_csv(
     filename: str = "",
     allowed_agencies: QuerySet[Agency] | None = None,
 ) -> list[InvitationRequest]:
-    """Read an upload (UTF-8, comma-separated, header row) into requests.
+    """Read an upload (UTF-8, "," or ";" between cells, header row) into requests.
 
     Columns: dossier_code, agency (agency code) — required; procedure (mã TTHC),
-    service_point (its code) — optional. `allowed_agencies` restricts the agencies
-    a staff member may invite for; others are reported as unknown. Raises
-    InvitationFileError naming the faulty lines and columns (at most MAX_ERRORS,
-    then it stops reading); returns nothing then. `data` may be an open binary
-    file (an upload): it is read as a stream, never whole into memory.
+    service_point (its code) — optional; or their Vietnamese names (Mã hồ sơ, Mã
+    cơ quan, Mã thủ tục, Mã điểm phục vụ: `template_csv`). `allowed_agencies`
+    restricts the agencies a staff member may invite for; others are reported as
+    unknown. Raises InvitationFileError naming the faulty lines and columns (at
+    most MAX_ERRORS, then it stops reading); returns nothing then. `data` may be
+    an open binary file (an upload): it is read as a stream, never whole into
+    memory.
     """
     filename = filename or "CSV"
     stream = io.BytesIO(data) if isinstance(data, bytes) else data
@@ -88,13 +90,56 @@ def parse_invitation_csv(
         text.detach()  # leave the caller's file open
 
 
+# Vietnamese column names (as in the template, any case, with or without
+# diacritics or underscores) for the English ones of the format.
+HEADER_ALIASES = {
+    "mã hồ sơ": "dossier_code",
+    "ma ho so": "dossier_code",
+    "số hồ sơ": "dossier_code",
+    "mã cơ quan": "agency",
+    "ma co quan": "agency",
+    "cơ quan": "agency",
+    "mã thủ tục": "procedure",
+    "ma thu tuc": "procedure",
+    "mã tthc": "procedure",
+    "thủ tục": "procedure",
+    "mã điểm phục vụ": "service_point",
+    "ma diem phuc vu": "service_point",
+    "điểm phục vụ": "service_point",
+}
+TEMPLATE_HEADER = ("Mã hồ sơ", "Mã cơ quan", "Mã thủ tục", "Mã điểm phục vụ")
+
+
+def canonical_column(name: str) -> str:
+    """The format's name of a column: "Mã hồ sơ", "ma_ho_so" → "dossier_code";
+    English names and unknown ones unchanged (apart from surrounding spaces).
+
+    >>> canonical_column(" Mã hồ sơ "), canonical_column("MA_CO_QUAN")
+    ('dossier_code', 'agency')
+    >>> canonical_column("procedure"), canonical_column("ghi chú")
+    ('procedure', 'ghi chú')
+    """
+    name = name.strip()
+    key = " ".join(name.lower().replace("_", " ").split())
+    return HEADER_ALIASES.get(key, name)
+
+
+def template_csv() -> str:
+    """The file to fill in (Vietnamese headers, ";" as a Vietnamese Excel saves
+    it, a byte-order mark so Excel reads UTF-8)."""
+    return "\ufeff" + ";".join(TEMPLATE_HEADER) + "\r\n"
+
+
 def _parse_rows(
     text: io.TextIOWrapper,
     filename: str,
     allowed_agencies: QuerySet[Agency] | None,
 ) -> list[InvitationRequest]:
-    reader = csv.DictReader(text)
-    header = [name.strip() for name in reader.fieldnames or []]
+    # A Vietnamese Excel saves CSV with ";" between cells: the header line decides.
+    first = text.readline()
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(_lines(first, text), delimiter=delimiter)
+    header = [canonical_column(name) for name in reader.fieldnames or []]
     header_errors = _header_errors(header)
     if header_errors:
         raise InvitationFileError(filename, header_errors)
@@ -182,13 +227,25 @@ def _parse_rows(
     return requests
 
 
+def _lines(first: str, rest: io.TextIOWrapper):
+    if first:
+        yield first
+    yield from rest
+
+
 def _header_errors(header: list[str]) -> list[str]:
     if not header:
         return [_("Tệp trống: thiếu dòng tiêu đề.")]
     errors = []
+    labels = dict(
+        zip(REQUIRED_COLUMNS + OPTIONAL_COLUMNS, TEMPLATE_HEADER, strict=True)
+    )
     for name in REQUIRED_COLUMNS:
         if name not in header:
-            errors.append(_("Dòng 1: thiếu cột %(column)s.") % {"column": name})
+            errors.append(
+                _("Dòng 1: thiếu cột %(column)s.")
+                % {"column": f"{name} ({labels[name]})"}
+            )
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
     for name in header:
         if name not in known:
@@ -196,7 +253,9 @@ def _header_errors(header: list[str]) -> list[str]:
                 _("Dòng 1: cột “%(column)s” không được hỗ trợ (dùng: %(known)s).")
                 % {
                     "column": name[:40],
-                    "known": ", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS),
+                    "known": ", ".join(
+                        f"{column} ({label})" for column, label in labels.items()
+                    ),
                 }
             )
     if len(set(header)) != len(header):

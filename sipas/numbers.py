@@ -85,23 +85,24 @@ def parse_count(text: str | int | None) -> int | None:
 
     Dots, commas and spaces are read as thousands separators only where they
     group digits by three; anything else ("5,5", "12.34", "abc", "-3") is None.
-    Empty input is None too.
+    Empty input is None too, and so is anything past 18 digits.
 
     >>> [parse_count(t) for t in ("5.000", "5 000", "5000", " 1.234.567 ", "5,000")]
     [5000, 5000, 5000, 1234567, 5000]
-    >>> [parse_count(t) for t in ("5,5", "12.34", "1.2345", "abc", "-3", "")]
-    [None, None, None, None, None, None]
+    >>> [parse_count(t) for t in ("5,5", "12.34", "1.2345", "abc", "-3", "", "²")]
+    [None, None, None, None, None, None, None]
     """
     if text is None:
         return None
     if isinstance(text, int):
         return text if text >= 0 else None
     compact = _SPACES.sub("", str(text))
-    if compact.isdigit():
-        return int(compact)
+    if not compact.isascii():  # "²" is a digit to str.isdigit(), not to int()
+        return None
     if _GROUPED.fullmatch(compact):
-        return int(re.sub(r"[.,]", "", compact))
-    return None
+        compact = re.sub(r"[.,]", "", compact)
+    # More than 18 digits is no count of anything here (and beyond any column).
+    return int(compact) if compact.isdigit() and len(compact) <= 18 else None
 
 
 # --- template filters ({% load numbers %}) ------------------------------------------

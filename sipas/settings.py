@@ -72,7 +72,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "sipas.admin_site.SipasAdminConfig",  # django.contrib.admin, task-first home
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -33,8 +33,9 @@ from staff.models import StaffProfile  # noqa: E402
 
 PAGE = "/dashboard/sample/?period=2026"
 AGENCY = "SNV-T33"
+# The page shows the volume grouped the Vietnamese way (4.321, sipas/numbers.py).
 VOLUME = re.compile(
-    rf'name="agency" value="{AGENCY}".*?name="count"[^>]*value="(\d*)"', re.DOTALL
+    rf'name="agency" value="{AGENCY}".*?name="count"[^>]*value="([\d.]*)"', re.DOTALL
 )
 
 
@@ -113,7 +114,7 @@ def _get(client: Client, path: str = PAGE) -> dict:
     shown = VOLUME.search(body)
     return {
         "status": response.status_code,
-        "volume": shown.group(1) if shown else None,
+        "volume": shown.group(1).replace(".", "") if shown else None,
         "primary_read": _tables_read(on_primary.captured_queries),
         "replica_read": _tables_read(on_replica.captured_queries),
         "lag_notice": "replica-lag" in body,

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import csv
 import datetime
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agencies.models import AdministrativeUnit, Agency, ServicePoint
+from agencies.reference.names import (
+    bare as bare_name,
+)
+from agencies.reference.names import (
+    english as english_name,
+)
+from agencies.reference.names import (
+    folded,
+    lower_first,
+)
 from agencies.text import fold
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -33,33 +42,6 @@ MANDATORY_DEPARTMENTS = (
     "SYT",
     "TTT",
     "VPUBND",
-)
-DIVISION_EN = {
-    "tỉnh": "Province",
-    "thành phố trung ương": "City",
-    "xã": "Commune",
-    "phường": "Ward",
-    "đặc khu": "Special Zone",
-    "thị trấn": "Township",
-    "huyện": "District",
-    "quận": "Urban District",
-    "thành phố": "City",
-    "thị xã": "Town",
-}
-DIVISION_PREFIXES = sorted(
-    [
-        "Thành phố",
-        "Tỉnh",
-        "Xã",
-        "Phường",
-        "Đặc khu",
-        "Thị trấn",
-        "Huyện",
-        "Quận",
-        "Thị xã",
-    ],
-    key=len,
-    reverse=True,
 )
 
 
@@ -113,52 +95,10 @@ class Plan:
     points: dict[str, Wanted] = field(default_factory=dict)
 
 
-# -- names -------------------------------------------------------------------
-
-
-def _bare(name: str) -> str:
-    """'Tỉnh Hưng Yên' → 'Hưng Yên'."""
-    for prefix in DIVISION_PREFIXES:
-        if name.startswith(prefix + " "):
-            return name[len(prefix) + 1 :]
-    return name
-
-
-def _lower_first(name: str) -> str:
-    """'Tỉnh Hưng Yên' → 'tỉnh Hưng Yên', as it reads inside a longer name."""
-    return name[:1].lower() + name[1:]
-
-
-def _english(name: str, division_type: str) -> str:
-    """'Phường Ba Đình' → 'Ba Đình Ward'."""
-    kind = DIVISION_EN.get(division_type)
-    return f"{_bare(name)} {kind}" if kind else _bare(name)
-
-
 def _departments() -> list[dict[str, str]]:
     with (DATA_DIR / "departments.csv").open(encoding="utf-8", newline="") as file:
         rows = {row["abbr"]: row for row in csv.DictReader(file)}
     return [rows[abbr] for abbr in MANDATORY_DEPARTMENTS]
-
-
-# Agency and point names are a fixed prefix + the unit's name; folding the parts
-# once (fold distributes over the space) saves most unidecode calls.
-NAME_PREFIXES = (
-    "Ủy ban nhân dân ",
-    "Trung tâm Phục vụ hành chính công ",
-    "Cổng Dịch vụ công ",
-)
-_fold_part = functools.lru_cache(maxsize=None)(fold)
-
-
-def _folded(name: str) -> str:
-    for prefix in NAME_PREFIXES:
-        if name.startswith(prefix):
-            name = name[len(prefix) :]
-            return f"{_fold_part(prefix)} {_fold_part(name[:1].lower() + name[1:])}"
-    # Lower-case first letter: "Phường Ba Đình" shares the cache entry of the
-    # "phường Ba Đình" inside agency names (fold lower-cases anyway).
-    return _fold_part(name[:1].lower() + name[1:])
 
 
 # -- the plan: every row the data asks for ------------------------------------
@@ -167,20 +107,20 @@ def _folded(name: str) -> str:
 def _unit(plan: Plan, code: str, **values: Any) -> None:
     parent = values.pop("parent", None)
     successor = values.pop("successor", None)
-    values["name_folded"] = _folded(values["name"])
+    values["name_folded"] = folded(values["name"])
     values.setdefault("valid_until", None)
     plan.units[code] = Wanted(code, values, parent=parent, successor=successor)
 
 
 def _agency(plan: Plan, code: str, **values: Any) -> None:
     links = {key: values.pop(key, None) for key in ("parent", "successor", "unit")}
-    values["name_folded"] = _folded(values["name"])
+    values["name_folded"] = folded(values["name"])
     values.setdefault("valid_until", None)
     plan.agencies[code] = Wanted(code, values, **links)
 
 
 def _point(plan: Plan, code: str, agency: str, **values: Any) -> None:
-    values["name_folded"] = _folded(values["name"])
+    values["name_folded"] = folded(values["name"])
     plan.points[code] = Wanted(code, values, agency=agency)
 
 
@@ -194,8 +134,8 @@ def _plan_current(plan: Plan, province_codes: set[int]) -> None:
         if number not in province_codes:
             continue
         pp = f"{number:02d}"
-        inside = _lower_first(province.name)  # "tỉnh Hưng Yên"
-        english = _english(province.name, province.division_type.value)
+        inside = lower_first(province.name)  # "tỉnh Hưng Yên"
+        english = english_name(province.name, province.division_type.value)
         _unit(
             plan,
             pp,
@@ -255,8 +195,8 @@ def _plan_current(plan: Plan, province_codes: set[int]) -> None:
         if number not in province_codes:
             continue
         pp, code = f"{number:02d}", f"{int(ward.code):05d}"
-        inside = _lower_first(ward.name)
-        english = _english(ward.name, ward.division_type.value)
+        inside = lower_first(ward.name)
+        english = english_name(ward.name, ward.division_type.value)
         _unit(
             plan,
             code,
@@ -296,9 +236,9 @@ def _plan_current(plan: Plan, province_codes: set[int]) -> None:
 
 def _successor_ward(old_name: str, new_codes: list[int], names: dict[int, str]) -> int:
     """The part of a split commune that kept its name, else the first part listed."""
-    bare = fold(_bare(old_name))
+    bare = fold(bare_name(old_name))
     for code in new_codes:
-        if fold(_bare(names.get(code, ""))) == bare:
+        if fold(bare_name(names.get(code, ""))) == bare:
             return code
     return new_codes[0]
 
@@ -338,9 +278,9 @@ def _plan_legacy(plan: Plan, province_codes: set[int]) -> None:
         _agency(
             plan,
             f"UBND-T{pp}",
-            name=f"Ủy ban nhân dân {_lower_first(province.name)}",
+            name=f"Ủy ban nhân dân {lower_first(province.name)}",
             name_en="People's Committee of "
-            + _english(province.name, province.division_type.value),
+            + english_name(province.name, province.division_type.value),
             kind=K.PEOPLES_COMMITTEE_PROVINCE,
             unit=pp,
             province_code=pp,
@@ -355,29 +295,14 @@ def _plan_legacy(plan: Plan, province_codes: set[int]) -> None:
         district_province[int(district.code)] = number
         pp, new_pp = f"{number:02d}", f"{merged_into[number]:02d}"
         ddd = f"{int(district.code):03d}"
-        _unit(
+        _legacy_unit(
             plan,
+            district,
             ddd,
-            name=district.name,
-            level=AdministrativeUnit.Level.DISTRICT,
-            division_type=district.division_type.value,
+            AdministrativeUnit.Level.DISTRICT,
             province_code=pp,
-            valid_until=LEGACY_UNTIL,
-            parent=pp,
-            successor=new_pp,
-        )
-        _agency(
-            plan,
-            f"UBND-H{ddd}",
-            name=f"Ủy ban nhân dân {_lower_first(district.name)}",
-            name_en="People's Committee of "
-            + _english(district.name, district.division_type.value),
-            kind=K.PEOPLES_COMMITTEE_DISTRICT,
-            parent=f"UBND-T{pp}",
-            unit=ddd,
-            province_code=pp,
-            valid_until=LEGACY_UNTIL,
-            successor=f"UBND-T{new_pp}",
+            parent=(pp, f"UBND-T{pp}"),
+            successor=(new_pp, f"UBND-T{new_pp}"),
         )
 
     for ward in old.Ward.iter_all():
@@ -392,29 +317,14 @@ def _plan_legacy(plan: Plan, province_codes: set[int]) -> None:
         if entry:
             parts = [n.code for n in entry.new_wards]
             successor = f"{_successor_ward(ward.name, parts, current_wards):05d}"
-        _unit(
+        _legacy_unit(
             plan,
+            ward,
             code,
-            name=ward.name,
-            level=AdministrativeUnit.Level.COMMUNE,
-            division_type=ward.division_type.value,
+            AdministrativeUnit.Level.COMMUNE,
             province_code=pp,
-            valid_until=LEGACY_UNTIL,
-            parent=ddd,
-            successor=successor,
-        )
-        _agency(
-            plan,
-            f"UBND-X{code}",
-            name=f"Ủy ban nhân dân {_lower_first(ward.name)}",
-            name_en="People's Committee of "
-            + _english(ward.name, ward.division_type.value),
-            kind=K.PEOPLES_COMMITTEE_COMMUNE,
-            parent=f"UBND-H{ddd}",
-            unit=code,
-            province_code=pp,
-            valid_until=LEGACY_UNTIL,
-            successor=f"UBND-X{successor}" if successor else None,
+            parent=(ddd, f"UBND-H{ddd}"),
+            successor=(successor, f"UBND-X{successor}") if successor else None,
         )
 
 
@@ -444,3 +354,44 @@ def build_plan(province_codes: set[int]) -> Plan:
     _plan_current(plan, province_codes)
     _plan_legacy(plan, province_codes)
     return plan
+
+
+def _legacy_unit(
+    plan,
+    place,
+    code: str,
+    level: str,
+    *,
+    province_code: str,
+    parent: tuple[str, str],
+    successor: tuple[str, str] | None,
+) -> None:
+    """A pre-2025 district or commune and its people's committee, ended and pointing
+    to their successors (`parent`, `successor`: unit and agency codes)."""
+    district = level == AdministrativeUnit.Level.DISTRICT
+    _unit(
+        plan,
+        code,
+        name=place.name,
+        level=level,
+        division_type=place.division_type.value,
+        province_code=province_code,
+        valid_until=LEGACY_UNTIL,
+        parent=parent[0],
+        successor=successor[0] if successor else None,
+    )
+    _agency(
+        plan,
+        f"UBND-{'H' if district else 'X'}{code}",
+        name=f"Ủy ban nhân dân {lower_first(place.name)}",
+        name_en="People's Committee of "
+        + english_name(place.name, place.division_type.value),
+        kind=Agency.Kind.PEOPLES_COMMITTEE_DISTRICT
+        if district
+        else Agency.Kind.PEOPLES_COMMITTEE_COMMUNE,
+        parent=parent[1],
+        unit=code,
+        province_code=province_code,
+        valid_until=LEGACY_UNTIL,
+        successor=successor[1] if successor else None,
+    )

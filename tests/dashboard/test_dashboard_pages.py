@@ -38,7 +38,7 @@ def _csv(response) -> list[list[str]]:
         ("commune_manager", "/dashboard/agency/UBND-X12133/?period=2026-Q3", 12),
         ("province_analyst", "/dashboard/comments/", 12),
         ("commune_manager", "/dashboard/comments/?q=t%E1%BA%ADn&score=5", 11),
-        ("province_analyst", "/dashboard/sample/", 12),
+        ("province_analyst", "/dashboard/sample/", 11),
         ("province_analyst", "/dashboard/method/", 6),
     ],
 )

@@ -14,6 +14,7 @@ from invitations.models import Invitation
 
 ADD = "/admin/invitations/invitation/add/"
 UPLOAD = "/admin/invitations/invitation/upload/"
+TEMPLATE = "/admin/invitations/invitation/template.csv"
 DOSSIER = "000.00.53.H48-220921-0099"
 
 
@@ -156,7 +157,22 @@ def test_an_upload_outside_the_scope_creates_nothing(
     assert not Invitation.objects.exists()
 
 
-@pytest.mark.parametrize("url", [ADD, UPLOAD])
+def test_the_upload_page_offers_the_template_and_a_filled_one_is_accepted(
+    client, province_admin, province_centre, justice_department, exit_questionnaire
+):
+    client.force_login(province_admin)
+    assert TEMPLATE in client.get(UPLOAD).content.decode()
+    template = client.get(TEMPLATE)
+    assert template.status_code == 200
+    assert "sipas-mau-loi-moi.csv" in template["Content-Disposition"]
+    text = template.content.decode("utf-8")
+    assert text.startswith("\ufeffMã hồ sơ;Mã cơ quan;")
+    response = upload(client, text + f"{DOSSIER};TTHCC-T33;;\r\n")
+    assert response.status_code == 200
+    assert Invitation.objects.get().agency == province_centre
+
+
+@pytest.mark.parametrize("url", [ADD, UPLOAD, TEMPLATE])
 def test_people_who_are_not_staff_cannot_issue_invitations(client, outsider, url):
     client.force_login(outsider)
     response = client.get(url)

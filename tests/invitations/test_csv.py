@@ -53,7 +53,7 @@ def test_a_bad_file_names_each_row_and_column(places):
 def test_a_file_without_a_required_column_is_refused(places):
     with pytest.raises(files.InvitationFileError) as caught:
         files.parse_invitation_csv(b"dossier_code,procedure\nA-1,1.000894\n")
-    assert caught.value.errors == ["Dòng 1: thiếu cột agency."]
+    assert caught.value.errors == ["Dòng 1: thiếu cột agency (Mã cơ quan)."]
 
 
 def test_an_unknown_column_is_refused(places):
@@ -139,3 +139,37 @@ def test_the_command_refuses_a_dossier_that_already_has_an_invitation(places, tm
 def test_the_command_names_a_missing_file(db, tmp_path):
     with pytest.raises(CommandError, match="nothing.csv: cannot read"):
         call_command("create_invitations", str(tmp_path / "nothing.csv"))
+
+
+def test_a_vietnamese_excel_file_with_vietnamese_headers_and_semicolons_is_read(places):
+    # What Excel with Vietnamese regional settings saves: BOM, ";" between cells.
+    data = (
+        "\ufeffMã hồ sơ;Mã cơ quan;Mã thủ tục;Mã điểm phục vụ\r\n"
+        "000.00.53.H48-220921-0099;TTHCC-T33;1.000894;TTHCC-T33-Q01\r\n"
+        "000.00.53.H48-220921-0101;STP-T33;;\r\n"
+    )
+    requests = files.parse_invitation_csv(data.encode(), filename="excel.csv")
+    assert [r.agency.code for r in requests] == ["TTHCC-T33", "STP-T33"]
+    assert requests[0].procedure.code == "1.000894"
+    assert requests[0].service_point.code == "TTHCC-T33-Q01"
+    assert [r.line for r in requests] == [2, 3]
+
+
+def test_headers_without_diacritics_or_in_capitals_are_understood(places):
+    data = "MA_HO_SO,ma co quan\n000.00.53.H48-220921-0099,TTHCC-T33\n"
+    requests = files.parse_invitation_csv(data.encode())
+    assert [r.agency.code for r in requests] == ["TTHCC-T33"]
+
+
+def test_the_template_is_a_vietnamese_excel_header_that_reads_back(places):
+    template = files.template_csv()
+    assert template.startswith("\ufeffMã hồ sơ;Mã cơ quan;")
+    filled = template + "000.00.53.H48-220921-0099;STP-T33;;\r\n"
+    [request] = files.parse_invitation_csv(filled.encode("utf-8"))
+    assert request.agency.code == "STP-T33"
+
+
+def test_the_doctest_examples_hold():
+    import doctest
+
+    assert doctest.testmod(files).failed == 0

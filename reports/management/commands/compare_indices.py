@@ -13,9 +13,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from agencies.models import Agency
 from reports.comparisons import compare_periods
 from reports.indices import DEFAULT_METHODOLOGY, METHODOLOGIES
+from reports.management.arguments import agency_option, file_type
 from sipas.formats.sipas_csv import write_table
 from sipas.periods import local_tz, parse_period
 from sipas.replica import replica_reads
@@ -67,16 +67,8 @@ class Command(BaseCommand):
             raise CommandError("--baseline: must be another period than --period")
         if methodology not in METHODOLOGIES:
             raise CommandError(f"--methodology: unknown methodology {methodology!r}")
-        found = None
-        if agency:
-            found = Agency.objects.filter(code=agency).first()
-            if found is None:
-                raise CommandError(f"--agency: unknown agency code {agency!r}")
-        suffix = file.suffix.lower()
-        if suffix not in (".json", ".csv", ".xlsx"):
-            raise CommandError(
-                f"{file}: unsupported file type (use .json, .csv or .xlsx)"
-            )
+        found = agency_option(agency)
+        suffix = file_type(file)
         results = compare_periods(period, baseline, found, methodology)
         if suffix == ".json":
             document = {

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from reports.indices import DEFAULT_METHODOLOGY, METHODOLOGIES
+from reports.management.arguments import agency_option, file_type
 from reports.models import IndexResult
 from reports.statistics import ITEM_LIKE, design_interval
 from sipas.formats.sipas_csv import write_table
@@ -123,16 +124,8 @@ class Command(BaseCommand):
             parse_period(period)
         except ValueError as error:
             raise CommandError(f"--period: {error}")
-        found = None
-        if agency:
-            found = Agency.objects.filter(code=agency).first()
-            if found is None:
-                raise CommandError(f"--agency: unknown agency code {agency!r}")
-        suffix = file.suffix.lower()
-        if suffix not in (".json", ".csv", ".xlsx"):
-            raise CommandError(
-                f"{file}: unsupported file type (use .json, .csv or .xlsx)"
-            )
+        found = agency_option(agency)
+        suffix = file_type(file)
         rows = published(period, found, methodology, version)
         if suffix == ".json":
             generated = rows.aggregate(at=Max("computed_at"))["at"] or timezone.now()
