@@ -116,19 +116,24 @@ def raw_responses_response(
     filters: Filters,
     basename: str,
     token: str = "",
+    excel: bool = False,
 ) -> StreamingHttpResponse:
     """Stream the responses (already restricted to the user's scope) as sipas-csv,
     written by the same row builder and writer as `manage.py export_responses`.
 
     `token` (from the page's download link) comes back as the cookie
     sipas_download with the headers, before the first row: the page stops its
-    spinner when it sees it (static/js/downloads.js)."""
+    spinner when it sees it (static/js/downloads.js). `excel`: the same columns
+    with ";" between cells, for a Vietnamese Excel (docs/formats.md); not
+    sipas-csv, so `import_responses` does not read it."""
     response = StreamingHttpResponse(
-        csv_lines(export_rows(questionnaire, responses)),
+        csv_lines(export_rows(questionnaire, responses), excel=excel),
         content_type="text/csv; charset=utf-8",
     )
+    suffix = "-excel" if excel else ""
     response["Content-Disposition"] = (
-        f'attachment; filename="{basename}-responses-{filters.questionnaire}.csv"'
+        "attachment; "
+        f'filename="{basename}-responses-{filters.questionnaire}{suffix}.csv"'
     )
     if DOWNLOAD_TOKEN.fullmatch(token):
         response.set_cookie(DOWNLOAD_COOKIE, token, max_age=120, samesite="Lax")

@@ -291,6 +291,7 @@ def raw_responses(request: HttpRequest) -> HttpResponse:
         filters,
         download_basename(filters, {"focus": focus}),
         request.GET.get("download_token", ""),
+        excel=request.GET.get("variant") == "excel",
     )
 
 

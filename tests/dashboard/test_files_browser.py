@@ -81,7 +81,7 @@ def test_charts_write_numbers_as_the_page_does_and_the_download_shows_progress(
         "countTip": "Số phiếu: 15.808",
         "fraction": "",  # no "2,5 phiếu" on a count axis
     }
-    link = page.locator("a[data-download-progress]")
+    link = page.locator("a[data-download-progress]").first
     with page.expect_download() as download:
         link.click()
     assert download.value.suggested_filename == (

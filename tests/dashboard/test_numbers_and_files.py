@@ -241,3 +241,18 @@ def test_a_count_is_read_the_ways_people_type_it():
     assert numbers.parse_count("5 000") == 5000
     assert numbers.parse_count("5\u00a0000") == 5000
     assert numbers.parse_count("5,5") is None
+
+
+def test_the_raw_download_has_an_excel_variant_with_semicolons(
+    client, province_analyst, comments
+):
+    client.force_login(province_analyst)
+    response = client.get("/dashboard/responses.csv?period=2026&variant=excel")
+    assert (
+        'filename="sipas-UBND-T33-2026-responses-exit-dv-excel.csv"'
+        in response["Content-Disposition"]
+    )
+    text = _text(response)
+    assert text.startswith("\ufeffresponse_id;questionnaire;version;submitted_at;")
+    page = client.get("/dashboard/?period=2026").content.decode()
+    assert "variant=excel" in page
