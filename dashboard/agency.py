@@ -23,10 +23,12 @@ from dashboard.queries import (
     questionnaire_results,
 )
 from reports import statistics
+from reports.indices import METHODOLOGIES
 from reports.models import IndexResult
 from sipas.periods import trend_periods
 from staff.scope import get_visible_agency, require_profile, visible_agencies
 from surveys.metadata import (
+    METHODOLOGY,
     QUESTIONNAIRE_ELEMENTS,
     element_label,
     respondent_value_label,
@@ -49,14 +51,12 @@ def agency_detail(user: AbstractBaseUser, filters: Filters, code: str | Agency) 
     _kind, headline = filters.headline
     dimension = filters.dimension
     rows = _period_rows(user, filters, agency)
-    figures = {
-        (d, dv, ind): Value(v, n, lo, hi) for d, dv, _k, ind, v, n, lo, hi in rows
-    }
+    figures = {(d, dv, row[1]): _figure(filters, *row) for d, dv, *row in rows}
     heatmap = _heatmap(filters.questionnaire, rows, figures, dimension)
     breakdown: Breakdown = defaultdict(list)
-    for d, dv, _k, ind, v, n, lo, hi in rows:
+    for d, dv, _k, ind, *_figures in rows:
         if d and ind == headline:
-            breakdown[d].append((dv, Value(v, n, lo, hi)))
+            breakdown[d].append((dv, figures[(d, dv, ind)]))
     best, worst = _best_and_worst(breakdown.get("procedure", []))
     trend = trend_periods(filters.period)
     series, province, against_province = _series(user, filters, agency, trend)
@@ -120,8 +120,20 @@ def _period_rows(user: AbstractBaseUser, filters: Filters, agency: Agency) -> li
             "n",
             "ci_low",
             "ci_high",
+            "se",
         )
     )
+
+
+def _figure(filters: Filters, kind, _indicator, value, n, low, high, se) -> Value:
+    """A row as the page shows it. Item-like rows of a cluster sample (hh-1001)
+    show their design-based interval (docs/method.md), not the Wilson one."""
+    method = METHODOLOGIES[METHODOLOGY[filters.questionnaire]]
+    if kind in statistics.ITEM_LIKE and filters.questionnaire in (
+        method.cluster_questionnaires
+    ):
+        low, high = statistics.design_interval(value, n, se) or (low, high)
+    return Value(value, n, low, high, se)
 
 
 def _heatmap(

@@ -271,3 +271,48 @@ def test_a_field_filter_on_a_month_is_dropped_with_a_note(
     assert response.status_code == 200
     assert response.context["filters"].field == ""
     assert "không có cho từng tháng" in response.content.decode()
+
+
+def test_a_filtered_composite_shows_a_dash_and_why_it_has_no_interval(
+    client, province_analyst, index_results
+):
+    from reports.models import IndexResult
+
+    # As the engine writes them: breakdown composites have no interval.
+    IndexResult.objects.exclude(dimension="").update(ci_low=None, ci_high=None, se=None)
+    client.force_login(province_analyst)
+    page = client.get("/dashboard/?channel=truc_tuyen").content.decode()
+    assert "Khoảng tin cậy 95 %: —" in page
+    assert "không tính được khi lọc theo kênh hoặc lĩnh vực" in page
+    assert 'href="/dashboard/method/#breakdowns"' in page
+    unfiltered = client.get("/dashboard/").content.decode()
+    assert "không tính được khi lọc" not in unfiltered
+    method = client.get("/dashboard/method/").content.decode()
+    assert 'id="breakdowns"' in method
+    agency = client.get("/dashboard/agency/UBND-T33/?channel=truc_tuyen")
+    assert "Khoảng tin cậy 95 %: —" in agency.content.decode()
+
+
+def test_household_items_show_their_design_based_interval(
+    client, province_analyst, agencies
+):
+    from reports.models import IndexResult
+
+    root = agencies["UBND-T33"]
+    rows = [
+        result(root, "SIPAS", 80.0, 400, questionnaire="hh-1001", kind="sipas"),
+        result(root, "P1", 80.0, 400, questionnaire="hh-1001"),
+        result(root, "P1.1", 80.0, 400, questionnaire="hh-1001"),
+    ]
+    rows[2].ci_low, rows[2].ci_high, rows[2].se = 75.8, 83.63, 4.0  # deff 4
+    IndexResult.objects.bulk_create(rows)
+    client.force_login(province_analyst)
+    response = client.get("/dashboard/agency/UBND-T33/?questionnaire=hh-1001")
+    item = next(
+        v
+        for element in response.context["heatmap"]
+        for code, _label, v in element["items"]
+        if code == "P1.1"
+    )
+    assert (round(item.ci_low, 2), round(item.ci_high, 2)) == (71.12, 86.66)
+    assert "[71,1–86,7]" in response.content.decode()  # Vietnamese decimals
