@@ -315,4 +315,5 @@ def test_household_items_show_their_design_based_interval(
         if code == "P1.1"
     )
     assert (round(item.ci_low, 2), round(item.ci_high, 2)) == (71.12, 86.66)
-    assert "[71,1–86,7]" in response.content.decode()  # Vietnamese decimals
+    # Vietnamese decimals, in the heatmap's interval column
+    assert '<td class="cell-ci">71,1–86,7</td>' in response.content.decode()
