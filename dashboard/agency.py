@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from agencies.models import Agency, Procedure
 from dashboard.filters import CHANNELS, Filters
+from dashboard.labels import short_item_label
 from dashboard.queries import (
     EMPTY,
     ROW_FIELDS,
@@ -42,10 +43,11 @@ Figures = dict[tuple[str, str, str], Value]
 Breakdown = dict[str, list[tuple[str, Value]]]
 
 
-def agency_detail(user: AbstractBaseUser, filters: Filters, code: str) -> dict:
-    """Everything the agency page shows; 404 outside the scope."""
+def agency_detail(user: AbstractBaseUser, filters: Filters, code: str | Agency) -> dict:
+    """Everything the agency page shows; 404 outside the scope (an Agency given
+    instead of a code was found within the scope by the caller)."""
     require_profile(user)
-    agency = get_visible_agency(user, code)
+    agency = code if isinstance(code, Agency) else get_visible_agency(user, code)
     _kind, headline = filters.headline
     dimension = filters.dimension
     rows = _period_rows(user, filters, agency)
@@ -137,7 +139,9 @@ def _figure(filters: Filters, kind, _indicator, value, n, low, high, se) -> Valu
 def _heatmap(
     questionnaire: str, rows: list, figures: Figures, dimension: tuple[str, str]
 ) -> list[dict]:
-    """Each element with its items (in their numeric order) and their figures."""
+    """Each element with its items (in their numeric order) and their figures;
+    items are named by their short label (dashboard.labels), shown beside the
+    code on the page."""
     labels = item_labels(questionnaire)
     heatmap = []
     for element in QUESTIONNAIRE_ELEMENTS[questionnaire]:
@@ -157,7 +161,11 @@ def _heatmap(
                 "label": element_label(element),
                 "value": figures.get((*dimension, element), EMPTY),
                 "items": [
-                    (ind, labels.get(ind, ind), figures[(*dimension, ind)])
+                    (
+                        ind,
+                        short_item_label(labels.get(ind, ind)),
+                        figures[(*dimension, ind)],
+                    )
                     for ind in items
                 ],
             }

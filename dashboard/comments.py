@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from dashboard.filters import Filters
 from dashboard.models import CommentReview
@@ -26,15 +26,23 @@ from staff.scope import can_see_contacts
 from surveys.models import Answer, ReplyContact, Response
 
 PAGE_SIZE = 25
+# The answer shown as each card's score and sorted on: the overall item G (1–5).
+# The household form has no overall item: its comments sort newest first.
+SCORE_ITEM = {"exit-dv": "G"}
+SORTS = ("score", "newest")  # ?sort=…, worst score first by default
+# Session key of a failed plain-form save: {response id: typed values, error}.
+DRAFTS = "comment_drafts"
 
 
 def comment_responses(
     user: AbstractBaseUser, filters: Filters, params: dict[str, str]
 ) -> QuerySet[Response]:
-    """Responses with a comment inside the user's focus and filters, newest first.
+    """Responses with a comment inside the user's focus and filters, each with
+    its `score` (the answer to SCORE_ITEM, None without one), worst score first
+    (unscored last, then newest) or with sort=newest newest first.
 
     params: q (text search), item + score (answers to item at most score),
-    status (new|in_progress|replied), mine ("1": assigned to me).
+    status (new|in_progress|replied), mine ("1": assigned to me), sort.
     """
     focus = resolve_focus(user, filters)
     start, end = parse_period(filters.period).bounds()
@@ -69,8 +77,20 @@ def comment_responses(
         responses = responses.filter(review__status=status)
     if params.get("mine") == "1":
         responses = responses.filter(review__assignee=user)
+    item = SCORE_ITEM.get(filters.questionnaire)
+    if item:
+        responses = responses.annotate(
+            score=Subquery(
+                Answer.objects.filter(response=OuterRef("pk"), item_code=item).values(
+                    "value"
+                )[:1]
+            )
+        )
+    order = ["-submitted_at", "id"]
+    if item and params.get("sort", "score") != "newest":
+        order = [F("score").asc(nulls_last=True), *order]
     return responses.select_related("agency", "procedure", "review__assignee").order_by(
-        "-submitted_at", "id"
+        *order
     )
 
 
@@ -106,24 +126,28 @@ def comments_page(
     )
     for response in with_review_labels(responses):
         response.contact = contacts.get(response.pk, "")
+        response.assignees = []
     return {
         "focus": focus,
         "page": page,
         "responses": responses,
         "can_edit": focus.profile.can_edit,
+        "sort": "newest"
+        if params.get("sort") == "newest" or filters.questionnaire not in SCORE_ITEM
+        else "score",
         "assignees": assignee_choices(responses) if focus.profile.can_edit else [],
     }
 
 
 def assignee_choices(responses: list[Response]) -> list[tuple[int, str]]:
-    """Staff who may be assigned any comment of the page (one query); the
-    service checks each assignment against the comment's own agency."""
+    """Staff who may be assigned a comment of the page, set on each response as
+    `assignees` (one query): managers of the response's agency or an agency
+    above it, analysts of its province (dashboard.services.assignable_users, the
+    rule the service checks). Returns everyone offered on the page."""
     ancestors: set[int] = set()
     provinces: set[str] = set()
     for response in responses:
-        ancestors |= {
-            int(pk) for pk in response.agency.path.strip("/").split("/") if pk
-        }
+        ancestors |= _ancestors(response)
         provinces.add(response.agency.province_code)
     if not responses:
         return []
@@ -141,4 +165,29 @@ def assignee_choices(responses: list[Response]) -> list[tuple[int, str]]:
             )
         )
     )
-    return list(users.order_by("username").values_list("pk", "username"))
+    people = list(
+        users.order_by("username").values_list(
+            "pk",
+            "username",
+            "staff_profile__role",
+            "staff_profile__agency_id",
+            "staff_profile__province_code",
+        )
+    )
+    for response in responses:
+        above = _ancestors(response)
+        response.assignees = [
+            (pk, name)
+            for pk, name, role, agency_id, province in people
+            if (role == "agency_manager" and agency_id in above)
+            or (
+                role == "provincial_analyst"
+                and province == response.agency.province_code
+            )
+        ]
+    return [(pk, name) for pk, name, *_rest in people]
+
+
+def _ancestors(response: Response) -> set[int]:
+    """The response's agency and every agency above it (ids, from its path)."""
+    return {int(pk) for pk in response.agency.path.strip("/").split("/") if pk}

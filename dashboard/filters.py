@@ -39,6 +39,10 @@ class Filters:
     field: str = ""  # procedure field (lĩnh vực)
     kind: str = ""  # agency kind (ranking, sample adequacy)
     errors: list[str] = dataclass_field(default_factory=list)
+    # Set by dashboard.queries.resolve_focus when the agency typed was not found
+    # within the user's scope: the text, and visible agencies it might mean.
+    agency_query: str = ""
+    agency_suggestions: list = dataclass_field(default_factory=list)
 
     @property
     def headline(self) -> tuple[str, str]:
@@ -102,7 +106,7 @@ def read_filters(params: QueryDict) -> Filters:
     return Filters(
         period=period or str(current_year()),
         questionnaire=questionnaire,
-        agency=params.get("agency", "").strip()[:32],
+        agency=params.get("agency", "").strip()[:100],
         channel=channel,
         field=field_name,
         kind=kind,

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
+from audit.services import record as audit_record
 from dashboard.models import CommentReview, ReportJob, TransactionVolume
 from dashboard.volume_import import VolumeFileError, VolumeRow
 from sipas.periods import is_period
@@ -54,8 +55,10 @@ def review_comment(
     status: str,
     assignee_id: int | None,
     note: str,
+    request=None,
 ) -> CommentReview:
-    """Move a comment through mới → đang xử lý → đã phản hồi, assign it, note it.
+    """Move a comment through mới → đang xử lý → đã phản hồi, assign it, note it;
+    the change goes to the audit log.
 
     Http404 when the response is outside the user's scope; PermissionDenied for
     read-only roles; ValidationError for a move the workflow does not allow or an
@@ -84,12 +87,77 @@ def review_comment(
         u.pk for u in assignable_users(response.agency)
     }:
         raise ValidationError(_("Người được giao không phụ trách cơ quan này."))
+    before = (review.status, review.assignee_id, review.note)
     review.status = status
     review.assignee_id = assignee_id
     review.note = note[:5000]
     review.updated_by = user
     review.save()
+    _audit_review(user, request, review, before)
     return review
+
+
+def _audit_review(user, request, review: CommentReview, before: tuple) -> None:
+    """One audit event per changed comment review (single and bulk alike): the
+    old and new status and assignee, whether the note changed (not its text)."""
+    old_status, old_assignee, old_note = before
+    changes = {}
+    if old_status != review.status:
+        changes["status"] = [old_status, review.status]
+    if old_assignee != review.assignee_id:
+        changes["assignee"] = [old_assignee, review.assignee_id]
+    if old_note != review.note:
+        changes["note"] = True
+    if changes:
+        audit_record(
+            "other",
+            actor=user,
+            request=request,
+            obj=review,
+            object_repr=f"comment {review.response_id}",
+            detail={"change": "comment_review", **changes},
+        )
+
+
+MAX_BULK = 100  # at most a few pages of comments in one request
+
+
+@transaction.atomic
+def bulk_review_status(
+    *, user: AbstractBaseUser, response_ids: list[str], status: str, request=None
+) -> tuple[int, int]:
+    """Move the selected comments to one status, each checked like a single
+    change (scope, workflow) and audit-logged. Comments outside the scope are
+    left alone as if absent; a move the workflow does not allow is skipped.
+    Returns (changed, skipped). PermissionDenied for read-only roles,
+    ValidationError for an unknown status or too many comments."""
+    _require_editor(user)
+    if status not in CommentReview.Status.values:
+        raise ValidationError(_("Trạng thái không hợp lệ."))
+    if len(response_ids) > MAX_BULK:
+        raise ValidationError(_("Chọn tối đa 100 ý kiến mỗi lần."))
+    responses = list(
+        Response.objects.filter(pk__in=response_ids, agency__in=visible_agencies(user))
+        .exclude(comment="")
+        .order_by("pk")
+    )
+    changed = skipped = 0
+    for response in responses:
+        review, _created = CommentReview.objects.select_for_update().get_or_create(
+            response=response
+        )
+        if review.status == status:
+            continue
+        if status not in CommentReview.TRANSITIONS[review.status]:
+            skipped += 1
+            continue
+        before = (review.status, review.assignee_id, review.note)
+        review.status = status
+        review.updated_by = user
+        review.save(update_fields=["status", "updated_by", "updated_at"])
+        _audit_review(user, request, review, before)
+        changed += 1
+    return changed, skipped
 
 
 @transaction.atomic

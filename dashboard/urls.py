@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import comment_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -8,8 +8,14 @@ urlpatterns = [
     path("ranking/", views.ranking, name="ranking"),
     path("method/", views.method, name="method"),
     path("agency/<str:code>/", views.agency, name="agency"),
-    path("comments/", views.comments, name="comments"),
-    path("comments/<uuid:pk>/review/", views.review_comment, name="review_comment"),
+    path("agencies.json", views.agency_search, name="agency_search"),
+    path("comments/", comment_views.comments, name="comments"),
+    path(
+        "comments/<uuid:pk>/review/",
+        comment_views.review_comment,
+        name="review_comment",
+    ),
+    path("comments/bulk/", comment_views.bulk_review, name="bulk_review"),
     path("sample/", views.sample, name="sample"),
     path("sample/volume/", views.record_volume, name="record_volume"),
     path("sample/volumes/import/", views.import_volumes, name="import_volumes"),

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 
 from agencies.models import Agency
 from audit.services import record as audit_record
-from dashboard import comments as comment_queries
 from dashboard import queries, services, tables
 from dashboard import sample as sample_queries
 from dashboard.agency import agency_detail
@@ -37,7 +36,7 @@ from dashboard.filters import (
     Filters,
     read_filters,
 )
-from dashboard.models import CommentReview, ReportJob
+from dashboard.models import ReportJob
 from dashboard.volume_import import VolumeFileError, read_volumes
 from reports.engine import moves
 from sipas.numbers import parse_count
@@ -55,6 +54,14 @@ def _audit_export(request: HttpRequest, what: str, fmt: str) -> None:
     )
 
 
+def _filters(params) -> Filters:
+    """The URL's filters, a procedure field matched to a known one (or dropped
+    with a note)."""
+    filters = read_filters(params)
+    queries.match_field(filters)
+    return filters
+
+
 def _page(
     request: HttpRequest,
     template: str,
@@ -62,6 +69,7 @@ def _page(
     data: dict,
     page_tables: list,
     charts: dict | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     """Render a dashboard page, or export one of its tables."""
     fmt = request.GET.get("export")
@@ -71,6 +79,9 @@ def _page(
         )
         if fmt not in FORMATS or table is None:
             raise Http404(_("Không có bảng này."))
+        if filters.agency_query:
+            # a file holds exactly the scope asked for, never the fallback
+            raise Http404(_("Không tìm thấy cơ quan."))
         _audit_export(request, f"table:{table.name}", fmt)
         return table_response(
             table,
@@ -89,15 +100,16 @@ def _page(
         "questionnaire_choices": QUESTIONNAIRES,
         "channel_choices": CHANNELS,
         "kind_choices": KINDS,
+        "field_choices": queries.procedure_fields(),
         # an agency moved: its history is being re-pooled (a cache read, no query)
         "indices_updating": moves.updating(),
     }
-    return render(request, template, context)
+    return render(request, template, context, status=status)
 
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    filters = read_filters(request.GET)
+    filters = _filters(request.GET)
     data = queries.overview(request.user, filters)
     return _page(
         request,
@@ -111,7 +123,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def ranking(request: HttpRequest) -> HttpResponse:
-    filters = read_filters(request.GET)
+    filters = _filters(request.GET)
     if not filters.kind:
         # National view ranks provinces; inside a province, its departments.
         profile = require_profile(request.user)
@@ -158,8 +170,24 @@ def method_template() -> str:
 
 @login_required
 def agency(request: HttpRequest, code: str) -> HttpResponse:
-    filters = read_filters(request.GET)
-    data = agency_detail(request.user, filters, code)
+    """One agency's page. The filter form's agency field (a code or a name) moves
+    to that agency's page; an agency not found in the user's scope is a 404
+    rendered here, with the filters kept and the agencies it might mean."""
+    filters = _filters(request.GET)
+    require_profile(request.user)
+    wanted = filters.agency or code
+    found, suggestions = queries.find_agency(request.user, wanted)
+    if found is None:
+        filters.agency_query, filters.agency = wanted, ""
+        filters.agency_suggestions = suggestions
+        return _page(
+            request, "dashboard/agency_missing.html", filters, {}, [], status=404
+        )
+    if found.code != code:
+        url = reverse("dashboard:agency", args=[found.code])
+        return redirect(f"{url}?{filters.querystring(agency='')}")
+    filters.agency = found.code
+    data = agency_detail(request.user, filters, found)
     return _page(
         request,
         "dashboard/agency.html",
@@ -171,48 +199,29 @@ def agency(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def comments(request: HttpRequest) -> HttpResponse:
-    filters = read_filters(request.GET)
-    if request.GET.get("export"):
-        # The export holds every matching comment, not only the page shown.
-        rows = comment_queries.comment_responses(request.user, filters, request.GET)
-        data = {
-            "responses": comment_queries.with_review_labels(rows.iterator()),
-            "focus": queries.resolve_focus(request.user, filters),
+def agency_search(request: HttpRequest) -> JsonResponse:
+    """The agency picker's suggestions: visible agencies matching ?q= by code or
+    by name without diacritics (at most 20). 403 for non-staff."""
+    require_profile(request.user)
+    found = queries.search_agencies(request.user, request.GET.get("q", "")[:100])
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "code": agency.code,
+                    "name": agency.name,
+                    "kind": agency.get_kind_display(),
+                    "ended": agency.valid_until is not None,
+                }
+                for agency in found
+            ]
         }
-        return _page(request, "", filters, data, tables.comments_tables(data))
-    data = comment_queries.comments_page(request.user, filters, request.GET)
-    data["statuses"] = CommentReview.Status.choices
-    data["params"] = request.GET
-    return _page(
-        request, "dashboard/comments.html", filters, data, tables.comments_tables(data)
     )
 
 
 @login_required
-@require_POST
-def review_comment(request: HttpRequest, pk: str) -> HttpResponse:
-    assignee = request.POST.get("assignee", "")
-    assignee_id = _whole_number(assignee)
-    try:
-        if assignee and assignee_id is None:
-            raise ValidationError(_("Người được giao không phụ trách cơ quan này."))
-        services.review_comment(
-            user=request.user,
-            response_id=pk,
-            status=request.POST.get("status", ""),
-            assignee_id=assignee_id,
-            note=request.POST.get("note", ""),
-        )
-        messages.success(request, _("Đã cập nhật ý kiến."))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect(_safe_next(request, reverse("dashboard:comments")))
-
-
-@login_required
 def sample(request: HttpRequest) -> HttpResponse:
-    filters = read_filters(request.GET)
+    filters = _filters(request.GET)
     data = sample_queries.sample_adequacy(
         request.user, filters, request.GET.get("page")
     )
@@ -272,7 +281,7 @@ MAX_VOLUME_FILE = 5 * 1024 * 1024
 @login_required
 def raw_responses(request: HttpRequest) -> HttpResponse:
     """Every response of the user's focus and period, streamed as sipas-csv."""
-    filters = read_filters(request.GET)
+    filters = _filters(request.GET)
     questionnaire, responses = queries.raw_responses(request.user, filters)
     _audit_export(request, "responses", "csv")
     focus = queries.resolve_focus(request.user, filters)

@@ -140,6 +140,22 @@ def applicable_target(agency: Agency, targets: list[Target], indicator: str):
     return best
 
 
+def target_for(
+    *, agency: Agency, questionnaire: str, indicator: str, period: str
+) -> float | None:
+    """The target value (%) that applies to the agency's indicator in the year
+    of the period, or None (one query). The dashboard's KPI cards read it
+    through settings.SIPAS_TARGET_READER: dashboard sits below improvement."""
+    targets = Target.objects.filter(
+        province_code=agency.province_code,
+        year=parse_period(period).first.year,
+        questionnaire=questionnaire,
+        indicator=indicator,
+    )
+    target = applicable_target(agency, list(targets), indicator)
+    return target.value if target is not None else None
+
+
 def detect(period: str, questionnaire: str = "exit-dv") -> int:
     """Raise the alerts of one period; returns the number of new alerts."""
     references = {

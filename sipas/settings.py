@@ -280,15 +280,15 @@ CELERY_BEAT_SCHEDULE = {
     },
 } | API_BEAT_SCHEDULE  # noqa: F405
 
-# Tasks sent after the indices of some periods are rewritten (argument: the list of
-# period codes). The index engine (reports) may not import the apps above it, so
-# they register here: improvement brings the key drivers up to date.
+# Hooks: a lower app may not import the apps above it, so those register here.
+# Tasks sent after the indices of some periods are rewritten (the list of period
+# codes): improvement brings the key drivers up to date.
 SIPAS_AFTER_RECOMPUTE = ["improvement.tasks.after_recompute_task"]
-# Called inside the storing transaction with the (agency id, version id,
-# submitted_at) of newly stored or accepted responses. surveys may not import the
-# index engine above it, so the engine registers here: reports schedules one
-# debounced sweep after commit.
+# Called inside the storing transaction with the (agency id, version id, submitted_at)
+# of new or accepted responses: reports schedules one debounced sweep after commit.
 SIPAS_ON_NEW_RESPONSES = ["reports.tasks.note_new_responses"]
+# The dashboard's KPI cards: the target of (agency, questionnaire, indicator, period).
+SIPAS_TARGET_READER = "improvement.alerts.target_for"
 
 # --- Auth
 _VALIDATORS = "django.contrib.auth.password_validation."

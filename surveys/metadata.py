@@ -8,6 +8,7 @@ so that no other app retypes it:
 - `QUESTIONNAIRE_ELEMENTS[questionnaire]`: its element codes in questionnaire order;
 - `element_label(code)`: an element's heading (the section the citizen sees), in
   the active language;
+- `element_items(questionnaire)`: the items inside its elements with their text;
 - `sat5_labels()`: the five levels of the satisfaction scale, in the active language;
 - `respondent_value_label(field, value)`: a respondent group's label (nu → Nữ).
 """
@@ -54,6 +55,20 @@ def element_label(code: str) -> str:
     if code not in _ELEMENT_HEADINGS:
         return code
     return _localized(*_ELEMENT_HEADINGS[code])
+
+
+def element_items(questionnaire: str) -> list[tuple[str, str]]:
+    """(item code, question in the active language) of the items inside the
+    questionnaire's elements, in questionnaire order.
+
+    >>> element_items("exit-dv")[0][0]
+    'E1.1'
+    """
+    return [
+        (item["code"], _localized(item["text"], item["text_en"]))
+        for item in QUESTIONNAIRES[questionnaire]["items"]
+        if item["element"]
+    ]
 
 
 def sat5_labels() -> list[str]:

@@ -28,6 +28,12 @@ from dashboard.queries.pages import (
     overview,
     raw_responses,
 )
+from dashboard.queries.picker import (
+    find_agency,
+    match_field,
+    procedure_fields,
+    search_agencies,
+)
 from dashboard.queries.ranking import (
     RankEntry,
     ranking,
@@ -41,15 +47,19 @@ __all__ = [
     "RankEntry",
     "Value",
     "current_rows",
+    "find_agency",
     "focus_agencies",
     "g_distribution",
+    "match_field",
     "overview",
     "pool",
     "pool_by_agency",
+    "procedure_fields",
     "questionnaire_results",
     "ranking",
     "raw_responses",
     "resolve_focus",
     "scoped_results",
+    "search_agencies",
     "subtree_agencies",
 ]

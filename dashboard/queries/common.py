@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from dashboard.filters import Filters
+from dashboard.queries.picker import find_agency
 from reports.indices import METHODOLOGIES
 from reports.models import IndexResult
 from reports.statistics import Estimate
@@ -136,12 +137,28 @@ class Focus:
         return self.agency.name if self.agency else str(_("Toàn quốc"))
 
 
-def resolve_focus(user: AbstractBaseUser, filters: Filters) -> Focus:
-    """The agency chosen in the filters (404 outside the scope) or the user's home
-    agency. PermissionDenied for users without a staff profile."""
+def resolve_focus(
+    user: AbstractBaseUser, filters: Filters, strict: bool = False
+) -> Focus:
+    """The agency chosen in the filters, by code or by name (dashboard.queries.
+    picker), or the user's home agency. PermissionDenied for users without a
+    staff profile.
+
+    An agency the user cannot see (absent, mistyped or outside the scope) is a
+    404 when `strict` (exports: never a file of another scope than asked), else
+    the page falls back to the home agency and the filters keep what was typed
+    and the suggestions (`agency_query`, `agency_suggestions`) for an inline
+    note, the other filters unchanged."""
     profile = require_profile(user)
     if filters.agency:
-        return Focus(profile, get_visible_agency(user, filters.agency))
+        if strict:
+            return Focus(profile, get_visible_agency(user, filters.agency))
+        agency, suggestions = find_agency(user, filters.agency)
+        if agency is not None:
+            filters.agency = agency.code
+            return Focus(profile, agency)
+        filters.agency_query, filters.agency = filters.agency, ""
+        filters.agency_suggestions = suggestions
     return Focus(profile, home_agency(profile))
 
 

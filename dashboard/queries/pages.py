@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from dashboard.filters import Filters
@@ -18,6 +18,7 @@ from dashboard.queries.common import (
     resolve_focus,
     subtree_agencies,
 )
+from dashboard.queries.priorities import kpis, priorities
 from reports.indices import SMALL_SAMPLE_N
 from sipas.periods import (
     months_of,
@@ -26,6 +27,7 @@ from sipas.periods import (
 )
 from surveys.metadata import (
     QUESTIONNAIRE_ELEMENTS,
+    element_items,
     element_label,
     sat5_labels,
 )
@@ -38,7 +40,7 @@ def raw_responses(
     """The questionnaire of the filters and its responses in the focus subtree and
     period (channel or procedure field when chosen), for the raw export; 404 for
     an agency outside the scope or a questionnaire that is not there."""
-    focus = resolve_focus(user, filters)
+    focus = resolve_focus(user, filters, strict=True)
     questionnaire = get_object_or_404(Questionnaire, code=filters.questionnaire)
     start, end = parse_period(filters.period).bounds()
     responses = Response.objects.filter(
@@ -58,21 +60,28 @@ def raw_responses(
 
 
 def overview(user: AbstractBaseUser, filters: Filters) -> dict:
-    """Headline with interval and n, trend, elements, G distribution, responses
-    per month and small-sample warnings: two IndexResult reads (plus the focus
-    agency), however many responses there are."""
+    """Headline with interval and n, KPI cards (change against the previous
+    period, target), trend, elements, G distribution, responses per month,
+    small-sample warnings and the priorities panel: three IndexResult reads
+    (plus the focus agency and, for an agency, its target), however many
+    responses there are."""
     focus = resolve_focus(user, filters)
     _kind, headline = filters.headline
     elements = QUESTIONNAIRE_ELEMENTS[filters.questionnaire]
+    items = element_items(filters.questionnaire)
     extra = ["G", *G_SHARES] if filters.questionnaire == "exit-dv" else []
     trend = trend_periods(filters.period)
     months = months_of(filters.period)
     table = pool(
         _results(user, filters)
+        .filter(agency__in=focus_agencies(user, focus))
         .filter(
-            agency__in=focus_agencies(user, focus),
-            period__in=sorted(set(trend) | set(months)),
-            indicator__in=[headline, *elements, *extra],
+            Q(
+                period__in=sorted(set(trend) | set(months)),
+                indicator__in=[headline, *elements, *extra],
+            )
+            # the items, for the priorities panel: this period only
+            | Q(period=filters.period, indicator__in=[code for code, _t in items])
         )
         .values_list(*ROW_FIELDS)
     )
@@ -102,6 +111,8 @@ def overview(user: AbstractBaseUser, filters: Filters) -> dict:
         "g_distribution": g_distribution(table, period) if extra else [],
         "months": [(m, table.get((m, headline), EMPTY).n) for m in months],
         "small": small,
+        "kpis": kpis(table, filters, focus),
+        **priorities(user, filters, focus, table, items),
     }
 
 

@@ -21,6 +21,20 @@ def heat_class(value) -> str:
     return f"heat-{level}{small}"
 
 
+@register.simple_tag(takes_context=True)
+def agency_choice_url(context, filters, code: str) -> str:
+    """This page for another agency, the other filters kept: the agency page's
+    path names its agency, the other pages take it from the querystring."""
+    from django.urls import reverse
+
+    request = context["request"]
+    match = request.resolver_match
+    if match is not None and match.url_name in ("agency", "agency_search"):
+        path = reverse("dashboard:agency", args=[code])
+        return f"{path}?{filters.querystring(agency='')}"
+    return f"{request.path}?{filters.querystring(agency=code)}"
+
+
 @register.filter
 def sample_mark(n) -> str:
     """The one small-sample rule of every page (docs/method.md): "empty" when

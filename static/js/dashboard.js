@@ -112,3 +112,46 @@
     document.querySelectorAll("details.chart-table").forEach(function (d) { d.open = true; });
   });
 })();
+
+/* The agency picker of the filter form (templates/dashboard/_filters.html): as
+   the user types a name without diacritics, the visible agencies that match are
+   offered in the field's datalist (GET dashboard:agency_search, scope checked
+   there). Choosing one puts its code in the field. Without JavaScript the form
+   sends what was typed and the server resolves the name itself. */
+(function () {
+  "use strict";
+  var input = document.getElementById("f-agency");
+  var list = document.getElementById("f-agency-options");
+  if (!input || !list || !input.dataset.searchUrl || !window.fetch) { return; }
+  var timer = null;
+  var last = "";
+
+  function fill(results) {
+    list.textContent = "";
+    results.forEach(function (agency) {
+      var option = document.createElement("option");
+      option.value = agency.code;
+      option.label = agency.name + " · " + agency.kind;
+      option.textContent = agency.name;
+      list.appendChild(option);
+    });
+  }
+
+  function search() {
+    var text = input.value.trim();
+    if (text.length < 2 || text === last) { return; }
+    last = text;
+    fetch(input.dataset.searchUrl + "?q=" + encodeURIComponent(text), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    })
+      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+      .then(function (data) { if (input.value.trim() === text) { fill(data.results); } })
+      .catch(function () { /* the plain form still works */ });
+  }
+
+  input.addEventListener("input", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(search, 200);
+  });
+})();

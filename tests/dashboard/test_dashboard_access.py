@@ -22,30 +22,40 @@ ALL = dict.fromkeys(ROLES, 200) | {"outsider": 403}
 PROVINCE_33 = ALL | {"commune_manager": 404, "other_analyst": 404}
 COMMUNE = ALL | {"other_analyst": 404}
 FOREIGN = ALL | {"province_analyst": 404, "commune_manager": 404}
+# A page filtered on an agency the person cannot see (absent, mistyped or outside
+# the scope, alike) shows the home scope with an inline note, filters kept
+# (issue 17); a file export of it stays a 404 (never another scope than asked).
+NOTED = ALL
 
 PAGES = {
     "/dashboard/": ALL,
     "/dashboard/?period=2026-Q3&questionnaire=exit-dv&channel=truc_tiep": ALL,
     "/dashboard/?period=2026-07&field=H%E1%BB%99%20t%E1%BB%8Bch": ALL,
     "/dashboard/?questionnaire=hh-1001": ALL,
-    "/dashboard/?agency=UBND-T33": PROVINCE_33,
-    "/dashboard/?agency=UBND-X12133": COMMUNE,
-    "/dashboard/?agency=UBND-T01": FOREIGN,
-    "/dashboard/?agency=NO-SUCH": dict.fromkeys(ROLES, 404) | {"outsider": 403},
+    "/dashboard/?agency=UBND-T33": NOTED,
+    "/dashboard/?agency=UBND-X12133": NOTED,
+    "/dashboard/?agency=UBND-T01": NOTED,
+    "/dashboard/?agency=NO-SUCH": NOTED,
+    "/dashboard/?agency=ubnd+hung+yen": NOTED,
+    "/dashboard/agencies.json?q=hung+yen": ALL,
+    "/dashboard/agencies.json?q=xa+la": ALL,
     "/dashboard/ranking/": ALL,
-    "/dashboard/ranking/?kind=so&agency=UBND-T33": PROVINCE_33,
+    "/dashboard/ranking/?kind=so&agency=UBND-T33": NOTED,
     "/dashboard/ranking/?kind=ubnd_xa&channel=truc_tuyen": ALL,
-    "/dashboard/ranking/?agency=SNV-T01": FOREIGN,
+    "/dashboard/ranking/?agency=SNV-T01": NOTED,
     "/dashboard/agency/UBND-T33/": PROVINCE_33,
     "/dashboard/agency/UBND-T34/": PROVINCE_33,  # merged pre-2025 unit
     "/dashboard/agency/TTHCC-X12133/?channel=truc_tiep": COMMUNE,
     "/dashboard/agency/SNV-T01/": FOREIGN,
+    "/dashboard/agency/NO-SUCH/": dict.fromkeys(ROLES, 404) | {"outsider": 403},
     "/dashboard/comments/": ALL,
     "/dashboard/comments/?q=qu%E1%BA%A7y&item=G&score=2&status=new": ALL,
-    "/dashboard/comments/?agency=SNV-T01": FOREIGN,
+    "/dashboard/comments/?agency=SNV-T01": NOTED,
+    "/dashboard/comments/?agency=SNV-T01&export=csv&table=comments": FOREIGN,
     "/dashboard/sample/": ALL,
-    "/dashboard/sample/?kind=so&agency=UBND-T33": PROVINCE_33,
-    "/dashboard/sample/?agency=UBND-T01": FOREIGN,
+    "/dashboard/sample/?kind=so&agency=UBND-T33": NOTED,
+    "/dashboard/sample/?agency=UBND-T01": NOTED,
+    "/dashboard/sample/?agency=UBND-T01&export=csv&table=sample": FOREIGN,
     "/dashboard/responses.csv": ALL,
     "/dashboard/responses.csv?agency=SNV-T01": FOREIGN,
 }

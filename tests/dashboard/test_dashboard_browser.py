@@ -167,3 +167,138 @@ def test_the_ranking_page_draws_the_funnel_and_rank_intervals(
     assert "Sở Nội vụ tỉnh Hưng Yên" in table
     page.screenshot(path=str(SHOTS / "dashboard-ranking-funnel.png"), full_page=True)
     context.close()
+
+
+def _axe(page) -> list[dict]:
+    from tests.surveys.test_browser import axe_violations
+
+    return axe_violations(page)
+
+
+PHONE = {"width": 375, "height": 812}
+
+
+def test_the_heatmap_is_coloured_labelled_and_the_agency_is_picked_by_name(
+    browser, live_server, province_analyst, index_results, exit_version
+):
+    """Issue 17: the bands used to be painted over by Bootstrap's table-cell
+    rule (every cell white); item labels were tooltips; the agency was a code."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = _login(browser, live_server, province_analyst, LAPTOP)
+    page.goto("/dashboard/agency/UBND-T33/?period=2026")
+    colours = page.evaluate(
+        """() => [...document.querySelectorAll('.heatmap td.heat-value')].map(
+            (td) => [td.className, getComputedStyle(td).backgroundColor])"""
+    )
+    assert colours
+    for classes, colour in colours:
+        assert colour not in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"), classes
+    assert len({colour for _c, colour in colours}) >= 2
+    label = page.locator(".heatmap th.item-label", has_text="E3.1")
+    assert "Tiêu chí E3.1" in label.inner_text()
+    assert label.is_visible()
+    assert page.locator(".heat-legend .heat-swatch").count() == 8
+    page.screenshot(path=str(SHOTS / "dashboard-heatmap.png"), full_page=True)
+    assert _axe(page) == []
+
+    page.goto("/dashboard/?period=2026")
+    page.fill("#f-agency", "so noi vu")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#f-agency-options option').length > 0"
+    )
+    assert page.eval_on_selector_all(
+        "#f-agency-options option", "(os) => os.map((o) => o.value)"
+    ) == ["SNV-T33"]
+    page.fill("#f-agency", "SNV-T33")
+    page.get_by_role("button", name="Xem").click()
+    page.wait_for_url("**agency=SNV-T33**")
+    assert "Sở Nội vụ tỉnh Hưng Yên" in page.inner_text("h1")
+    assert _axe(page) == []
+    context.close()
+
+
+def test_a_mistyped_agency_on_a_phone_keeps_the_filters_and_suggests(
+    browser, live_server, province_analyst, index_results
+):
+    context, page = _login(browser, live_server, province_analyst, PHONE)
+    page.goto("/dashboard/ranking/?period=2026-Q3&kind=so&agency=hung yen")
+    note = page.locator("#f-agency-missing")
+    assert "Không tìm thấy cơ quan “hung yen”" in note.inner_text()
+    assert page.locator("#f-period").input_value() == "2026-Q3"
+    note.get_by_role("link", name="Sở Tư pháp tỉnh Hưng Yên (STP-T33)").click()
+    page.wait_for_url("**agency=STP-T33**")
+    assert page.locator("#f-period").input_value() == "2026-Q3"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(SHOTS / "dashboard-agency-not-found-phone.png"))
+    assert _axe(page) == []
+    context.close()
+
+
+def test_a_comment_is_saved_in_place_and_bulk_changed_on_a_phone(
+    browser, live_server, province_analyst, commune_manager, index_results, comments
+):
+    from dashboard.models import CommentReview
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = _login(browser, live_server, province_analyst, LAPTOP)
+    page.goto("/dashboard/comments/?period=2026")
+    cards = page.locator("li.comment")
+    assert "G: 2/5" in cards.nth(0).inner_text()  # worst first
+    assert "Đăng ký kết hôn" in cards.nth(0).inner_text()
+    commune = page.locator(f"#c-{comments['commune'].pk}")
+    commune.scroll_into_view_if_needed()
+    options = commune.locator("select[name=assignee] option").all_inner_texts()
+    assert options == ["—", "analyst33", "manager_x"]
+    page.evaluate("window.__same_page = true")
+    commune.locator("select[name=status]").select_option("in_progress")
+    commune.locator("input[name=note]").fill("Đã gọi lại cho người dân")
+    commune.get_by_role("button", name="Lưu").click()
+    commune.locator(".save-status", has_text="Đã cập nhật ý kiến.").wait_for()
+    assert page.evaluate("window.__same_page === true")  # no reload, no jump
+    assert commune.locator(".status-badge").inner_text() == "Đang xử lý"
+    review = CommentReview.objects.get(response=comments["commune"])
+    assert (review.status, review.note) == ("in_progress", "Đã gọi lại cho người dân")
+    # A move the workflow refuses: the error in the card, the note still there.
+    commune.locator("select[name=status]").select_option("new")
+    commune.locator("select[name=status]").select_option("replied")
+    commune.get_by_role("button", name="Lưu").click()
+    commune.locator(".save-status", has_text="Đã cập nhật").wait_for()
+    commune.locator("select[name=status]").select_option("new")
+    commune.locator("input[name=note]").fill("Ghi chú mới chưa lưu")
+    commune.get_by_role("button", name="Lưu").click()
+    commune.locator(".save-status.text-danger").wait_for()
+    assert commune.locator("input[name=note]").input_value() == "Ghi chú mới chưa lưu"
+    page.screenshot(path=str(SHOTS / "dashboard-comments-triage.png"), full_page=True)
+    assert _axe(page) == []
+    context.close()
+
+    context, page = _login(browser, live_server, province_analyst, PHONE)
+    page.goto("/dashboard/comments/?period=2026&sort=newest")
+    page.locator("#bulk-all").check()
+    page.locator("#bulk-status").select_option("in_progress")
+    page.get_by_role("button", name="Áp dụng").click()
+    page.locator(".alert-success", has_text="Đã cập nhật").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(SHOTS / "dashboard-comments-phone.png"))
+    assert _axe(page) == []
+    context.close()
+
+
+def test_the_overview_kpis_and_priorities_read_on_a_phone(
+    browser, live_server, province_analyst, index_results
+):
+    from improvement.models import Target
+
+    Target.objects.create(province_code="33", year=2026, indicator="A_DV", value=90)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = _login(browser, live_server, province_analyst, PHONE)
+    page.goto("/dashboard/?period=2026")
+    headline = page.locator(".card.headline.kpi")
+    assert "▲ +6,00" in headline.inner_text()
+    assert "Mục tiêu năm: 90,00 %" in headline.inner_text()
+    priorities = page.locator("section.priorities")
+    assert "UBND xã Mẫu" in priorities.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    priorities.screenshot(path=str(SHOTS / "dashboard-priorities-phone.png"))
+    assert _axe(page) == []
+    context.close()

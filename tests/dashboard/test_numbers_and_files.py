@@ -53,8 +53,10 @@ def test_the_pdf_interval_uses_the_decimal_comma_like_its_values():
 
 def test_a_heatmap_cell_groups_thousands():
     with translation.override("vi"):
-        html = render_to_string("dashboard/_cell.html", {"v": Value(80.0, 2500)})
-    assert "n=2.500" in html
+        html = render_to_string(
+            "dashboard/_heat_cells.html", {"v": Value(80.0, 2500, 78.4, 81.6)}
+        )
+    assert ">2.500<" in html and ">80,0<" in html and "78,4–81,6" in html
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.urls import reverse
 
+from audit.models import AuditEvent
 from dashboard.models import CommentReview, ReportJob, TransactionVolume
 from improvement.models import (
     Action,
@@ -233,3 +235,48 @@ def test_the_entitled_analyst_opens_every_staff_url(samples, entitled):
             assert not response["Location"].startswith(LOGIN_PAGES), url
         # Pages and exports may show reply contacts: never cached.
         assert "no-store" in response.get("Cache-Control", ""), url
+
+
+# --- The dashboards' agency picker (issue 17): a JSON read, scope-checked ------------
+
+
+def test_the_agency_picker_tells_another_provinces_staff_nothing_of_this_province(
+    client, samples, other_province, entitled
+):
+    url = reverse("dashboard:agency_search")
+    assert url in _urls(samples)  # the walk above covers it too
+    outsider, insider = _login(other_province), _login(entitled)
+    for text in ("hung yen", "Hưng Yên", "mau", "UBND-X12133", "UBND", "33"):
+        answer = outsider.get(url, {"q": text})
+        assert answer.status_code == 200, text
+        for name in HOME_NAMES:
+            assert name not in answer.content.decode(), (text, name)
+        assert "T33" not in answer.content.decode() and "X12133" not in (
+            answer.content.decode()
+        )
+    assert {a["code"] for a in insider.get(url, {"q": "mau"}).json()["results"]} == {
+        "UBND-X12133",
+        "TTHCC-X12133",
+    }
+    response = client.get(url, {"q": "hung yen"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN_PAGES)
+
+
+def test_another_provinces_staff_cannot_bulk_change_this_provinces_comments(
+    samples, other_province, comments
+):
+    client = _login(other_province)
+    before = _writes()
+    events = AuditEvent.objects.count()
+    ids = [str(response.pk) for response in comments.values()]
+    response = client.post(
+        reverse("dashboard:bulk_review"), {"ids": ids, "status": "replied"}
+    )
+    assert response.status_code == 302
+    # Only the other province's own comment moved; nothing of province 33.
+    assert _writes()[0] == before[0] + 1
+    assert list(CommentReview.objects.values_list("response", flat=True)) == [
+        comments["foreign"].pk
+    ]
+    assert AuditEvent.objects.count() == events + 1
