@@ -130,7 +130,9 @@ class InvitationPageSerializer(serializers.Serializer):
     results = InvitationSerializer(many=True)
 
 
-class IndexRowSerializer(serializers.Serializer):
+class _IndicatorRowSerializer(serializers.Serializer):
+    """What names an index row and its number: both index and comparison rows."""
+
     agency = serializers.CharField()
     scope = serializers.ChoiceField(choices=["own", "subtree"])
     questionnaire = serializers.CharField()
@@ -138,6 +140,9 @@ class IndexRowSerializer(serializers.Serializer):
     indicator = serializers.CharField()
     value = serializers.FloatField(allow_null=True)
     n = serializers.IntegerField()
+
+
+class IndexRowSerializer(_IndicatorRowSerializer):
     ci95 = serializers.ListField(
         child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True
     )
@@ -166,14 +171,7 @@ class IndexPageSerializer(serializers.Serializer):
     results = IndexRowSerializer(many=True)
 
 
-class ComparisonRowSerializer(serializers.Serializer):
-    agency = serializers.CharField()
-    scope = serializers.ChoiceField(choices=["own", "subtree"])
-    questionnaire = serializers.CharField()
-    kind = serializers.CharField()
-    indicator = serializers.CharField()
-    value = serializers.FloatField(allow_null=True)
-    n = serializers.IntegerField()
+class ComparisonRowSerializer(_IndicatorRowSerializer):
     se = serializers.FloatField(allow_null=True)
     flag = serializers.CharField(allow_null=True)
     incomplete = serializers.ListField(child=serializers.CharField())
