@@ -31,6 +31,8 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+from engine import admin_sql  # a sibling: the benchmarks run as scripts
+
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = 10_000
 LARGE = int(os.environ.get("BENCH_DASHBOARD_RESPONSES", "1000000"))
@@ -61,30 +63,13 @@ def database_url(responses: int) -> str:
     if base.startswith("postgres"):
         parsed = urlparse(base)
         name = f"{parsed.path.lstrip('/') or 'sipas'}_dashbench_{responses}"
-        _admin_sql(base, f'DROP DATABASE IF EXISTS "{name}"')
-        _admin_sql(base, f'CREATE DATABASE "{name}"')
+        admin_sql(base, f'DROP DATABASE IF EXISTS "{name}"')
+        admin_sql(base, f'CREATE DATABASE "{name}"')
         return urlunparse(parsed._replace(path="/" + name))
     path = ROOT / "var" / "bench" / f"dashboard-{responses}.sqlite3"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     return f"sqlite:///{path}"
-
-
-def _admin_sql(base_url: str, statement: str) -> None:
-    import psycopg2
-
-    parsed = urlparse(base_url)
-    conn = psycopg2.connect(
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        dbname="postgres",
-    )
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(statement)
-    conn.close()
 
 
 # --- one scale, in its own process ----------------------------------------------------

@@ -33,7 +33,9 @@ def main() -> int:
             continue
         print(f"=== bench/{path.name}", flush=True)
         runner = (
-            f"import runpy, sys; sys.path.insert(0, {str(BENCH.parent)!r}); "
+            # the project, and bench/ itself: a benchmark imports its siblings
+            f"import runpy, sys; "
+            f"sys.path[:0] = [{str(BENCH.parent)!r}, {str(BENCH)!r}]; "
             f"sys.exit(runpy.run_path({str(path)!r})['main']())"
         )
         code = subprocess.call([sys.executable, "-c", runner], cwd=BENCH.parent)
