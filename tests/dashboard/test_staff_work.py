@@ -304,3 +304,10 @@ def _client_at(address: str):
     from django.test import Client
 
     return Client(REMOTE_ADDR=address)
+
+
+def test_demo_logins_point_at_the_address_the_demo_serves(agencies, capsys, settings):
+    settings.SITE_URL = "http://0.0.0.0:8123"
+    call_command("create_demo_users")
+    out = capsys.readouterr().out
+    assert "http://0.0.0.0:8123/accounts/login/" in out and ":8000" not in out

@@ -6,6 +6,7 @@ roles. For demonstrations only (`make demo`); never run it on a production site.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -67,7 +68,9 @@ class Command(BaseCommand):
             ("demo.quantri", StaffProfile.Role.ADMINISTRATOR, {}),
         ]
         users = get_user_model().objects
-        self.stdout.write("Demo logins (http://127.0.0.1:8000/accounts/login/):")
+        self.stdout.write(
+            f"Demo logins ({settings.SITE_URL.rstrip('/')}/accounts/login/):"
+        )
         for username, role, scope in people:
             user, _created = users.get_or_create(
                 username=username, defaults={"email": f"{username}@example.vn"}
