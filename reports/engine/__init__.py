@@ -15,8 +15,10 @@ answers, a repair that ``compute_indices --rebuild`` runs.
 Indices are computed in Python (reports.indices) from group counts that the
 database sums from the aggregates (own agency, or the agency's subtree through the
 materialised paths), never from raw answers: a period reads one row per group.
-Writers of aggregates and indices take one lock (:func:`setup.lock_engine`), so a
-sweep and a recompute never interleave. The engine never enqueues Celery work:
+Writers of aggregates and indices take a lock per engine part
+(:func:`setup.lock_engine`): a sweep takes its part's, a recompute both, so a
+sweep and a recompute never interleave, and an official sweep never waits for a
+breakdown sweep. The engine never enqueues Celery work:
 it returns what it did, and ``reports.tasks`` decides what to send next.
 
 Modules, lowest first: ``setup`` (parts, breakdowns, catalogues, the lock),

@@ -54,7 +54,13 @@ OFFICIAL = "official"
 BREAKDOWNS = "breakdowns"
 PARTS = (OFFICIAL, BREAKDOWNS)
 SWEEP_BATCH = 5000
-ENGINE_LOCK_ID = 0x51FA5  # pg_advisory_xact_lock key shared by all engine writers
+# pg_advisory_xact_lock keys, one per engine part. The two sweeps write disjoint
+# rows (official aggregates and index rows have dimension "", breakdown ones not;
+# PendingBreakdown only gains rows from the official sweep and loses them in the
+# breakdown sweep), so each takes only its part's lock and an official sweep
+# never waits behind a breakdown sweep. Recomputes, rebuilds and re-pooling take
+# both, always in this order, so two writers never wait for each other in a cycle.
+ENGINE_LOCK_IDS = {OFFICIAL: 0x51FA5, BREAKDOWNS: 0x51FA6}
 
 
 @dataclass(frozen=True)
@@ -127,13 +133,18 @@ def load_setup() -> Setup:
     )
 
 
-def lock_engine() -> None:
-    """Serialise the writers of aggregates and indices (sweeps, recomputes,
-    rebuilds) until the end of the current transaction. SQLite has one writer
-    at a time anyway."""
+def lock_engine(parts: tuple[str, ...] = PARTS) -> None:
+    """Serialise the writers of the aggregates and indices of `parts` (sweeps,
+    recomputes, rebuilds) until the end of the current transaction. Writers of
+    one part only (the sweeps) do not wait for writers of the other. SQLite has
+    one writer at a time anyway."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ENGINE_LOCK_ID])
+            for part in PARTS:  # the fixed order: no lock cycles
+                if part in parts:
+                    cursor.execute(
+                        "SELECT pg_advisory_xact_lock(%s)", [ENGINE_LOCK_IDS[part]]
+                    )
             # Group sums hash a few hundred thousand rows: keep them in memory.
             # JIT compiling costs more than it saves on these short statements.
             cursor.execute("SET LOCAL work_mem = '64MB'")

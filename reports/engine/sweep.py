@@ -72,7 +72,7 @@ def sweep_breakdowns(limit: int = SWEEP_BATCH) -> int:
 def _sweep(part: str, limit: int) -> int:
     official = part == OFFICIAL
     with transaction.atomic():
-        lock_engine()
+        lock_engine((part,))
         pending = (pending_responses if official else pending_breakdowns)(limit)
         if not pending:
             return 0
