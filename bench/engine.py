@@ -35,6 +35,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -52,9 +53,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "var" / "bench"
 
 
-def bench_url(base_url: str) -> tuple[str, str]:
+def bench_url(base_url: str, suffix: str = "_bench") -> tuple[str, str]:
     parsed = urlparse(base_url)
-    name = (parsed.path.lstrip("/") or "sipas") + "_bench"
+    name = (parsed.path.lstrip("/") or "sipas") + suffix
     return urlunparse(parsed._replace(path="/" + name)), name
 
 
@@ -172,9 +173,11 @@ def own_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_child(url: str, mode: str) -> dict:
+def run_child(url: str, mode: str, script: str = __file__) -> dict:
+    """Run `script` (this benchmark, or a sibling that dispatches on
+    BENCH_ENGINE_CHILD too) in a fresh process in `mode`; its last line's JSON."""
     child = subprocess.run(
-        [sys.executable, __file__],
+        [sys.executable, script],
         env={**os.environ, "DATABASE_URL": url, "BENCH_ENGINE_CHILD": mode},
         capture_output=True,
         text=True,
@@ -185,14 +188,11 @@ def run_child(url: str, mode: str) -> dict:
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
-def update_after_new_responses(
+def store_new_responses(
     fx: Fixture, count: int, seed: int, agencies: int | None = None
-) -> tuple[float, float]:
+) -> None:
     """Store `count` responses of one day through the write path (spread over
-    all agencies, or over the first `agencies`), then time the sweep that counts
-    them and rewrites the official indices they change, and the breakdown sweep
-    that follows it."""
-    from reports.engine import sweep
+    all agencies, or over the first `agencies`), uncounted: a sweep's work."""
     from surveys.models import Response
     from surveys.services import ResponseDraft, store_responses
 
@@ -217,6 +217,13 @@ def update_after_new_responses(
             )
         )
     store_responses(drafts)
+
+
+def timed_sweeps(count: int) -> tuple[float, float]:
+    """Time the sweep that counts `count` stored responses and rewrites the
+    official indices they change, then the breakdown sweep that follows it."""
+    from reports.engine import sweep
+
     started = time.perf_counter()
     swept = sweep.sweep_dirty(limit=count)
     seconds = time.perf_counter() - started
@@ -226,6 +233,48 @@ def update_after_new_responses(
     breakdown_seconds = time.perf_counter() - started
     assert swept == count, swept
     return seconds, breakdown_seconds
+
+
+def update_after_new_responses(
+    fx: Fixture, count: int, seed: int, agencies: int | None = None
+) -> tuple[float, float]:
+    """Store new responses (:func:`store_new_responses`), then time the sweeps."""
+    store_new_responses(fx, count, seed, agencies)
+    return timed_sweeps(count)
+
+
+def reset_to_loaded() -> int:
+    """A kept database back to its loaded state (BENCH_REUSE_DB): drop what
+    earlier measurements added; returns the number of responses left."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM surveys_answer WHERE response_id IN "
+            "(SELECT id FROM surveys_response WHERE source <> 'demo')"
+        )
+        cursor.execute("DELETE FROM surveys_response WHERE source <> 'demo'")
+        cursor.execute("SELECT COUNT(*) FROM surveys_response")
+        return cursor.fetchone()[0]
+
+
+def in_bench_db(base_url: str, suffix: str, measure: Callable[[str, bool], int]) -> int:
+    """`measure(url, reuse)` in the benchmark's own database `<name><suffix>`:
+    made anew, unless BENCH_REUSE_DB=1 reuses a kept one; dropped afterwards
+    unless BENCH_KEEP_DB=1."""
+    url, name = bench_url(base_url, suffix)
+    reuse = bool(os.environ.get("BENCH_REUSE_DB"))
+    if not reuse:
+        admin_sql(base_url, f'DROP DATABASE IF EXISTS "{name}"')
+        admin_sql(base_url, f'CREATE DATABASE "{name}"')
+    try:
+        return measure(url, reuse)
+    finally:
+        if not os.environ.get("BENCH_KEEP_DB"):
+            from django.db import connections
+
+            connections.close_all()
+            admin_sql(base_url, f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def main() -> int:
@@ -239,20 +288,13 @@ def main() -> int:
         return 0
     responses = int(os.environ.get("BENCH_RESPONSES", "1000000"))
     import_rows = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
-    url, name = bench_url(base_url)
+    name = bench_url(base_url)[1]
     log(f"database {name}: {responses:,} responses, import file {import_rows:,} rows")
-    reuse = bool(os.environ.get("BENCH_REUSE_DB"))
-    if not reuse:
-        admin_sql(base_url, f'DROP DATABASE IF EXISTS "{name}"')
-        admin_sql(base_url, f'CREATE DATABASE "{name}"')
-    try:
-        return run(url, responses, import_rows, reuse=reuse)
-    finally:
-        if not os.environ.get("BENCH_KEEP_DB"):
-            from django.db import connections
-
-            connections.close_all()
-            admin_sql(base_url, f'DROP DATABASE IF EXISTS "{name}"')
+    return in_bench_db(
+        base_url,
+        "_bench",
+        lambda url, reuse: run(url, responses, import_rows, reuse=reuse),
+    )
 
 
 def run(url: str, responses: int, import_rows: int, *, reuse: bool = False) -> int:
@@ -269,15 +311,7 @@ def run(url: str, responses: int, import_rows: int, *, reuse: bool = False) -> i
     fx = Fixture()
     started = time.perf_counter()
     if reuse:
-        with connection.cursor() as cursor:
-            # back to the loaded state: drop what earlier measurements added
-            cursor.execute(
-                "DELETE FROM surveys_answer WHERE response_id IN "
-                "(SELECT id FROM surveys_response WHERE source <> 'demo')"
-            )
-            cursor.execute("DELETE FROM surveys_response WHERE source <> 'demo'")
-            cursor.execute("SELECT COUNT(*) FROM surveys_response")
-            responses = cursor.fetchone()[0]
+        responses = reset_to_loaded()
     else:
         copy_responses(fx, responses, seed=1)
     with connection.cursor() as cursor:

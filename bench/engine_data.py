@@ -64,13 +64,17 @@ class Fixture:
             Procedure.objects.order_by("id").values_list("id", "code")[:40]
         )
 
+    def pick_agency(self, rng: random.Random) -> tuple[int, str]:
+        """A response's agency: uniform here (bench/national.py weighs them)."""
+        return self.agencies[rng.randrange(len(self.agencies))]
+
 
 def random_response(rng: random.Random, fx: Fixture) -> tuple[dict, dict[str, int]]:
     start = datetime.datetime(YEAR, 1, 1, tzinfo=datetime.UTC) - datetime.timedelta(
         hours=7
     )
     at = start + datetime.timedelta(seconds=rng.randrange(365 * 86400))
-    agency = fx.agencies[rng.randrange(len(fx.agencies))]
+    agency = fx.pick_agency(rng)
     procedure = fx.procedures[rng.randrange(len(fx.procedures))]
     meta = {
         "id": uuid.UUID(int=rng.getrandbits(128), version=4),

@@ -12,6 +12,7 @@ from django.db import connection
 from reports.engine import pairs
 from reports.engine.setup import (
     BREAKDOWNS,
+    COUNT_BATCH,
     DIMENSIONS,
     OFFICIAL,
     PARTS,
@@ -283,15 +284,21 @@ def pending_breakdowns(limit: int | None = None) -> list[tuple]:
 def count_pending(setup: Setup, parts: tuple[str, ...] = PARTS) -> set[str]:
     """Count every uncounted response into the aggregates of `parts` (and, with
     BREAKDOWNS, every response queued for the breakdowns); returns the periods
-    whose indices changed. Call inside a transaction holding the engine lock."""
-    pending = pending_responses() if OFFICIAL in parts else []
-    count_responses(setup, pending, parts)
+    whose indices changed. Call inside a transaction holding the engine lock.
+    COUNT_BATCH responses at a time: a bulk load's millions are never all in
+    memory (each batch leaves what the next one reads: counted, or dequeued)."""
+    days: set = set()
+    batches = []
+    if OFFICIAL in parts:
+        batches.append((pending_responses, parts))
     if BREAKDOWNS in parts:
-        queued = pending_breakdowns()
-        count_responses(setup, queued, (BREAKDOWNS,))
-        pending += queued
+        batches.append((pending_breakdowns, (BREAKDOWNS,)))
+    for waiting, counted_into in batches:
+        while pending := waiting(COUNT_BATCH):
+            count_responses(setup, pending, counted_into)
+            days |= {local_day(at) for _pk, _agency, at in pending}
     touched: set[str] = set()
-    for day in {local_day(at) for _pk, _agency, at in pending}:
+    for day in days:
         touched.update(periods_of_day(day))
     return touched
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db import connection
+from django.db.models import Q
 
 from agencies.models import Agency
 from reports.models import PairCount
@@ -150,6 +151,11 @@ def attach(period, setup, groups: dict, only=None) -> None:
             key = (agency_id, scope, q, "", "")
             if key in groups:
                 groups[key].add_pair(first, second, counts)
+    # The standard errors sum floats over the pairs (and clusters) in their
+    # order: keep it the same whatever order the database gave the rows in
+    # (a recompute's chunks and a sweep read them with other plans).
+    for counts in groups.values():
+        counts.pairs = dict(sorted(counts.pairs.items()))
     _attach_clusters(period, setup, groups)
 
 
@@ -168,6 +174,19 @@ def _attach_clusters(period, setup, groups: dict) -> None:
     versions = [v for v, q in setup.version_questionnaire.items() if q in clustered]
     if not wanted or not versions:
         return
+    # Only the trees (provinces) of the wanted groups: an agency's subtree lies
+    # in its tree, so a recompute's chunk or a sweep reads its own provinces'
+    # rows, not the country's.
+    tops = set()
+    for pk, path in Agency.objects.filter(
+        id__in={key[0] for key in wanted}
+    ).values_list("id", "path"):
+        top = path.strip("/").split("/")[0]
+        tops.add(int(top) if top else pk)
+    trees = Q()
+    for top in tops:
+        trees |= Q(path__startswith=f"/{top}/") | Q(id=top)
+    members = sorted(Agency.objects.filter(trees).values_list("id", flat=True))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -175,9 +194,10 @@ def _attach_clusters(period, setup, groups: dict) -> None:
             FROM reports_answercount
             WHERE pooled = %s AND dimension = '' AND month >= %s AND month <= %s
               AND version_id IN ({", ".join(["%s"] * len(versions))})
+              AND agency_id IN ({", ".join(["%s"] * len(members))})
             GROUP BY agency_id, version_id, item_code, value
             """,
-            [False, period.first, period.last, *versions],
+            [False, period.first, period.last, *versions, *members],
         )
         rows = cursor.fetchall()
     paths = dict(
@@ -199,6 +219,9 @@ def _attach_clusters(period, setup, groups: dict) -> None:
             key = (ancestor, "subtree", q, "", "")
             if key in wanted:
                 groups[key].add_cluster(agency_id, indicator, hits, answered)
+    for key in wanted:
+        if groups[key].clusters:
+            groups[key].clusters = dict(sorted(groups[key].clusters.items()))
 
 
 def _indicator_hits(setup, q: str, item: str, options: dict[int, int]):

@@ -4,16 +4,18 @@ nightly task run (:func:`recompute_periods`)."""
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.db.models import Max, Min
 
+from agencies.models import Agency
 from reports.engine import moves
 from reports.engine.aggregates import count_pending, rebuild_aggregates
 from reports.engine.groups import collect_periods
 from reports.engine.results import write_period
-from reports.engine.setup import PARTS, load_setup, lock_engine
+from reports.engine.setup import PARTS, RECOMPUTE_CHUNK, load_setup, lock_engine
 from sipas.periods import local_day, parse_period, periods_of_year
 from surveys.models import Response
 
@@ -24,6 +26,7 @@ def recompute_periods(
     rebuild: bool = False,
     parts: tuple[str, ...] = PARTS,
     progress: Callable[[int, int], None] | None = None,
+    chunk: int = RECOMPUTE_CHUNK,
 ) -> dict[str, int]:
     """Rewrite every index of some periods, all agencies, both scopes: the
     official indices and the breakdowns, or the `parts` asked for.
@@ -36,6 +39,12 @@ def recompute_periods(
     breakdown queue (PendingBreakdown) to the breakdown sweep, which the caller
     sends (reports.tasks). ``progress(done, total)`` is called after each period
     of each part is written (a command's progress bar).
+
+    The agencies are written `chunk` at a time (:func:`agency_chunks`): a chunk's
+    groups of the periods are all the process holds, so its memory is bounded by
+    the chunk, not by the country. A group reads only its own agency's
+    aggregate rows (pooled rows make a subtree one agency's rows), so the rows
+    written are those of one pass over all agencies.
     """
     periods = {parse_period(code).code for code in codes}
     with transaction.atomic():
@@ -53,16 +62,44 @@ def recompute_periods(
             key=lambda p: (p.first, -(p.last - p.first).days),
         )
         written = dict.fromkeys((p.code for p in ordered), 0)
+        chunks = agency_chunks(chunk)
         done, total = 0, len(ordered) * len(parts)
         for part in parts:
-            for period, groups in collect_periods(ordered, setup, part):
-                written[period.code] += write_period(
-                    period, setup, part=part, groups=groups
-                )
-                done += 1
-                if progress is not None:
-                    progress(done, total)
+            for number, agencies in enumerate(chunks, 1):
+                scopes = {(a, scope) for a in agencies for scope in SCOPES}
+                only = dict.fromkeys(written, scopes)
+                for period, groups in collect_periods(ordered, setup, part, only):
+                    written[period.code] += write_period(
+                        period, setup, scopes, part, groups
+                    )
+                    if number == len(chunks):
+                        done += 1
+                        if progress is not None:
+                            progress(done, total)
         return written
+
+
+SCOPES = ("own", "subtree")
+
+
+def agency_chunks(size: int) -> list[list[int]]:
+    """Every agency's id (dissolved ones too: older periods have their rows) in
+    chunks of at most `size`, whole trees together (the first agency of their
+    materialised path: a province) as far as they fit, so that a chunk's
+    aggregate rows are few provinces' rows."""
+    trees: dict[int, list[int]] = defaultdict(list)
+    for pk, path in Agency.objects.order_by("id").values_list("id", "path"):
+        top = path.strip("/").split("/")[0]
+        trees[int(top) if top else pk].append(pk)
+    chunks: list[list[int]] = [[]]
+    for _root, members in sorted(trees.items()):
+        if chunks[-1] and len(chunks[-1]) + len(members) > size:
+            chunks.append([])
+        for start in range(0, len(members), size):  # a tree bigger than a chunk
+            if start:
+                chunks.append([])
+            chunks[-1].extend(members[start : start + size])
+    return [c for c in chunks if c]
 
 
 def recompute_period(code: str, *, rebuild: bool = False) -> int:

@@ -54,6 +54,13 @@ OFFICIAL = "official"
 BREAKDOWNS = "breakdowns"
 PARTS = (OFFICIAL, BREAKDOWNS)
 SWEEP_BATCH = 5000
+# A recompute writes its periods for this many agencies at a time
+# (reports.engine.recompute.agency_chunks): a worker's memory follows the
+# chunk, not the number of agencies in the country (bench/national.py).
+RECOMPUTE_CHUNK = 400
+# Responses counted per statement batch when a recompute finds many uncounted
+# ones (a bulk load): their ids are held in memory one batch at a time.
+COUNT_BATCH = 100_000
 # pg_advisory_xact_lock keys, one per engine part. The two sweeps write disjoint
 # rows (official aggregates and index rows have dimension "", breakdown ones not;
 # PendingBreakdown only gains rows from the official sweep and loses them in the

@@ -1,0 +1,134 @@
+"""A recompute in chunks of agencies (reports.engine.recompute.agency_chunks): the
+memory of a worker follows the chunk, not the country, and the rows written are
+exactly those of one pass over every agency."""
+
+import pytest
+from django.core.management import call_command
+
+from agencies.models import Agency
+from reports.engine import aggregates, recompute
+from reports.engine.results import RESULT_COLUMNS
+from reports.models import IndexResult
+from sipas.periods import periods_of_year
+from surveys.models import Response
+from tests.reports.engine_fixtures import generate_rows, write_csv
+
+# Two provinces (two trees), both questionnaires (hh-1001 is cluster-sampled:
+# a subtree's design effect reads every commune under it).
+AGENCIES = [
+    "UBND-T33",
+    "SNV-T33",
+    "UBND-X12133",
+    "TTHCC-X12133",
+    "UBND-X12103",
+    "UBND-T01",
+    "UBND-X00004",
+    "TTHCC-X00004",
+]
+
+
+def snapshot() -> set[tuple]:
+    """Every index row without its time stamp (tests.reliability.engine's
+    snapshot keeps computed_at: rows rewritten alike would differ there)."""
+    fields = [c for c in RESULT_COLUMNS if c != "computed_at"]
+    return set(IndexResult.objects.values_list(*fields))
+
+
+@pytest.fixture
+def two_provinces(db, tmp_path):
+    from surveys.reference import load_reference_data
+
+    load_reference_data(["33", "01"])
+    rows = generate_rows(AGENCIES, 300, 2026, seed=5)
+    call_command("import_responses", str(write_csv(rows, tmp_path / "a.csv")))
+    return rows
+
+
+def test_a_chunked_recompute_writes_exactly_the_rows_of_one_pass(
+    two_provinces, monkeypatch
+):
+    """With chunks of three agencies (trees cut in pieces) every part of 2026 is
+    written as with one chunk holding all agencies, stale rows of any chunk go,
+    and no chunk's groups hold more than three agencies."""
+    codes = periods_of_year(2026)
+    recompute.recompute_periods(codes, rebuild=True, chunk=10**6)
+    one_pass = snapshot()
+    assert any(row for row in one_pass if "hh-1001" in row)
+    chunks = recompute.agency_chunks(3)
+    assert len(chunks) > 2 and max(len(c) for c in chunks) == 3
+    assert sorted(pk for chunk in chunks for pk in chunk) == sorted(
+        Agency.objects.values_list("id", flat=True)
+    )
+    # rows the aggregates no longer support, in the first and the last chunk
+    some = IndexResult.objects.filter(period="2026").first()
+    for chunk in (chunks[0], chunks[-1]):
+        IndexResult.objects.create(
+            **{
+                field.name: getattr(some, field.name)
+                for field in IndexResult._meta.fields
+                if field.name not in ("id", "agency")
+            }
+            | {"agency_id": chunk[0], "dimension_value": "stale"}
+        )
+    IndexResult.objects.filter(period="2026-Q2", scope="subtree").update(value=1.0)
+
+    held: list[int] = []
+    collect = recompute.collect_periods
+
+    def spy(periods, setup, part, only=None):
+        for period, groups in collect(periods, setup, part, only):
+            held.append(len({key[0] for key in groups}))
+            yield period, groups
+
+    monkeypatch.setattr(recompute, "collect_periods", spy)
+    recompute.recompute_periods(codes, chunk=3)
+    assert 0 < max(held) <= 3
+    assert snapshot() == one_pass, "\n".join(map(str, sorted(snapshot() ^ one_pass)))
+
+
+def test_agency_chunks_keep_trees_together_where_they_fit(two_provinces):
+    def top(pk):
+        path = Agency.objects.get(pk=pk).path
+        return path.strip("/").split("/")[0] or str(pk)
+
+    sizes = {}
+    for pk in Agency.objects.values_list("id", flat=True):
+        sizes[top(pk)] = sizes.get(top(pk), 0) + 1
+    big = max(sizes.values())
+    chunks = recompute.agency_chunks(big)
+    for chunk in chunks:
+        assert len(chunk) <= big
+    # every tree lies in one chunk when the chunk can hold the biggest
+    tree_chunks = {}
+    for number, chunk in enumerate(chunks):
+        for pk in chunk:
+            tree_chunks.setdefault(top(pk), set()).add(number)
+    assert all(len(numbers) == 1 for numbers in tree_chunks.values())
+    assert len(chunks) < len(sizes)  # small trees share a chunk
+
+
+def test_a_recompute_counts_a_bulk_load_in_batches(two_provinces, monkeypatch):
+    """Uncounted responses (a bulk load) are counted COUNT_BATCH at a time, never
+    all in memory, into the same aggregates and rows as a repair."""
+    codes = periods_of_year(2026)
+    recompute.recompute_periods(codes, rebuild=True)
+    repaired = snapshot()
+    Response.objects.update(counted=False)
+    from reports.models import AnswerCount, MaskCount, PairCount
+
+    for model in (AnswerCount, MaskCount, PairCount):
+        model.objects.all().delete()
+    monkeypatch.setattr(aggregates, "COUNT_BATCH", 40)
+    limits = []
+    pending = aggregates.pending_responses
+
+    def spy(limit=None):
+        limits.append(limit)
+        return pending(limit)
+
+    monkeypatch.setattr(aggregates, "pending_responses", spy)
+    recompute.recompute_periods(codes)
+    assert limits and all(limit == 40 for limit in limits)
+    assert len(limits) > 5  # 300 responses, 40 at a time, then none left
+    assert not Response.objects.filter(counted=False, flagged=False).exists()
+    assert snapshot() == repaired
