@@ -324,23 +324,64 @@ class Response(models.Model):
         return str(self.id)
 
 
+class AnswerQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        fill_years(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+def fill_years(answers: list[Answer]) -> None:
+    """Set the partition key (`year`) of answers that have none from their
+    responses, and make sure the years' partitions exist (surveys.partitions)."""
+    from surveys.partitions import ensure_year_partitions, year_of
+
+    unknown = {a.response_id for a in answers if a.year is None}
+    cached = {
+        a.response_id: a.response.submitted_at
+        for a in answers
+        if a.year is None and Answer.response.is_cached(a)
+    }
+    unknown -= set(cached)
+    if unknown:
+        cached.update(
+            Response.objects.filter(pk__in=unknown).values_list("id", "submitted_at")
+        )
+    for answer in answers:
+        if answer.year is None and answer.response_id in cached:
+            answer.year = year_of(cached[answer.response_id])
+    ensure_year_partitions({a.year for a in answers if a.year is not None})
+
+
 class Answer(models.Model):
     response = models.ForeignKey(
         Response, on_delete=models.CASCADE, related_name="answers"
     )
+    # The local year of the response's submitted_at: the partition key of the
+    # table on PostgreSQL (surveys.partitions), where the primary key is
+    # (id, year); ids come from one sequence and stay unique. Filled from the
+    # response when left empty (save, bulk_create).
+    year = models.SmallIntegerField(_("năm"), editable=False)
     item_code = models.CharField(max_length=10)
     # The option's number on the item's scale; a multiple-choice item has one row
     # per option.
     value = models.PositiveSmallIntegerField()
 
+    objects = AnswerQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("câu trả lời")
         verbose_name_plural = _("câu trả lời")
         # Loading the answers of one response (exports, detail): WHERE response_id = …
-        # is served by the foreign-key index Django creates.
+        # is served by the foreign-key index Django creates (a partitioned index
+        # on PostgreSQL; add `year` to the filter to read one partition).
 
     def __str__(self) -> str:
         return f"{self.item_code}={self.value}"
+
+    def save(self, *args, **kwargs) -> None:
+        fill_years([self])
+        super().save(*args, **kwargs)
 
 
 class ReplyContact(models.Model):

@@ -1,0 +1,113 @@
+"""The answers table by year: on PostgreSQL `surveys_answer` is partitioned by
+LIST on its `year` column (the local year of the response's `submitted_at`,
+settings.TIME_ZONE), one partition `surveys_answer_y<YEAR>` per year, so that a
+year's repair reads one partition and a year's purge empties one
+(docs/architecture.md, "Answers by year"). Migration 0005 converts an existing
+table; the partitions of later years are made here, on demand.
+
+Every writer of answers calls :func:`ensure_year_partitions` with the years it is
+about to write before inserting (the ORM's Answer.save/bulk_create do it
+themselves, surveys.services.store_responses and the bench loader call it). A
+process remembers the years it has seen, so after the first call of a year it
+costs a set look-up. On SQLite the year is only a column.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zlib
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+
+from sipas.periods import local_day
+
+TABLE = "surveys_answer"
+# The transaction-level advisory lock taken while creating partitions, so two
+# processes making the same year's partition do not race.
+_LOCK_KEY = zlib.crc32(b"sipas:surveys_answer partitions")
+# Years whose partition this process has seen committed.
+_known: set[int] = set()
+
+
+def partition_name(year: int) -> str:
+    """>>> partition_name(2026)
+    'surveys_answer_y2026'"""
+    return f"{TABLE}_y{int(year):04d}"
+
+
+def year_of(moment: datetime.datetime) -> int:
+    """The partition key of a response's answers: its local year.
+
+    >>> year_of(datetime.datetime(2025, 12, 31, 17, tzinfo=datetime.UTC))
+    2026
+    """
+    return local_day(moment).year
+
+
+def forget_partitions() -> None:
+    """Drop what this process remembers (after a migration rebuilt the table)."""
+    _known.clear()
+
+
+def is_partitioned() -> bool:
+    """Whether `surveys_answer` is a partitioned table (PostgreSQL after 0005)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [TABLE]
+        )
+        row = cursor.fetchone()
+    return bool(row) and row[0] == "p"
+
+
+def year_partitions() -> dict[int, str]:
+    """{year: partition name} of the partitions that exist (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = to_regclass(%s)",
+            [TABLE],
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    prefix = TABLE + "_y"
+    return {int(n[len(prefix) :]): n for n in names if n.startswith(prefix)}
+
+
+def ensure_year_partitions(years: Iterable[int]) -> None:
+    """Make sure the answers of `years` have a partition to go to (PostgreSQL).
+
+    Creates the missing ones (`CREATE TABLE … PARTITION OF`, in the caller's
+    transaction: rolled back with it). Only the first call of a year in a process
+    asks the database; later calls cost a set look-up. The nightly task
+    (surveys.tasks.prepare_answer_partitions) makes next year's partition ahead,
+    so the citizens' path does not normally create one."""
+    missing = {int(y) for y in years} - _known
+    if not missing:
+        return
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            if not is_partitioned():
+                return  # before migration 0005: nothing to make
+            absent = missing - set(year_partitions())
+            if absent:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+                absent -= set(year_partitions())  # made meanwhile by another
+                for year in sorted(absent):
+                    create_partition(year)
+    # Remembered once committed: a rolled-back transaction takes its DDL with it.
+    transaction.on_commit(lambda: _known.update(missing))
+
+
+def create_partition(year: int) -> None:
+    """The partition of one year (the caller checked it does not exist)."""
+    year = int(year)
+    if not 1900 <= year <= 9999:
+        raise ValueError(f"no answer partition for the year {year}")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'CREATE TABLE "{partition_name(year)}" PARTITION OF "{TABLE}" '
+            f"FOR VALUES IN ({year})"
+        )
