@@ -408,7 +408,11 @@ SIPAS_HOME_PROVINCE = os.environ.get("SIPAS_HOME_PROVINCE", "")
 # privacy notice (/quyen-rieng-tu/, Decree 13/2023/NĐ-CP and the 2025 Personal
 # Data Protection Law) shows these values, so it always says what the portal does.
 # - Answers, comments and the optional "about you" fields: no name, no ID number,
-#   kept as statistical records for the indices of their periods.
+#   kept as statistical records for the indices of their periods. A year's raw
+#   responses may be purged (manage.py purge_responses --year, its published
+#   indices and aggregates stay) once it is older than this many years: 2021 at
+#   the earliest in 2026 with 5 (the current year and the 4 before are kept).
+RESPONSE_RETENTION_YEARS = max(1, env_int("RESPONSE_RETENTION_YEARS", 5))
 # - A phone/e-mail left for a reply: deleted once staff mark the comment handled
 #   (nightly purge, 03:30) and after this many days at the latest.
 REPLY_CONTACT_RETENTION_DAYS = env_int("REPLY_CONTACT_RETENTION_DAYS", 90)

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from sipas.formats.sipas_csv import RESPONDENT_COLUMNS
+from surveys.partitions import AnswerQuerySet, fill_years
 
 
 class Questionnaire(models.Model):
@@ -324,35 +325,6 @@ class Response(models.Model):
         return str(self.id)
 
 
-class AnswerQuerySet(models.QuerySet):
-    def bulk_create(self, objs, *args, **kwargs):
-        objs = list(objs)
-        fill_years(objs)
-        return super().bulk_create(objs, *args, **kwargs)
-
-
-def fill_years(answers: list[Answer]) -> None:
-    """Set the partition key (`year`) of answers that have none from their
-    responses, and make sure the years' partitions exist (surveys.partitions)."""
-    from surveys.partitions import ensure_year_partitions, year_of
-
-    unknown = {a.response_id for a in answers if a.year is None}
-    cached = {
-        a.response_id: a.response.submitted_at
-        for a in answers
-        if a.year is None and Answer.response.is_cached(a)
-    }
-    unknown -= set(cached)
-    if unknown:
-        cached.update(
-            Response.objects.filter(pk__in=unknown).values_list("id", "submitted_at")
-        )
-    for answer in answers:
-        if answer.year is None and answer.response_id in cached:
-            answer.year = year_of(cached[answer.response_id])
-    ensure_year_partitions({a.year for a in answers if a.year is not None})
-
-
 class Answer(models.Model):
     response = models.ForeignKey(
         Response, on_delete=models.CASCADE, related_name="answers"
@@ -439,3 +411,22 @@ class ReplyContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.response_id})"
+
+
+class PurgedYear(models.Model):
+    """A year whose raw responses and answers were purged (manage.py
+    purge_responses); its published indices and aggregates stay. The repair
+    (reports.engine.aggregates.rebuild_aggregates) refuses such a year: it would
+    rebuild the aggregates from answers that are gone."""
+
+    year = models.PositiveSmallIntegerField(_("năm"), primary_key=True)
+    purged_at = models.DateTimeField(_("thời điểm xoá"), default=timezone.now)
+    responses = models.PositiveIntegerField(_("số phiếu đã xoá"))
+    answers = models.BigIntegerField(_("số câu trả lời đã xoá"))
+
+    class Meta:
+        verbose_name = _("năm đã xoá dữ liệu thô")
+        verbose_name_plural = _("năm đã xoá dữ liệu thô")
+
+    def __str__(self) -> str:
+        return str(self.year)

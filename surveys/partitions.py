@@ -18,7 +18,7 @@ import datetime
 import zlib
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 from sipas.periods import local_day
 
@@ -28,6 +28,9 @@ TABLE = "surveys_answer"
 _LOCK_KEY = zlib.crc32(b"sipas:surveys_answer partitions")
 # Years whose partition this process has seen committed.
 _known: set[int] = set()
+# Years whose partition this process made in a transaction not known to be
+# committed: never remembered from a look-up, which may see our own DDL.
+_uncommitted: set[int] = set()
 
 
 def partition_name(year: int) -> str:
@@ -48,6 +51,7 @@ def year_of(moment: datetime.datetime) -> int:
 def forget_partitions() -> None:
     """Drop what this process remembers (after a migration rebuilt the table)."""
     _known.clear()
+    _uncommitted.clear()
 
 
 def is_partitioned() -> bool:
@@ -86,19 +90,30 @@ def ensure_year_partitions(years: Iterable[int]) -> None:
     missing = {int(y) for y in years} - _known
     if not missing:
         return
-    if connection.vendor == "postgresql":
-        with transaction.atomic():
-            if not is_partitioned():
-                return  # before migration 0005: nothing to make
-            absent = missing - set(year_partitions())
-            if absent:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-                absent -= set(year_partitions())  # made meanwhile by another
-                for year in sorted(absent):
-                    create_partition(year)
-    # Remembered once committed: a rolled-back transaction takes its DDL with it.
-    transaction.on_commit(lambda: _known.update(missing))
+    if connection.vendor != "postgresql":
+        _known.update(missing)
+        return
+    with transaction.atomic():
+        if not is_partitioned():
+            return  # before migration 0005: nothing to make
+        absent = missing - set(year_partitions())
+        if absent:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            absent -= set(year_partitions())  # made meanwhile by another
+            for year in sorted(absent):
+                create_partition(year)
+    # A partition this process made is remembered once its transaction commits
+    # (a rollback takes the DDL with it); until then every call looks again.
+    _known.update(missing - absent - _uncommitted)
+    if absent:
+        _uncommitted.update(absent)
+        transaction.on_commit(lambda: _committed(absent))
+
+
+def _committed(years: set[int]) -> None:
+    _uncommitted.difference_update(years)
+    _known.update(years)
 
 
 def create_partition(year: int) -> None:
@@ -111,3 +126,33 @@ def create_partition(year: int) -> None:
             f'CREATE TABLE "{partition_name(year)}" PARTITION OF "{TABLE}" '
             f"FOR VALUES IN ({year})"
         )
+
+
+class AnswerQuerySet(models.QuerySet):
+    """Answers' manager: bulk_create fills the partition key (fill_years)."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        fill_years(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+def fill_years(answers: list) -> None:
+    """Set the `year` of answers that have none from their responses (one query
+    for those whose response is not loaded) and make sure the years' partitions
+    exist: what Answer.save and bulk_create do before inserting."""
+    if not answers:
+        return
+    field = type(answers[0])._meta.get_field("response")
+    todo = [a for a in answers if a.year is None]
+    moments = {
+        a.response_id: a.response.submitted_at for a in todo if field.is_cached(a)
+    }
+    unknown = {a.response_id for a in todo} - set(moments)
+    if unknown:
+        responses = field.related_model._base_manager.filter(pk__in=unknown)
+        moments.update(responses.values_list("pk", "submitted_at"))
+    for answer in todo:
+        if answer.response_id in moments:
+            answer.year = year_of(moments[answer.response_id])
+    ensure_year_partitions({a.year for a in answers if a.year is not None})
