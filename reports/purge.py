@@ -107,6 +107,9 @@ def _purge_answers(year: int, purge: Purge) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f'SELECT COUNT(*) FROM "{name}"')
             purge.answers = cursor.fetchone()[0]
+            # deferred foreign-key checks of rows written earlier in this
+            # transaction must run first (TRUNCATE refuses pending ones)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             # only the partition is locked: other years' writers go on
             cursor.execute(f'TRUNCATE "{name}"')
         purge.partition = name
