@@ -1,8 +1,6 @@
-"""The one settings module of the SIPAS portal, driven by environment variables.
-
-Production differs from development only by environment values; `.env.example`
-lists every variable. Malformed values raise ImproperlyConfigured at start-up.
-"""
+"""The one settings module of the SIPAS portal: production differs from development
+only by environment variables (`.env.example` lists them all); malformed values
+raise ImproperlyConfigured at start-up."""
 
 import ipaddress
 import os
@@ -17,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
 from sipas.settings_api import *  # noqa: F403 - the api app's settings and beat entries
+from sipas.settings_data import *  # noqa: F403 - raw data's retention and partitions
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("SIPAS_SHARED_DIR", BASE_DIR.parent / "shared"))
@@ -278,7 +277,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.purge_reply_contacts_task",
         "schedule": crontab(hour=3, minute=30),
     },
-} | API_BEAT_SCHEDULE  # noqa: F405
+} | API_BEAT_SCHEDULE | DATA_BEAT_SCHEDULE  # noqa: F405  # fmt: skip
 
 # Hooks: a lower app may not import the apps above it, so those register here.
 # Tasks sent after the indices of some periods are rewritten (the list of period
@@ -408,11 +407,7 @@ SIPAS_HOME_PROVINCE = os.environ.get("SIPAS_HOME_PROVINCE", "")
 # privacy notice (/quyen-rieng-tu/, Decree 13/2023/NĐ-CP and the 2025 Personal
 # Data Protection Law) shows these values, so it always says what the portal does.
 # - Answers, comments and the optional "about you" fields: no name, no ID number,
-#   kept as statistical records for the indices of their periods. A year's raw
-#   responses may be purged (manage.py purge_responses --year, its published
-#   indices and aggregates stay) once it is older than this many years: 2021 at
-#   the earliest in 2026 with 5 (the current year and the 4 before are kept).
-RESPONSE_RETENTION_YEARS = max(1, env_int("RESPONSE_RETENTION_YEARS", 5))
+#   kept for the indices of their periods (RESPONSE_RETENTION_YEARS: settings_data).
 # - A phone/e-mail left for a reply: deleted once staff mark the comment handled
 #   (nightly purge, 03:30) and after this many days at the latest.
 REPLY_CONTACT_RETENTION_DAYS = env_int("REPLY_CONTACT_RETENTION_DAYS", 90)

@@ -10,13 +10,14 @@ import uuid
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from sipas.periods import local_tz
 from surveys import partitions
 from surveys.models import Answer, Response
 from surveys.services import ResponseDraft, store_responses
+from surveys.tasks import prepare_answer_partitions_task
 
 postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="partitions are PostgreSQL's"
@@ -161,3 +162,16 @@ def test_a_known_year_costs_no_query(exit_version, centre, django_assert_num_que
     partitions.ensure_year_partitions([year])  # made by the migration: remembered
     with django_assert_num_queries(0):
         partitions.ensure_year_partitions([year])
+
+
+@postgresql
+@pytest.mark.django_db
+def test_the_nightly_task_makes_next_years_partition_ahead(settings):
+    next_year = timezone.localdate().year + 1
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {partitions.partition_name(next_year)}")
+    partitions.forget_partitions()
+    prepare_answer_partitions_task()
+    assert next_year in partitions.year_partitions()
+    beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "surveys.tasks.prepare_answer_partitions_task" in beat
