@@ -56,27 +56,30 @@ def forget_partitions() -> None:
 
 def is_partitioned() -> bool:
     """Whether `surveys_answer` is a partitioned table (PostgreSQL after 0005)."""
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [TABLE]
-        )
-        row = cursor.fetchone()
-    return bool(row) and row[0] == "p"
+    return connection.vendor == "postgresql" and _partitions() is not None
 
 
 def year_partitions() -> dict[int, str]:
     """{year: partition name} of the partitions that exist (PostgreSQL)."""
+    return _partitions() or {}
+
+
+def _partitions() -> dict[int, str] | None:
+    """The year partitions, in one query; None when the table is not partitioned."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "WHERE i.inhparent = to_regclass(%s)",
+            "SELECT p.relkind, c.relname FROM pg_class p "
+            "LEFT JOIN pg_inherits i ON i.inhparent = p.oid "
+            "LEFT JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE p.oid = to_regclass(%s)",
             [TABLE],
         )
-        names = [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    if not rows or rows[0][0] != "p":
+        return None
     prefix = TABLE + "_y"
-    return {int(n[len(prefix) :]): n for n in names if n.startswith(prefix)}
+    names = [name for _kind, name in rows if name and name.startswith(prefix)]
+    return {int(name[len(prefix) :]): name for name in names}
 
 
 def ensure_year_partitions(years: Iterable[int]) -> None:
@@ -93,14 +96,15 @@ def ensure_year_partitions(years: Iterable[int]) -> None:
     if connection.vendor != "postgresql":
         _known.update(missing)
         return
-    with transaction.atomic():
-        if not is_partitioned():
-            return  # before migration 0005: nothing to make
-        absent = missing - set(year_partitions())
-        if absent:
+    existing = _partitions()
+    if existing is None:
+        return  # before migration 0005: nothing to make
+    absent = missing - set(existing)
+    if absent:
+        with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-            absent -= set(year_partitions())  # made meanwhile by another
+            absent -= set(_partitions() or {})  # made meanwhile by another
             for year in sorted(absent):
                 create_partition(year)
     # A partition this process made is remembered once its transaction commits
