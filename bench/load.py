@@ -146,7 +146,7 @@ def main() -> int:
             .splitlines()[-1]
         )
         workers = os.environ.get("LOAD_GUNICORN_WORKERS", "3")
-        log(f"gunicorn ({workers} workers × 2 threads) on {host}, one Celery worker")
+        log(f"gunicorn ({workers} workers × 2 threads) on {host}, a Celery worker")
         gunicorn = start(
             [
                 str(VENV_BIN / "gunicorn"),
@@ -177,8 +177,10 @@ def main() -> int:
                 "-A",
                 "sipas",
                 "worker",
+                # two processes, as README's production recipe: an official sweep
+                # runs beside a breakdown sweep instead of queueing behind it
                 "--concurrency",
-                "1",
+                os.environ.get("LOAD_WORKER_CONCURRENCY", "2"),
                 "-l",
                 "info",  # each task's run time, summarised in the report
                 "--without-gossip",
