@@ -91,17 +91,21 @@ _FIELDS_CACHE_SIZE = 256
 
 
 def _fields_of(
-    version: QuestionnaireVersion, items: list[Item], procedures: list[Procedure]
+    form_class: type[forms.Form],
+    version: QuestionnaireVersion,
+    items: list[Item],
+    procedures: list[Procedure],
 ) -> dict[str, forms.Field]:
     """The form's fields in page order (not to be changed: callers copy them)."""
     key = (
+        form_class,
         version.pk,
         get_language(),
         tuple((p.pk, p.name) for p in procedures),
     )
     if version.is_published and key in _FIELDS_CACHE:
         return _FIELDS_CACHE[key]
-    fields = _build_fields(version, items, procedures)
+    fields = _build_fields(form_class, version, items, procedures)
     if version.is_published:
         if len(_FIELDS_CACHE) >= _FIELDS_CACHE_SIZE:
             _FIELDS_CACHE.clear()
@@ -123,9 +127,13 @@ def _copy_field(field: forms.Field) -> forms.Field:
 
 
 def _build_fields(
-    version: QuestionnaireVersion, items: list[Item], procedures: list[Procedure]
+    form_class: type[forms.Form],
+    version: QuestionnaireVersion,
+    items: list[Item],
+    procedures: list[Procedure],
 ) -> dict[str, forms.Field]:
-    fields = copy.deepcopy(SurveyForm.base_fields)
+    # a subclass's own declared fields too (e.g. the paper form's serial)
+    fields = copy.deepcopy(form_class.base_fields)
     if version.questionnaire.code not in CHANNEL_ASKED:
         fields["channel"].required = False
         fields["channel"].label = _(
@@ -158,6 +166,7 @@ def _build_fields(
     order = ["token", HONEYPOT, "procedure", "channel"]
     order += [item.code for item in items if item.code in fields]
     order += ["comment", "reply_contact", *RESPONDENT_FIELDS]
+    order += [name for name in fields if name not in order]
     return {name: fields[name] for name in order}
 
 
@@ -219,7 +228,9 @@ class SurveyForm(forms.Form):
         self.items: list[Item] = list(items_of(version).values())
         self.fields = {
             name: _copy_field(field)
-            for name, field in _fields_of(version, self.items, procedures).items()
+            for name, field in _fields_of(
+                type(self), version, self.items, procedures
+            ).items()
         }
 
     # --- display --------------------------------------------------------------
