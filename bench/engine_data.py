@@ -11,6 +11,7 @@ import io
 import random
 import time
 import uuid
+import zoneinfo
 from pathlib import Path
 
 YEAR = 2026
@@ -43,6 +44,9 @@ RESPONSE_COLUMNS = [
     "procedure_id",
     "version_id",
 ]
+# year: the partition key of surveys_answer (surveys.partitions)
+ANSWER_COLUMNS = ("response_id", "year", "item_code", "value")
+LOCAL = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")  # settings.TIME_ZONE
 
 
 def log(message: str) -> None:
@@ -103,14 +107,18 @@ def write_copy_rows(
         f"{meta['gender']}\t{meta['age_group']}\t\t\t\t\t\t\tdemo\tf\t\t\tf\t"
         f"{meta['agency'][0]}\t{procedure}\t{fx.version.pk}\n"
     )
+    key = f"{meta['id']}\t{meta['submitted_at'].astimezone(LOCAL).year}"
     for code, value in chosen.items():
-        answers.write(f"{meta['id']}\t{code}\t{value}\n")
+        answers.write(f"{key}\t{code}\t{value}\n")
 
 
 def copy_responses(fx: Fixture, count: int, seed: int, batch: int = 100_000) -> None:
     """COPY `count` generated responses and their answers into the real tables."""
     from django.db import connection
 
+    from surveys.partitions import ensure_year_partitions
+
+    ensure_year_partitions([YEAR])
     rng = random.Random(seed)
     done = 0
     while done < count:
@@ -125,9 +133,7 @@ def copy_responses(fx: Fixture, count: int, seed: int, batch: int = 100_000) -> 
             cursor.cursor.copy_from(
                 responses, "surveys_response", columns=RESPONSE_COLUMNS
             )
-            cursor.cursor.copy_from(
-                answers, "surveys_answer", columns=("response_id", "item_code", "value")
-            )
+            cursor.cursor.copy_from(answers, "surveys_answer", columns=ANSWER_COLUMNS)
         done += size
         if done % 500_000 == 0 or done == count:
             log(f"  loaded {done:,} responses")
@@ -166,6 +172,9 @@ def copy_floor(fx: Fixture, rows: int, seed: int, *, fresh_tables: bool) -> floa
     floor, kept for comparison."""
     from django.db import connection, transaction
 
+    from surveys.partitions import ensure_year_partitions
+
+    ensure_year_partitions([YEAR])
     rng = random.Random(seed)
     responses, answers = io.StringIO(), io.StringIO()
     for _ in range(rows):
@@ -189,9 +198,7 @@ def copy_floor(fx: Fixture, rows: int, seed: int, *, fresh_tables: bool) -> floa
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         started = time.perf_counter()
         cursor.cursor.copy_from(responses, tables[0], columns=RESPONSE_COLUMNS)
-        cursor.cursor.copy_from(
-            answers, tables[1], columns=("response_id", "item_code", "value")
-        )
+        cursor.cursor.copy_from(answers, tables[1], columns=ANSWER_COLUMNS)
         seconds = time.perf_counter() - started
         if not fresh_tables:
             transaction.set_rollback(True)

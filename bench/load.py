@@ -57,6 +57,8 @@ from load_procs import (
     STAFF_PASSWORD,
     STAFF_USER,
     VENV_BIN,
+    cpu_by_role,
+    cpu_delta,
     free_port,
     load_database_url,
     log,
@@ -146,7 +148,7 @@ def main() -> int:
             .splitlines()[-1]
         )
         workers = os.environ.get("LOAD_GUNICORN_WORKERS", "3")
-        log(f"gunicorn ({workers} workers × 2 threads) on {host}, one Celery worker")
+        log(f"gunicorn ({workers} workers × 2 threads) on {host}, a Celery worker")
         gunicorn = start(
             [
                 str(VENV_BIN / "gunicorn"),
@@ -177,8 +179,10 @@ def main() -> int:
                 "-A",
                 "sipas",
                 "worker",
+                # two processes, as README's production recipe: an official sweep
+                # runs beside a breakdown sweep instead of queueing behind it
                 "--concurrency",
-                "1",
+                os.environ.get("LOAD_WORKER_CONCURRENCY", "2"),
                 "-l",
                 "info",  # each task's run time, summarised in the report
                 "--without-gossip",
@@ -210,6 +214,7 @@ def main() -> int:
         profiler = None
         if os.environ.get("LOAD_PROFILE"):
             profiler = start_profiler(gunicorn, capacity_seconds)
+        cpu_before = cpu_by_role()
         run_locust(
             locust_env,
             host,
@@ -218,6 +223,7 @@ def main() -> int:
             capacity_seconds,
             OUT_DIR / "load-capacity",
         )
+        cpu_capacity = cpu_delta(cpu_before, cpu_by_role())
         if profiler is not None:
             profiler.wait(timeout=120)
             for name, inside, own in summarise_profile(OUT_DIR / "load-profile.txt"):
@@ -225,6 +231,7 @@ def main() -> int:
                     f"  profile {100 * inside:5.1f} % ({100 * own:4.1f} % own) {name}"
                 )
         log(f"phase yardstick: {users} users on the bare insert, {capacity_seconds} s")
+        cpu_before = cpu_by_role()
         run_locust(
             locust_env,
             host,
@@ -233,6 +240,7 @@ def main() -> int:
             capacity_seconds,
             OUT_DIR / "load-bare",
         )
+        cpu_bare = cpu_delta(cpu_before, cpu_by_role())
         engine_seconds = _wait_for_engine(env)
         freshness = freshness_phase(locust_env, host, db_url, users)
         check = json.loads(
@@ -258,6 +266,7 @@ def main() -> int:
         "mixed": mixed,
         "capacity": capacity,
         "bare": bare,
+        "cpu_seconds": {"capacity": cpu_capacity, "bare": cpu_bare},
         "engine_caught_up_after_s": engine_seconds,
         "freshness": freshness,
         "worker_tasks": task_times(OUT_DIR / "load-worker.log"),
@@ -296,6 +305,17 @@ def report(result: dict) -> None:
         print(
             f"  submissions {submit:.1f}/s vs bare one-row inserts {bare_rps:.1f}/s "
             f"({100 * submit / bare_rps:.0f} %)"
+        )
+    counts = {
+        "capacity": result["capacity"].get("Aggregated", {}).get("requests", 0),
+        "bare": result["bare"].get("Aggregated", {}).get("requests", 0),
+    }
+    for phase, used in result["cpu_seconds"].items():
+        per = {role: 1000 * s / max(counts[phase], 1) for role, s in used.items()}
+        print(
+            f"  CPU ms per request, {phase}: "
+            + ", ".join(f"{role} {ms:.2f}" for role, ms in per.items())
+            + f"; all {sum(per.values()):.2f}"
         )
     fresh = result["freshness"]
     submit_row = fresh["submit"] or {"rps": 0, "p95_ms": 0, "failures": 0}

@@ -56,6 +56,51 @@ def recreate_database(base_url: str, name: str, *, drop_only: bool = False) -> N
     conn.close()
 
 
+# --- where the machine's time goes -------------------------------------------------
+
+# Processes by role, recognised by their command line; the benchmark's own
+# reaped children (locust, one run per phase) are "locust".
+ROLES = {
+    "web": "gunicorn",
+    "worker": "celery",
+    "postgresql": "postgres",
+    "redis": "redis-server",
+}
+
+
+def cpu_by_role() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each role's processes and their
+    reaped children (so a PostgreSQL backend that has exited still counts, in its
+    postmaster). Deltas over a phase say where the machine's time went; the
+    machine must be otherwise quiet (other databases' backends count too)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = dict.fromkeys([*ROLES, "locust"], 0.0)
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                command = handle.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        # utime, stime, cutime, cstime: fields 14 to 17 of proc(5)
+        used = sum(int(value) for value in fields[11:15]) / tick
+        if int(pid) == os.getpid():
+            totals["locust"] += sum(int(value) for value in fields[13:15]) / tick
+            continue
+        for role, mark in ROLES.items():
+            if mark in command:
+                totals[role] += used
+                break
+    return totals
+
+
+def cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {role: round(after[role] - before[role], 2) for role in before}
+
+
 # --- processes ---------------------------------------------------------------------
 
 

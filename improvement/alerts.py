@@ -82,7 +82,8 @@ def _comment_figures(periods: list[str], questionnaire: str) -> dict:
         SELECT r.agency_id, COUNT(*),
                SUM(CASE WHEN r.comment <> '' AND EXISTS (
                    SELECT 1 FROM surveys_answer g WHERE g.response_id = r.id
-                   AND g.item_code = 'G' AND g.value <= 2) THEN 1 ELSE 0 END)
+                   AND g.year = %s AND g.item_code = 'G' AND g.value <= 2)
+               THEN 1 ELSE 0 END)
         FROM surveys_response r
         WHERE r.submitted_at >= %s AND r.submitted_at < %s AND NOT r.flagged
           AND r.version_id IN ({marks})
@@ -92,7 +93,8 @@ def _comment_figures(periods: list[str], questionnaire: str) -> dict:
     for period in periods:
         start, end = parse_period(period).bounds()
         with connection.cursor() as cursor:
-            cursor.execute(sql, [start, end, *versions])
+            # the year: one answer partition (surveys.partitions)
+            cursor.execute(sql, [parse_period(period).year, start, end, *versions])
             for agency, total, negative in cursor.fetchall():
                 own[(agency, period)] = (total, negative or 0)
     paths = dict(

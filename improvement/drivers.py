@@ -13,6 +13,7 @@ predictor and G are answered (complete cases); ``n`` reports how many did.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import zlib
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from improvement.models import DriverRun, DriverWeight
 from reports.models import IndexResult
 from sipas.periods import parse_period
 from surveys.models import Item, QuestionnaireVersion
+from surveys.partitions import year_of
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +121,12 @@ def answer_blocks(
         WHERE {where[0]} AND r.submitted_at >= %s AND r.submitted_at < %s
           AND NOT r.flagged AND r.version_id IN ({_marks(layout.versions)})
           AND a.item_code IN ({_marks(codes)})
+          AND a.year BETWEEN %s AND %s
         GROUP BY r.id
     """
-    params = [*codes, *where[1], start, end, *layout.versions, *codes]
+    # the years of [start, end): their answer partitions only (surveys.partitions)
+    years = [year_of(start), year_of(end - datetime.timedelta(microseconds=1))]
+    params = [*codes, *where[1], start, end, *layout.versions, *codes, *years]
     # A named (server-side) cursor; Django declares it WITH HOLD in autocommit.
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)

@@ -1,8 +1,6 @@
-"""The one settings module of the SIPAS portal, driven by environment variables.
-
-Production differs from development only by environment values; `.env.example`
-lists every variable. Malformed values raise ImproperlyConfigured at start-up.
-"""
+"""The one settings module of the SIPAS portal: production differs from development
+only by environment variables (`.env.example` lists them all); malformed values
+raise ImproperlyConfigured at start-up."""
 
 import ipaddress
 import os
@@ -17,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
 from sipas.settings_api import *  # noqa: F403 - the api app's settings and beat entries
+from sipas.settings_data import *  # noqa: F403 - raw data's retention and partitions
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("SIPAS_SHARED_DIR", BASE_DIR.parent / "shared"))
@@ -187,7 +186,7 @@ _cache_url = REDIS_URL or (
 if _cache_url:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "sipas.cache.RedisCache",
             "LOCATION": _cache_url,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "sipas"),
         }
@@ -278,7 +277,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.purge_reply_contacts_task",
         "schedule": crontab(hour=3, minute=30),
     },
-} | API_BEAT_SCHEDULE  # noqa: F405
+} | API_BEAT_SCHEDULE | DATA_BEAT_SCHEDULE  # noqa: F405  # fmt: skip
 
 # Hooks: a lower app may not import the apps above it, so those register here.
 # Tasks sent after the indices of some periods are rewritten (the list of period
@@ -408,7 +407,7 @@ SIPAS_HOME_PROVINCE = os.environ.get("SIPAS_HOME_PROVINCE", "")
 # privacy notice (/quyen-rieng-tu/, Decree 13/2023/NĐ-CP and the 2025 Personal
 # Data Protection Law) shows these values, so it always says what the portal does.
 # - Answers, comments and the optional "about you" fields: no name, no ID number,
-#   kept as statistical records for the indices of their periods.
+#   kept for the indices of their periods (RESPONSE_RETENTION_YEARS: settings_data).
 # - A phone/e-mail left for a reply: deleted once staff mark the comment handled
 #   (nightly purge, 03:30) and after this many days at the latest.
 REPLY_CONTACT_RETENTION_DAYS = env_int("REPLY_CONTACT_RETENTION_DAYS", 90)

@@ -18,6 +18,7 @@ from agencies.models import Agency, Procedure, ServicePoint
 from sipas.formats.sipas_csv import ANSWER_SEPARATOR, BASE_COLUMNS, COMMENT_COLUMN
 from sipas.periods import local_tz, parse_period
 from surveys.models import RESPONDENT_FIELDS, Answer, Questionnaire, Response
+from surveys.partitions import year_of
 
 CHUNK = 2000
 
@@ -63,7 +64,11 @@ def export_rows(
     def emit(chunk: list[dict]) -> Iterator[list[str]]:
         answers: dict[uuid.UUID, dict[str, list[int]]] = {}
         for response_id, code, value in (
-            Answer.objects.filter(response_id__in=[r["id"] for r in chunk])
+            Answer.objects.filter(
+                response_id__in=[r["id"] for r in chunk],
+                # the partition key: one partition per year read (surveys.partitions)
+                year__in={year_of(r["submitted_at"]) for r in chunk},
+            )
             .order_by("response_id", "item_code", "value")
             .values_list("response_id", "item_code", "value")
         ):

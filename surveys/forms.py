@@ -11,6 +11,7 @@ Two kinds of wrong input are told apart:
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 
@@ -18,8 +19,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import QueryDict
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from agencies.models import Procedure
 from surveys.models import (
@@ -81,6 +82,94 @@ def contact_kind(value: str) -> tuple[str, str]:
     raise ValidationError("invalid contact")
 
 
+# Built fields per (published version, language, procedures): building them
+# normalises every choice list again (a few milliseconds, most of a submission's
+# time in Python); copying built ones, as Django copies a form's declared fields
+# for each instance, does not. Bounded: emptied when it holds too many.
+_FIELDS_CACHE: dict[tuple, dict[str, forms.Field]] = {}
+_FIELDS_CACHE_SIZE = 256
+
+
+def _fields_of(
+    form_class: type[forms.Form],
+    version: QuestionnaireVersion,
+    items: list[Item],
+    procedures: list[Procedure],
+) -> dict[str, forms.Field]:
+    """The form's fields in page order (not to be changed: callers copy them)."""
+    key = (
+        form_class,
+        version.pk,
+        get_language(),
+        tuple((p.pk, p.name) for p in procedures),
+    )
+    if version.is_published and key in _FIELDS_CACHE:
+        return _FIELDS_CACHE[key]
+    fields = _build_fields(form_class, version, items, procedures)
+    if version.is_published:
+        if len(_FIELDS_CACHE) >= _FIELDS_CACHE_SIZE:
+            _FIELDS_CACHE.clear()
+        _FIELDS_CACHE[key] = fields
+    return fields
+
+
+def _copy_field(field: forms.Field) -> forms.Field:
+    """A field of its own for one form instance, as Field.__deepcopy__ makes it
+    (own widget, attributes, messages and validators), but sharing the choice
+    lists: they are built once and never changed in place, and copying them
+    deeply normalised them again."""
+    new = copy.copy(field)
+    new.widget = copy.copy(field.widget)
+    new.widget.attrs = dict(field.widget.attrs)
+    new.error_messages = dict(field.error_messages)
+    new.validators = list(field.validators)
+    return new
+
+
+def _build_fields(
+    form_class: type[forms.Form],
+    version: QuestionnaireVersion,
+    items: list[Item],
+    procedures: list[Procedure],
+) -> dict[str, forms.Field]:
+    # a subclass's own declared fields too (e.g. the paper form's serial)
+    fields = copy.deepcopy(form_class.base_fields)
+    if version.questionnaire.code not in CHANNEL_ASKED:
+        fields["channel"].required = False
+        fields["channel"].label = _(
+            "Ông/Bà đã nộp hồ sơ theo cách nào? (không bắt buộc)"
+        )
+    fields["procedure"].choices = [("", "")] + [(str(p.pk), p.name) for p in procedures]
+    for item in items:
+        choices = [(str(value), label) for value, label in item.localized_options()]
+        if item.kind == Item.Kind.MULTI:
+            field: forms.Field = forms.MultipleChoiceField(
+                choices=choices, widget=forms.CheckboxSelectMultiple
+            )
+        elif item.kind == Item.Kind.TEXT:
+            continue  # free text goes into `comment`; items hold numbers only
+        else:
+            field = forms.ChoiceField(choices=choices, widget=forms.RadioSelect)
+        field.required = item.required
+        field.label = item.localized_text()
+        field.error_messages["required"] = _("Xin trả lời câu hỏi này.")
+        field.item = item
+        fields[item.code] = field
+    for name, choices in RESPONDENT_FIELDS.items():
+        fields[name] = forms.ChoiceField(
+            required=False,
+            label=RESPONDENT_LABELS[name],
+            choices=choices.choices,
+            widget=forms.RadioSelect,
+        )
+    # Page order, so that the error summary lists errors top to bottom.
+    order = ["token", HONEYPOT, "procedure", "channel"]
+    order += [item.code for item in items if item.code in fields]
+    order += ["comment", "reply_contact", *RESPONDENT_FIELDS]
+    order += [name for name in fields if name not in order]
+    return {name: fields[name] for name in order}
+
+
 class SurveyForm(forms.Form):
     """One questionnaire version as a form.
 
@@ -135,43 +224,14 @@ class SurveyForm(forms.Form):
         self.version = version
         self.require_answer = require_answer
         self.lead_item = lead_item
-        if version.questionnaire.code not in CHANNEL_ASKED:
-            self.fields["channel"].required = False
-            self.fields["channel"].label = _(
-                "Ông/Bà đã nộp hồ sơ theo cách nào? (không bắt buộc)"
-            )
         # items_of caches a published version's items: no query per request.
         self.items: list[Item] = list(items_of(version).values())
-        self.fields["procedure"].choices = [("", "")] + [
-            (str(p.pk), p.name) for p in procedures
-        ]
-        for item in self.items:
-            choices = [(str(value), label) for value, label in item.localized_options()]
-            if item.kind == Item.Kind.MULTI:
-                field: forms.Field = forms.MultipleChoiceField(
-                    choices=choices, widget=forms.CheckboxSelectMultiple
-                )
-            elif item.kind == Item.Kind.TEXT:
-                continue  # free text goes into `comment`; items hold numbers only
-            else:
-                field = forms.ChoiceField(choices=choices, widget=forms.RadioSelect)
-            field.required = item.required
-            field.label = item.localized_text()
-            field.error_messages["required"] = _("Xin trả lời câu hỏi này.")
-            field.item = item
-            self.fields[item.code] = field
-        for name, choices in RESPONDENT_FIELDS.items():
-            self.fields[name] = forms.ChoiceField(
-                required=False,
-                label=RESPONDENT_LABELS[name],
-                choices=choices.choices,
-                widget=forms.RadioSelect,
-            )
-        # Page order, so that the error summary lists errors top to bottom.
-        self.order_fields(
-            ["token", HONEYPOT, "procedure", "channel", *self.item_codes()]
-            + ["comment", "reply_contact", *RESPONDENT_FIELDS]
-        )
+        self.fields = {
+            name: _copy_field(field)
+            for name, field in _fields_of(
+                type(self), version, self.items, procedures
+            ).items()
+        }
 
     # --- display --------------------------------------------------------------
     def item_codes(self) -> list[str]:

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from sipas.formats.sipas_csv import RESPONDENT_COLUMNS
+from surveys.partitions import AnswerQuerySet, fill_years
 
 
 class Questionnaire(models.Model):
@@ -328,19 +329,31 @@ class Answer(models.Model):
     response = models.ForeignKey(
         Response, on_delete=models.CASCADE, related_name="answers"
     )
+    # The local year of the response's submitted_at: the partition key of the
+    # table on PostgreSQL (surveys.partitions), where the primary key is
+    # (id, year); ids come from one sequence and stay unique. Filled from the
+    # response when left empty (save, bulk_create).
+    year = models.SmallIntegerField(_("năm"), editable=False)
     item_code = models.CharField(max_length=10)
     # The option's number on the item's scale; a multiple-choice item has one row
     # per option.
     value = models.PositiveSmallIntegerField()
 
+    objects = AnswerQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("câu trả lời")
         verbose_name_plural = _("câu trả lời")
         # Loading the answers of one response (exports, detail): WHERE response_id = …
-        # is served by the foreign-key index Django creates.
+        # is served by the foreign-key index Django creates (a partitioned index
+        # on PostgreSQL; add `year` to the filter to read one partition).
 
     def __str__(self) -> str:
         return f"{self.item_code}={self.value}"
+
+    def save(self, *args, **kwargs) -> None:
+        fill_years([self])
+        super().save(*args, **kwargs)
 
 
 class ReplyContact(models.Model):
@@ -398,3 +411,22 @@ class ReplyContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.response_id})"
+
+
+class PurgedYear(models.Model):
+    """A year whose raw responses and answers were purged (manage.py
+    purge_responses); its published indices and aggregates stay. The repair
+    (reports.engine.aggregates.rebuild_aggregates) refuses such a year: it would
+    rebuild the aggregates from answers that are gone."""
+
+    year = models.PositiveSmallIntegerField(_("năm"), primary_key=True)
+    purged_at = models.DateTimeField(_("thời điểm xoá"), default=timezone.now)
+    responses = models.PositiveIntegerField(_("số phiếu đã xoá"))
+    answers = models.BigIntegerField(_("số câu trả lời đã xoá"))
+
+    class Meta:
+        verbose_name = _("năm đã xoá dữ liệu thô")
+        verbose_name_plural = _("năm đã xoá dữ liệu thô")
+
+    def __str__(self) -> str:
+        return str(self.year)

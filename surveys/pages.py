@@ -212,8 +212,6 @@ def _receive(
     )
     if response.created_now:
         abuse.count_stored_response(request)
-    if state is not None:
-        steps.mark_sent(request, survey.target, state)
     page = on_submitted(response)
     if not survey.kiosk:
         abuse.remember_sent(page, request, survey.target, key)
@@ -228,7 +226,8 @@ def _receive_step(
     prefill: dict | None,
 ) -> HttpResponse:
     """Keep one question page's answers and go on, back, or send (surveys.steps)."""
-    plan = steps.plan(survey.form())
+    blank = survey.form()
+    plan = steps.plan(blank)
     number = steps.step_number(request.POST, len(plan))
     action = request.POST.get(steps.ACTION, "next")
     if number is None or action not in steps.ACTIONS:
@@ -238,7 +237,7 @@ def _receive_step(
     for name in steps.CONTROL_FIELDS:
         posted.pop(name, None)
     foreign = steps.foreign_fields(posted, step)
-    problem = find_tampering(survey.form(data=posted), posted)
+    problem = find_tampering(blank, posted)  # it reads the fields, not the data
     if foreign:
         problem = _("Biểu mẫu gửi lên có trường không được hỏi: %(names)s.") % {
             "names": ", ".join(name[:30] for name in foreign[:3])
@@ -254,8 +253,8 @@ def _receive_step(
         key = ""
     if posted.get(HONEYPOT):
         return on_submitted(None)  # a bot: pretend success, store nothing
-    state = steps.load(request, survey.target)
-    if state is None or state.token != token_text:
+    state = previous = steps.load(request, survey.target)
+    if previous is None or previous.token != token_text:
         start = _starting_values(survey, prefill)
         data = {name: [str(value)] for name, value in start.items() if value}
         state = steps.State(token=token_text, key=key, data=data)
@@ -270,15 +269,31 @@ def _receive_step(
             abuse.remember_sent(page, request, survey.target, state.key)
             return page
     steps.take_answers(state, step, posted)
-    steps.save(request, survey.target, state)
     if action == "back":
+        steps.save(request, survey.target, state)
         return redirect(_step_url(request, max(number - 1, 1)))
     if action == "next" and number < len(plan):
+        steps.save(request, survey.target, state)
         form = survey.form(data=steps.form_data(state), require_answer=False)
         if any(name in form.errors for name in step.fields):
             return _render_step(request, survey, form, number, "", False, plan)
         return redirect(_step_url(request, number + 1))
-    return _receive(request, survey, submit, on_submitted, state=state)
+    # Sending. The session keeps the answers only if they are not stored now
+    # (mistakes to correct, a refusal); once stored only "sent" stays, and a
+    # survey sent from its first page with no session never writes one: a
+    # repeat of it carries the same key, which stores nothing (surveys.services).
+    sent: list[Response | None] = []
+
+    def submitted(response: Response | None) -> HttpResponse:
+        sent.append(response)
+        return on_submitted(response)
+
+    page = _receive(request, survey, submit, submitted, state=state)
+    if not sent:
+        steps.save(request, survey.target, state)
+    elif previous is not None:  # answers (maybe of an older form) in the session
+        steps.mark_sent(request, survey.target, state)
+    return page
 
 
 def _show_step(

@@ -16,6 +16,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
     context = {
         "contact_days": settings.REPLY_CONTACT_RETENTION_DAYS,
         "backup_days": settings.BACKUP_KEEP_DAYS,
+        "response_years": settings.RESPONSE_RETENTION_YEARS,
         "rate_minutes": settings.SURVEY_RATE_WINDOW_SECONDS // 60,
         "form_hours": settings.SURVEY_FORM_MAX_AGE_SECONDS // 3600,
         "contact_email": settings.PRIVACY_CONTACT_EMAIL,

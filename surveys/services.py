@@ -35,6 +35,7 @@ from surveys.models import (
     ReplyContact,
     Response,
 )
+from surveys.partitions import ensure_year_partitions, year_of
 from surveys.signals import responses_stored
 
 MAX_COMMENT_LENGTH = 4000
@@ -147,32 +148,39 @@ def fingerprint(draft: ResponseDraft) -> str:
 
 
 def _answer_rows(
-    response_id: uuid.UUID, answers: dict
-) -> Iterable[tuple[uuid.UUID, str, int]]:
+    response_id: uuid.UUID, answers: dict, year: int
+) -> Iterable[tuple[uuid.UUID, str, int, int]]:
     for code, raw in answers.items():
         for value in raw if isinstance(raw, list) else [raw]:
-            yield (response_id, code, value)
+            yield (response_id, code, value, year)
 
 
-def _insert_answers(rows: list[tuple[uuid.UUID, str, int]]) -> None:
-    """Insert answer rows. PostgreSQL: COPY, as an import writes ~20 answers per
+def _insert_answers(rows: list[tuple[uuid.UUID, str, int, int]]) -> None:
+    """Insert answer rows (response, item, value, year: the partition key, see
+    surveys.partitions). PostgreSQL: COPY, as an import writes ~20 answers per
     response and building Answer instances costs more than the database does."""
+    ensure_year_partitions({row[3] for row in rows})
     if connection.vendor != "postgresql":
         Answer.objects.bulk_create(
-            (Answer(response_id=r, item_code=c, value=v) for r, c, v in rows),
+            (
+                Answer(response_id=r, item_code=c, value=v, year=y)
+                for r, c, v, y in rows
+            ),
             batch_size=5000,
         )
         return
     lines = []
     last_id, id_text = None, ""
-    for response_id, code, value in rows:
+    for response_id, code, value, year in rows:
         if response_id is not last_id:  # a response's answers come together
-            last_id, id_text = response_id, str(response_id)
+            last_id, id_text = response_id, f"{response_id}\t{year}"
         lines.append(f"{id_text}\t{code}\t{int(value)}\n")
     buffer = io.StringIO("".join(lines))
     with connection.cursor() as cursor:
         cursor.cursor.copy_from(
-            buffer, Answer._meta.db_table, columns=("response_id", "item_code", "value")
+            buffer,
+            Answer._meta.db_table,
+            columns=("response_id", "year", "item_code", "value"),
         )
 
 
@@ -238,7 +246,9 @@ def store_responses(
             **{name: draft.respondent.get(name, "") for name in RESPONDENT_FIELDS},
         )
         responses.append(response)
-        answers.extend(_answer_rows(draft.id, draft.answers))
+        answers.extend(
+            _answer_rows(draft.id, draft.answers, year_of(draft.submitted_at))
+        )
     _insert_responses(responses)
     _insert_answers(answers)
     if notify:

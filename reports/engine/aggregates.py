@@ -33,7 +33,8 @@ from reports.engine.sql import (
 )
 from reports.models import AnswerCount, MaskCount, PendingBreakdown
 from sipas.periods import Period, local_day, parse_period, periods_of_day
-from surveys.models import Response
+from surveys.models import PurgedYear, Response
+from surveys.partitions import year_of
 
 
 def _insert_aggregates(
@@ -175,14 +176,15 @@ def _pool_aggregates(period: Period) -> None:
             )
 
 
-def _stage_batch(where: str, params: list) -> None:
-    """Copy the answer rows of the responses matching `where` (see source_sql)
-    into the temporary BATCH_TABLE: the aggregate statements then scan that
-    table, a dozen times, instead of joining answers to responses each time."""
+def _stage_batch(where: str, params: list, years: Iterable[int]) -> None:
+    """Copy the answer rows of the responses matching `where` (see source_sql),
+    all of local `years`, into the temporary BATCH_TABLE: the aggregate
+    statements then scan that table, a dozen times, instead of joining answers to
+    responses each time. The years prune the answers to their partitions."""
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {BATCH_TABLE}")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {BATCH_TABLE} AS " + source_sql(where),
+            f"CREATE TEMPORARY TABLE {BATCH_TABLE} AS " + source_sql(where, years),
             adapted(params),
         )
         if connection.vendor == "postgresql" and cursor.rowcount > 100_000:
@@ -229,7 +231,8 @@ def count_responses(
             cursor.executemany(
                 f"INSERT INTO {ids_table} (id) VALUES (%s)", [(pk,) for pk in ids]
             )
-    _stage_batch(f"r.id IN (SELECT id FROM {ids_table})", [])
+    years = {year_of(row[2]) for row in pending}  # rows: (id, agency, submitted_at)
+    _stage_batch(f"r.id IN (SELECT id FROM {ids_table})", [], years)
     _insert_aggregates(
         setup,
         f"SELECT * FROM {BATCH_TABLE}",
@@ -307,13 +310,18 @@ def rebuild_aggregates(year: int, setup: Setup) -> None:
     """Rebuild every aggregate row of a year from raw answers (all agencies): the
     repair for aggregates that a bug or a manual database edit put out of step.
     The year's unflagged responses are all counted afterwards. Call inside a
-    transaction holding the engine lock."""
+    transaction holding the engine lock. Refuses a purged year: its answers are
+    gone, its aggregates are all that is left (reports.purge)."""
+    if PurgedYear.objects.filter(year=year).exists():
+        raise ValueError(
+            f"{year}: raw responses purged, the aggregates cannot be rebuilt"
+        )
     period = parse_period(str(year))
     for model in (AnswerCount, MaskCount):
         model.objects.filter(month__gte=period.first, month__lte=period.last).delete()
     pairs.delete_months(period.first, period.last)
     start, end = period.bounds()
-    _stage_batch("r.submitted_at >= %s AND r.submitted_at < %s", [start, end])
+    _stage_batch("r.submitted_at >= %s AND r.submitted_at < %s", [start, end], [year])
     _insert_aggregates(setup, f"SELECT * FROM {BATCH_TABLE}", [], add=False, pool=False)
     _insert_pairs(setup, add=False, pool=False)
     _drop_temporary(BATCH_TABLE)

@@ -5,6 +5,7 @@ that turn aggregates into index groups. Builders only: nothing here executes."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import connection
@@ -74,18 +75,23 @@ def mask_case(setup: Setup) -> tuple[str, list]:
     return f"CASE b.item_code {whens} ELSE 0 END", params
 
 
-def source_sql(where: str) -> str:
+def source_sql(where: str, years: Iterable[int] = ()) -> str:
     """One row per answer (one with NULL item for a response without answers) of
     the unflagged responses matching `where` (on r), with what the aggregates
-    are keyed by: the columns the statements of _insert_aggregates read as b."""
+    are keyed by: the columns the statements of _insert_aggregates read as b.
+    `years`, when given, are all the local years of those responses: the answers
+    are read from those years' partitions only (surveys.partitions)."""
     false = "false" if connection.vendor == "postgresql" else "0"
+    in_years = ""
+    if years:
+        in_years = f" AND a.year IN ({', '.join(str(int(y)) for y in sorted(years))})"
     return f"""
         SELECT r.id AS response_id, r.agency_id, r.version_id, r.submitted_at,
                r.channel, r.gender, r.age_group, p.code AS procedure,
                p.field AS field, a.item_code, a.value
         FROM surveys_response r
         LEFT JOIN agencies_procedure p ON p.id = r.procedure_id
-        LEFT JOIN surveys_answer a ON a.response_id = r.id
+        LEFT JOIN surveys_answer a ON a.response_id = r.id{in_years}
         WHERE r.flagged = {false} AND {where}
     """
 

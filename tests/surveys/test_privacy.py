@@ -38,12 +38,14 @@ def test_the_notice_says_what_is_kept_how_long_who_sees_it_and_how_to_delete(
 ):
     settings.REPLY_CONTACT_RETENTION_DAYS = 45
     settings.BACKUP_KEEP_DAYS = 10
+    settings.RESPONSE_RETENTION_YEARS = 7
     settings.PRIVACY_CONTACT_EMAIL = "dulieu@hungyen.gov.vn"
     page = client.get(PRIVACY).content.decode()
     assert "Nghị định số 13/2023/NĐ-CP" in page
     assert "Luật Bảo vệ dữ liệu cá nhân năm 2025" in page
     assert "chậm nhất sau 45 ngày" in page
     assert "được giữ 10 ngày" in page
+    assert "Phiếu trả lời của 7 năm gần nhất" in page
     assert "Ai được xem" in page
     assert 'href="mailto:dulieu@hungyen.gov.vn"' in page
     assert "72 giờ" in page
@@ -57,6 +59,7 @@ def test_the_notice_is_complete_in_both_languages(db, language):
     if language == "en":
         assert "Personal data protection" in page
         assert "after 90 days at the latest" in page
+        assert "responses of the last 5 years" in page
         assert "Who may see it" in page
         assert "Ai được xem" not in page
     else:

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from reports.engine.recompute import periods_with_responses, recompute_periods
 from reports.tasks import after_recompute, recompute_period_task
 from sipas.periods import parse_period
+from surveys.models import PurgedYear
 
 
 class _ProgressBar:
@@ -60,6 +61,12 @@ class Command(BaseCommand):
             except ValueError as error:
                 raise CommandError(f"--period: {error}")
         codes = period or periods_with_responses()
+        purged = set(PurgedYear.objects.values_list("year", flat=True))
+        if rebuild and (purged := purged & {parse_period(c).year for c in codes}):
+            raise CommandError(
+                f"--rebuild: the raw responses of {sorted(purged)} were purged "
+                "(purge_responses); their aggregates cannot be rebuilt"
+            )
         if not codes:
             self.stdout.write("No responses: nothing to compute.")
             return
