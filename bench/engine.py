@@ -80,6 +80,7 @@ def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sipas.settings")
     os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 40)
+    os.environ.pop("DEBUG", None)  # DEBUG logs every query: memory figures grow
     # Tasks in-process, no broker: the benchmark calls the engine itself.
     os.environ.pop("CELERY_BROKER_URL", None)
     sys.path.insert(0, str(ROOT))
