@@ -82,7 +82,7 @@ def contact_kind(value: str) -> tuple[str, str]:
     raise ValidationError("invalid contact")
 
 
-# Built fields per (published version, language, procedures): building them
+# Built fields per (form class, published version, language, procedures): building them
 # normalises every choice list again (a few milliseconds, most of a submission's
 # time in Python); copying built ones, as Django copies a form's declared fields
 # for each instance, does not. Bounded: emptied when it holds too many.
