@@ -57,18 +57,26 @@ def _rate_key(request: HttpRequest) -> str:
     return f"surveys:rate:{client_key(request)}:{_window()}"
 
 
-def _count(key: str, timeout: int) -> int:
+def _count(key: str, timeout: int, *, also_read: str | None = None) -> int:
     """Add one to a counter that lives `timeout` seconds from its first count;
     return the new value. On Redis one round trip (SET NX EX, then INCR, in one
     pipeline): a citizen's request makes several counts, and Django's add + incr
-    took three round trips each."""
+    took three round trips each. With `also_read` (another key) the value of
+    that key comes too, in the same round trip: (count, value or None)."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
         name = backend.make_and_validate_key(key)
         pipeline = backend._cache.get_client(name, write=True).pipeline()
         pipeline.set(name, 0, ex=timeout, nx=True)
         pipeline.incr(name)
-        return pipeline.execute()[1]
+        if also_read is None:
+            return pipeline.execute()[1]
+        other = backend.make_and_validate_key(also_read)
+        pipeline.get(other)
+        _set, count, raw = pipeline.execute()
+        return count, (None if raw is None else backend._cache._serializer.loads(raw))
+    if also_read is not None:
+        return _count(key, timeout), cache.get(also_read)
     cache.add(key, 0, timeout=timeout)
     try:
         return cache.incr(key)
@@ -97,6 +105,21 @@ def token_over_post_limit(token: FormToken) -> bool:
         f"surveys:token-posts:{token.key}", settings.SURVEY_FORM_MAX_AGE_SECONDS + 5
     )
     return count > settings.SURVEY_TOKEN_POST_LIMIT
+
+
+def post_limits(request: HttpRequest, token: FormToken) -> tuple[bool, bool]:
+    """:func:`token_over_post_limit` and :func:`client_at_rate_limit` of one
+    POST in one cache round trip: (this form sent too often, this client at its
+    limit of stored responses)."""
+    count, stored = _count(
+        f"surveys:token-posts:{token.key}",
+        settings.SURVEY_FORM_MAX_AGE_SECONDS + 5,
+        also_read=_rate_key(request),
+    )
+    return (
+        count > settings.SURVEY_TOKEN_POST_LIMIT,
+        (stored or 0) >= settings.SURVEY_RATE_LIMIT,
+    )
 
 
 @dataclass(frozen=True)

@@ -97,12 +97,7 @@ def _fields_of(
     procedures: list[Procedure],
 ) -> dict[str, forms.Field]:
     """The form's fields in page order (not to be changed: callers copy them)."""
-    key = (
-        form_class,
-        version.pk,
-        get_language(),
-        tuple((p.pk, p.name) for p in procedures),
-    )
+    key = (form_class, version.pk, get_language(), _procedures_key(procedures))
     if version.is_published and key in _FIELDS_CACHE:
         return _FIELDS_CACHE[key]
     fields = _build_fields(form_class, version, items, procedures)
@@ -111,6 +106,24 @@ def _fields_of(
             _FIELDS_CACHE.clear()
         _FIELDS_CACHE[key] = fields
     return fields
+
+
+# The key of a procedure list, per list object: a place's list is kept in the
+# process (surveys.pagecache.remembered) and comes back as the same object, so
+# its few hundred procedures are not walked on every request. The entry holds
+# the list itself, so its id cannot be reused while the entry is kept.
+_PROCEDURE_KEYS: dict[int, tuple[list[Procedure], tuple]] = {}
+
+
+def _procedures_key(procedures: list[Procedure]) -> tuple:
+    kept = _PROCEDURE_KEYS.get(id(procedures))
+    if kept is not None and kept[0] is procedures:
+        return kept[1]
+    key = tuple((p.pk, p.name) for p in procedures)
+    if len(_PROCEDURE_KEYS) >= _FIELDS_CACHE_SIZE:
+        _PROCEDURE_KEYS.clear()
+    _PROCEDURE_KEYS[id(procedures)] = (procedures, key)
+    return key
 
 
 def _copy_field(field: forms.Field) -> forms.Field:
@@ -216,22 +229,29 @@ class SurveyForm(forms.Form):
         initial: dict | None = None,
         require_answer: bool = True,
         lead_item: str | None = None,
+        shared: bool = False,
     ) -> None:
         """`require_answer=False` checks the answers given without asking for at
         least one (a question page on the way, see surveys.steps); `lead_item` is
-        the question that "answer at least one" points to (default: the first)."""
+        the question that "answer at least one" points to (default: the first).
+        `shared=True` gives a form that only reads its fields (their layout, the
+        allowed values, checking data: cleaning does not change a field): it
+        holds the cached fields themselves, not copies, and must be neither
+        rendered nor changed."""
+        # Django would deep-copy the declared fields for this instance, only for
+        # them to be replaced below: an instance attribute hides them from it.
+        self.base_fields = {}
         super().__init__(data=data, initial=initial)
         self.version = version
         self.require_answer = require_answer
         self.lead_item = lead_item
         # items_of caches a published version's items: no query per request.
         self.items: list[Item] = list(items_of(version).values())
-        self.fields = {
-            name: _copy_field(field)
-            for name, field in _fields_of(
-                type(self), version, self.items, procedures
-            ).items()
-        }
+        fields = _fields_of(type(self), version, self.items, procedures)
+        if shared:
+            self.fields = dict(fields)
+        else:
+            self.fields = {name: _copy_field(field) for name, field in fields.items()}
 
     # --- display --------------------------------------------------------------
     def item_codes(self) -> list[str]:

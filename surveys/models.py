@@ -224,11 +224,15 @@ class Response(models.Model):
         DEMO = "demo", _("Dữ liệu mẫu")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of their own: response_version_time and response_agency_time
+    # begin with them (every index is written again when the engine marks a
+    # response counted, so a citizen's response pays for each one).
     version = models.ForeignKey(
         QuestionnaireVersion,
         verbose_name=_("phiên bản bộ câu hỏi"),
         on_delete=models.PROTECT,
         related_name="responses",
+        db_index=False,
     )
     submitted_at = models.DateTimeField(_("thời điểm gửi"))
     agency = models.ForeignKey(
@@ -236,6 +240,7 @@ class Response(models.Model):
         verbose_name=_("cơ quan"),
         on_delete=models.PROTECT,
         related_name="responses",
+        db_index=False,
     )
     service_point = models.ForeignKey(
         "agencies.ServicePoint",
@@ -282,10 +287,10 @@ class Response(models.Model):
     # Flagged responses (too fast, suspicious) stay out of the indices until accepted.
     flagged = models.BooleanField(_("bị gắn cờ"), default=False)
     flag_reason = models.CharField(_("lý do gắn cờ"), max_length=100, blank=True)
-    # One per rendered form: a double click or a resubmit stores one response.
-    idempotency_key = models.CharField(
-        max_length=64, null=True, blank=True, unique=True
-    )
+    # One per rendered form: a double click or a resubmit stores one response
+    # (unique by the constraint response_idempotency_key, which, unlike
+    # unique=True, adds no second index for LIKE queries nobody makes).
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)
     # sha256 of the response's content: the same response_id with other content is
     # refused.
     fingerprint = models.CharField(max_length=64, blank=True)
@@ -318,6 +323,11 @@ class Response(models.Model):
                 fields=["submitted_at"],
                 name="response_uncounted",
                 condition=models.Q(counted=False, flagged=False),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"], name="response_idempotency_key"
             ),
         ]
 

@@ -132,6 +132,11 @@ class _Survey:
     def form(self, **kwargs) -> SurveyForm:
         return SurveyForm(version=self.version, procedures=self.procedures, **kwargs)
 
+    def layout(self) -> SurveyForm:
+        """The form's fields to read (the question pages, the allowed values),
+        not to bind or render: no copies of them (SurveyForm's `shared`)."""
+        return self.form(shared=True)
+
 
 def _blank_form(
     request: HttpRequest, survey: _Survey, prefill: dict | None
@@ -169,8 +174,11 @@ def _receive(
     pages kept: both go through the same checks and the same `submit`."""
     data = request.POST if state is None else steps.form_data(state)
     lead = steps.OVERALL if state is not None else None
-    form = survey.form(data=data, lead_item=lead)
-    problem = find_tampering(form, data)
+    # Checked with the shared fields; a form that is shown again gets its own.
+    form = survey.form(data=data, lead_item=lead, shared=True)
+    # The question pages' answers were checked page by page as they came in
+    # (_receive_step); a one-page form is checked here.
+    problem = find_tampering(form, data) if state is None else None
     if problem:
         return refusals.bad_request(request, problem)
     try:
@@ -181,18 +189,21 @@ def _receive(
         form = survey.form(data=_with_new_token(request, data, survey.target))
         notice = _("Biểu mẫu đã mở quá lâu. Các câu trả lời vẫn còn, xin bấm Gửi lại.")
         return _show(request, survey, form, notice, False)
-    if abuse.token_over_post_limit(token):
+    over_post_limit, client_at_limit = abuse.post_limits(request, token)
+    if over_post_limit:
         return refusals.rate_limited(request)
     if data.get(HONEYPOT):
         return on_submitted(None)  # a bot: pretend success, store nothing
     if not form.is_valid():
+        form = survey.form(data=data, lead_item=lead)
+        form.is_valid()
         if state is not None:
             plan = steps.plan(form)
             number = steps.first_step_with_errors(form, plan)
             return _render_step(request, survey, form, number, "", False, plan)
         return _show(request, survey, form, "", False)
     key = token.key  # a repeat (double click) gets its thank-you even at the limit
-    if abuse.client_at_rate_limit(request) and not queries.already_stored(key):
+    if client_at_limit and not queries.already_stored(key):
         return refusals.rate_limited(request)
     flag_reason = abuse.fill_time_flag(token, answered=len(form.answers()))
     response = submit(
@@ -226,7 +237,7 @@ def _receive_step(
     prefill: dict | None,
 ) -> HttpResponse:
     """Keep one question page's answers and go on, back, or send (surveys.steps)."""
-    blank = survey.form()
+    blank = survey.layout()
     plan = steps.plan(blank)
     number = steps.step_number(request.POST, len(plan))
     action = request.POST.get(steps.ACTION, "next")
@@ -305,7 +316,7 @@ def _show_step(
     if state is not None and request.GET.get("moi"):
         steps.forget(request, survey.target)
         state = None
-    blank = survey.form()
+    blank = survey.layout()
     plan = steps.plan(blank)
     number = steps.step_number(request.GET, len(plan)) or 1
     if state is None:

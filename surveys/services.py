@@ -308,19 +308,15 @@ def submit_response(
 
     The same idempotency key again (double click, refresh, back-and-resubmit)
     returns the first response and stores nothing, also when two requests race:
-    the loser's insert hits the unique key, its savepoint is rolled back, and the
-    winner's response is returned. The key is looked up once before storing; the
-    race is the only path that reads it again. A reply contact ("phone"|"email",
+    the insert hits the unique key, its savepoint is rolled back, and the first
+    response is returned. The key is not looked up before storing (a repeat is
+    rare, and a look-up cost every submission a query); the unique key alone
+    decides, and only a repeat reads it. A reply contact ("phone"|"email",
     value) is stored with a new response in the same transaction, apart from the
     answers. ValidationError names the field that is wrong; nothing is stored then.
     The returned response's `created_now` says whether this call stored it (False
     for a repeat), e.g. for a rate limit that counts only stored responses.
     """
-    if idempotency_key:
-        existing = Response.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            existing.created_now = False
-            return existing
     draft = ResponseDraft(
         version=version,
         agency_id=agency_id,
@@ -339,7 +335,7 @@ def submit_response(
         with transaction.atomic():
             response = store_responses([draft])[0]
     except IntegrityError:
-        # A concurrent request stored the same key between the look-up and ours.
+        # A repeat, or a concurrent request that stored the same key first.
         winner = (
             Response.objects.filter(idempotency_key=idempotency_key).first()
             if idempotency_key

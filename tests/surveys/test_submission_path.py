@@ -101,3 +101,78 @@ def test_the_redis_cache_keeps_one_client_per_process(settings):
         pytest.skip("no Redis configured (REDIS_URL unset): nothing to talk to")
     caches["default"].set("sipas-test-shared-client", 7, 30)
     assert caches["default"].get("sipas-test-shared-client") == 7
+
+
+def _field_state(fields: dict) -> dict:
+    """What a form could change in a field: its widget's attributes, its
+    messages, whether it is required, its label and its choices."""
+    return {
+        name: (
+            dict(field.widget.attrs),
+            dict(field.error_messages),
+            field.required,
+            str(field.label),
+            list(getattr(field, "choices", [])),
+        )
+        for name, field in fields.items()
+    }
+
+
+def test_checking_a_send_with_the_shared_fields_leaves_them_as_they_were(
+    citizen, counter
+):
+    """A send is checked with the cached fields themselves (no copies); a
+    mistake shows the form again with fields of its own, and neither changes
+    what the next citizen's form is built from."""
+    token = form_token(citizen.get(COUNTER).content.decode())
+    cached = dict(survey_forms._FIELDS_CACHE)
+    assert cached, "the first page built the version's fields"
+    before = {key: _field_state(fields) for key, fields in cached.items()}
+    wrong = post(citizen, COUNTER, 8, token, "send", comment="Tốt")
+    assert wrong.status_code == 200
+    assert "Xin trả lời ít nhất một câu" in wrong.content.decode()
+    sent = post(citizen, COUNTER, 1, token, action="send", G="4")
+    assert sent.status_code == 302 and Response.objects.count() == 1
+    for key, fields in cached.items():
+        assert survey_forms._FIELDS_CACHE[key] is fields
+        assert _field_state(fields) == before[key]
+
+
+def test_a_procedure_list_is_keyed_once_per_list(exit_version, procedures):
+    first = survey_forms._procedures_key(procedures)
+    assert survey_forms._procedures_key(procedures) is first
+    # another list with the same procedures: the same key, built again
+    again = survey_forms._procedures_key(list(procedures))
+    assert again == first and again is not first
+    changed = [*procedures[:-1]]
+    assert survey_forms._procedures_key(changed) != first
+
+
+def test_a_send_checks_both_limits_in_one_cache_round_trip(settings, rf, monkeypatch):
+    """The form's own POST count and the client's stored count come together;
+    both limits still hold."""
+    import redis
+
+    from surveys import abuse
+
+    if not isinstance(caches["default"], RedisCache):
+        pytest.skip("no Redis configured (REDIS_URL unset)")
+    settings.SURVEY_TOKEN_POST_LIMIT = 2
+    settings.SURVEY_RATE_LIMIT = 1
+    request = rf.post("/s/X/", REMOTE_ADDR="203.0.113.77")
+    caches["default"].delete(abuse._rate_key(request))
+    token = abuse.read_token(abuse.make_token("X:1"), "X:1")
+    sent = []
+    original = redis.client.Pipeline.execute
+
+    def counting(self, *args, **kwargs):
+        sent.append(len(self.command_stack))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", counting)
+    assert abuse.post_limits(request, token) == (False, False)
+    abuse.count_stored_response(request)
+    assert abuse.post_limits(request, token) == (False, True)
+    assert abuse.post_limits(request, token) == (True, True)
+    # three checks and one count: four round trips, the checks three commands each
+    assert sent == [3, 2, 3, 3]
