@@ -261,18 +261,26 @@ class SurveyForm(forms.Form):
         """Items grouped under their section headings, in questionnaire order."""
         sections: list[Section] = []
         number = 0
+        for key, title, codes in self.section_codes():
+            bound = []
+            for code in codes:
+                number += 1
+                bound.append((number, self[code]))
+            sections.append(Section(key=key, title=title, fields=bound))
+        return sections
+
+    def section_codes(self) -> list[tuple[str, str, list[str]]]:
+        """(key, heading, item codes) of :meth:`question_sections`, without
+        binding a field (what the question pages are planned from)."""
+        english = _is_english()
+        sections: list[tuple[str, str, list[str]]] = []
         for item in self.items:
             if item.code not in self.fields:
                 continue
-            number += 1
-            title = (
-                item.section_en if _is_english() and item.section_en else item.section
-            )
-            if not sections or sections[-1].title != title:
-                sections.append(
-                    Section(key=f"s{len(sections) + 1}", title=title, fields=[])
-                )
-            sections[-1].fields.append((number, self[item.code]))
+            title = item.section_en if english and item.section_en else item.section
+            if not sections or sections[-1][1] != title:
+                sections.append((f"s{len(sections) + 1}", title, []))
+            sections[-1][2].append(item.code)
         return sections
 
     def respondent_fields(self) -> list[forms.BoundField]:

@@ -185,16 +185,30 @@ def _insert_answers(rows: list[tuple[uuid.UUID, str, int, int]]) -> None:
 
 
 COPY_FROM = 100  # responses: below this many, a plain INSERT
+_QUOTED = ", ".join(f'"{f.column}"' for f in Response._meta.concrete_fields)
+_INSERT_ONE = "INSERT INTO {} ({}) VALUES ({})".format(  # PostgreSQL's quoting
+    Response._meta.db_table,
+    _QUOTED,
+    ", ".join(["%s"] * len(Response._meta.concrete_fields)),
+)
 
 
 def _insert_responses(responses: list[Response]) -> None:
     """Bulk loads on PostgreSQL go in by COPY: preparing each value through the
     ORM costs more than the database does. Errors surface as Django's
     (IntegrityError for a duplicate id or idempotency key)."""
+    fields = Response._meta.concrete_fields
+    if connection.vendor == "postgresql" and len(responses) == 1:
+        # A citizen's one response: a plain INSERT (the ORM's compiler cost
+        # more than the database does); the values are those bulk_create sends.
+        values = [f.get_db_prep_save(getattr(responses[0], f.attname), connection)
+                  for f in fields]  # fmt: skip
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_ONE, values)
+        return
     if connection.vendor != "postgresql" or len(responses) < COPY_FROM:
         Response.objects.bulk_create(responses, batch_size=2000)
         return
-    fields = Response._meta.concrete_fields
     buffer = io.StringIO()
     names = [f.attname for f in fields]
     for response in responses:

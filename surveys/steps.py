@@ -55,12 +55,10 @@ class Step:
 
 def plan(form: SurveyForm) -> list[Step]:
     """The pages of a questionnaire version's form, in the order they are asked."""
-    sections = form.question_sections()
     first: list[Step] = []
     middle: list[Step] = []
-    for section in sections:
-        names = [bound.name for _number, bound in section.fields]
-        step = Step(key=section.key, title=section.title, fields=names)
+    for key, title, names in form.section_codes():
+        step = Step(key=key, title=title, fields=names)
         (first if OVERALL in names else middle).append(step)
     service = Step(
         key="service",
