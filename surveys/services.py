@@ -301,7 +301,6 @@ def accept_flagged(response_ids: Iterable) -> int:
     return count
 
 
-@transaction.atomic
 def submit_response(
     *,
     version: QuestionnaireVersion,
@@ -322,14 +321,15 @@ def submit_response(
 
     The same idempotency key again (double click, refresh, back-and-resubmit)
     returns the first response and stores nothing, also when two requests race:
-    the insert hits the unique key, its savepoint is rolled back, and the first
-    response is returned. The key is not looked up before storing (a repeat is
-    rare, and a look-up cost every submission a query); the unique key alone
-    decides, and only a repeat reads it. A reply contact ("phone"|"email",
-    value) is stored with a new response in the same transaction, apart from the
-    answers. ValidationError names the field that is wrong; nothing is stored then.
-    The returned response's `created_now` says whether this call stored it (False
-    for a repeat), e.g. for a rate limit that counts only stored responses.
+    the insert hits the unique key, its transaction (a savepoint inside a
+    caller's) is rolled back, and the first response is returned. The key is not
+    looked up before storing (a repeat is rare, and a look-up cost every
+    submission a query); the unique key alone decides, and only a repeat reads
+    it. A reply contact ("phone"|"email", value) is stored with a new response
+    in the same transaction, apart from the answers. ValidationError names the
+    field that is wrong; nothing is stored then. The returned response's
+    `created_now` says whether this call stored it (False for a repeat), e.g.
+    for a rate limit that counts only stored responses.
     """
     draft = ResponseDraft(
         version=version,
@@ -345,9 +345,15 @@ def submit_response(
         flag_reason=flag_reason,
         idempotency_key=idempotency_key,
     )
+    # A transaction of its own, or a savepoint inside a caller's (an invitation
+    # answered): either way a repeat's failed insert rolls back only this.
     try:
         with transaction.atomic():
             response = store_responses([draft])[0]
+            if reply_contact is not None:
+                attach_reply_contact(
+                    response, kind=reply_contact[0], value=reply_contact[1]
+                )
     except IntegrityError:
         # A repeat, or a concurrent request that stored the same key first.
         winner = (
@@ -359,8 +365,6 @@ def submit_response(
             raise
         winner.created_now = False
         return winner
-    if reply_contact is not None:
-        attach_reply_contact(response, kind=reply_contact[0], value=reply_contact[1])
     response.created_now = True
     return response
 
