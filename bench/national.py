@@ -20,7 +20,9 @@ over the same answers in the same run:
 
 each in a fresh process (as a worker runs it) that reports its peak resident set
 (VmHWM). Figures: var/bench/national.json. Without a PostgreSQL DATABASE_URL it
-says so and exits 0.
+says so and exits 0. BENCH_JOBS=official measures only the official recomputes
+(full, then nightly; without a repair the aggregates are rebuilt first, untimed);
+BENCH_PROFILE=DIR writes each job's cProfile statistics to DIR/<job>.prof.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ from engine import (
 from engine_data import YEAR, Fixture, copy_responses
 
 SWEPT = 1000  # new responses per sweep measured
+JOBS = ("repair", "official", "breakdowns", "sweeps")  # BENCH_JOBS picks some
+SKIPPED = dict.fromkeys(("seconds", "breakdown_seconds", "peak_mb", "rows"))
 
 
 def log(message: str) -> None:
@@ -91,8 +95,11 @@ def child(mode: str) -> None:
     """In a fresh process: a recompute (bench/engine.py's modes) or, for
     "sweep", the official sweep of the SWEPT stored responses and the breakdown
     sweep after it; prints seconds and this process's peak memory as JSON."""
+    if mode == "aggregates":
+        rebuild_only()
+        return
     if mode != "sweep":
-        full_recompute_child(mode)
+        profiled(full_recompute_child, mode)
         return
     seconds, breakdown_seconds = timed_sweeps(SWEPT)
     print(
@@ -104,6 +111,35 @@ def child(mode: str) -> None:
             }
         )
     )
+
+
+def rebuild_only() -> None:
+    """The year's aggregates rebuilt from raw answers, no index row written:
+    what the official recomputes read, when BENCH_JOBS leaves the repair out."""
+    from django.db import transaction
+
+    from reports.engine.aggregates import rebuild_aggregates
+    from reports.engine.setup import load_setup, lock_engine
+
+    with transaction.atomic():
+        lock_engine()
+        rebuild_aggregates(YEAR, load_setup())
+    print(json.dumps({"seconds": 0.0, "peak_mb": own_peak_mb()}))
+
+
+def profiled(job, mode: str) -> None:
+    """job(mode), under cProfile when BENCH_PROFILE names a directory."""
+    directory = os.environ.get("BENCH_PROFILE")
+    if not directory:
+        job(mode)
+        return
+    import cProfile
+    from pathlib import Path
+
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    profile = cProfile.Profile()
+    profile.runcall(job, mode)
+    profile.dump_stats(str(Path(directory) / f"{mode}-{os.getpid()}.prof"))
 
 
 def main() -> int:
@@ -189,19 +225,27 @@ def run(url: str, responses: int, *, reuse: bool = False) -> int:
     floor_group_by()  # warm the cache so every side reads the same pages
     floor = min(floor_group_by() for _ in range(2))
     log(f"floor: one GROUP BY over the year's answers: {floor:.2f} s")
-    repair = measure(url, "rebuild", "repair (aggregates rebuilt, both parts)")
+    jobs = set(os.environ.get("BENCH_JOBS", ",".join(JOBS)).split(","))
+
+    def job(name: str, mode: str, what: str) -> dict:
+        return measure(url, mode, what) if name in jobs else SKIPPED
+
+    repair = job("repair", "rebuild", "repair (aggregates rebuilt, both parts)")
+    if "repair" not in jobs:
+        run_child(url, "aggregates", script=__file__)
+        log("aggregates rebuilt (not timed: BENCH_JOBS leaves the repair out)")
     with connection.cursor() as cursor:
         # the target's case first: every row written
         cursor.execute(
             "DELETE FROM reports_indexresult WHERE period LIKE %s", [f"{YEAR}%"]
         )
         vacuum(cursor)
-    full = measure(url, "official", "full official recompute (every row written)")
-    full_bd = measure(url, "breakdowns", "full breakdowns recompute")
+    full = job("official", "official", "full official recompute (every row written)")
+    full_bd = job("breakdowns", "breakdowns", "full breakdowns recompute")
     with connection.cursor() as cursor:
         vacuum(cursor)
-    nightly = measure(url, "official", "nightly official recompute (rows current)")
-    nightly_bd = measure(url, "breakdowns", "nightly breakdowns recompute")
+    nightly = job("official", "official", "nightly official recompute (rows current)")
+    nightly_bd = job("breakdowns", "breakdowns", "nightly breakdowns recompute")
     aggregate_rows = counts("reports_answercount", "reports_maskcount")
     pair_rows = counts("reports_paircount")
     index_rows = counts("reports_indexresult")
@@ -209,11 +253,16 @@ def run(url: str, responses: int, *, reuse: bool = False) -> int:
         f"{aggregate_rows:,} aggregate rows (+{pair_rows:,} pair rows), "
         f"{index_rows:,} index rows"
     )
-    spread = sweep(url, fx, seed=2, agencies=None)
-    few = sweep(url, fx, seed=4, agencies=10)
+    spread, few = SKIPPED, SKIPPED
+    if "sweeps" in jobs:
+        spread = sweep(url, fx, seed=2, agencies=None)
+        few = sweep(url, fx, seed=4, agencies=10)
 
-    def ratio(seconds: float) -> float:
-        return round(seconds / floor, 2)
+    def r(value: float | None, digits: int = 2) -> float | None:
+        return None if value is None else round(value, digits)
+
+    def ratio(seconds: float | None, digits: int = 2) -> float | None:
+        return None if seconds is None else round(seconds / floor, digits)
 
     figures = {
         "responses": responses,
@@ -224,33 +273,37 @@ def run(url: str, responses: int, *, reuse: bool = False) -> int:
         "load_s": None if reuse else round(load_seconds, 1),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "jobs": sorted(jobs),
         "floor_group_by_s": round(floor, 2),
-        "full_recompute_s": round(full["seconds"], 2),
+        "full_recompute_s": r(full["seconds"]),
         "full_over_floor": ratio(full["seconds"]),
         "full_rows": full["rows"],
-        "nightly_recompute_s": round(nightly["seconds"], 2),
+        "nightly_recompute_s": r(nightly["seconds"]),
         "nightly_over_floor": ratio(nightly["seconds"]),
-        "full_breakdowns_s": round(full_bd["seconds"], 2),
+        "full_breakdowns_s": r(full_bd["seconds"]),
         "full_breakdowns_over_floor": ratio(full_bd["seconds"]),
         "full_breakdowns_rows": full_bd["rows"],
-        "nightly_breakdowns_s": round(nightly_bd["seconds"], 2),
+        "nightly_breakdowns_s": r(nightly_bd["seconds"]),
         "nightly_breakdowns_over_floor": ratio(nightly_bd["seconds"]),
-        "repair_s": round(repair["seconds"], 2),
+        "repair_s": r(repair["seconds"]),
         "repair_over_floor": ratio(repair["seconds"]),
-        "sweep_spread_s": round(spread["seconds"], 3),
-        "sweep_spread_over_floor": round(spread["seconds"] / floor, 4),
-        "sweep_spread_breakdowns_s": round(spread["breakdown_seconds"], 3),
-        "sweep_10_agencies_s": round(few["seconds"], 3),
-        "sweep_10_agencies_over_floor": round(few["seconds"] / floor, 4),
-        "sweep_10_agencies_breakdowns_s": round(few["breakdown_seconds"], 3),
+        "sweep_spread_s": r(spread["seconds"], 3),
+        "sweep_spread_over_floor": ratio(spread["seconds"], 4),
+        "sweep_spread_breakdowns_s": r(spread["breakdown_seconds"], 3),
+        "sweep_10_agencies_s": r(few["seconds"], 3),
+        "sweep_10_agencies_over_floor": ratio(few["seconds"], 4),
+        "sweep_10_agencies_breakdowns_s": r(few["breakdown_seconds"], 3),
         "peak_mb": {
-            "repair": round(repair["peak_mb"]),
-            "full_official": round(full["peak_mb"]),
-            "nightly_official": round(nightly["peak_mb"]),
-            "full_breakdowns": round(full_bd["peak_mb"]),
-            "nightly_breakdowns": round(nightly_bd["peak_mb"]),
-            "sweep_spread": round(spread["peak_mb"]),
-            "sweep_10_agencies": round(few["peak_mb"]),
+            name: r(measured["peak_mb"], 0)
+            for name, measured in (
+                ("repair", repair),
+                ("full_official", full),
+                ("nightly_official", nightly),
+                ("full_breakdowns", full_bd),
+                ("nightly_breakdowns", nightly_bd),
+                ("sweep_spread", spread),
+                ("sweep_10_agencies", few),
+            )
         },
         "aggregate_rows": aggregate_rows,
         "pair_rows": pair_rows,
@@ -258,14 +311,14 @@ def run(url: str, responses: int, *, reuse: bool = False) -> int:
     }
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     (OUT_DIR / "national.json").write_text(json.dumps(figures, indent=1) + "\n")
-    peak = max(figures["peak_mb"].values())
+    peak = max(v for v in figures["peak_mb"].values() if v is not None)
     log(
         f"RESULT floor {floor:.2f} s · full official recompute "
         f"{figures['full_over_floor']}x (target <= 2) · nightly "
         f"{figures['nightly_over_floor']}x · breakdowns full "
         f"{figures['full_breakdowns_over_floor']}x · repair "
         f"{figures['repair_over_floor']}x (target <= 10) · sweep of {SWEPT:,}: "
-        f"10 agencies {few['seconds']:.3f} s, spread {spread['seconds']:.3f} s · "
+        f"10 agencies {r(few['seconds'], 3)} s, spread {r(spread['seconds'], 3)} s · "
         f"peak {peak} MB (target < 500) · load average "
         f"{figures['load_average_before'][0]} → {figures['load_average_after'][0]}"
     )

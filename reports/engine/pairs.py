@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Q
 
 from agencies.models import Agency
+from reports.engine import pair_sums
 from reports.models import PairCount
 
 TABLE = PairCount._meta.db_table
@@ -111,51 +112,38 @@ def pool_pairs(first, last, closure: str) -> None:
         )
 
 
-def attach(period, setup, groups: dict, only=None) -> None:
+def attach(period, setup, groups: dict, only=None, source=None) -> None:
     """Give each official group of a period its pair counts (summed over the
-    period: own rows for the own scope, own and pooled for the subtree) and,
-    for cluster-sampled questionnaires, the per-agency (commune) sums of its
-    subtree. Groups without any pair get an empty table (their composites'
-    items are then uncorrelated by observation, not by assumption)."""
-    for counts in groups.values():
-        if counts.pairs is None:
-            counts.pairs = {}
+    period: own rows for the own scope, own and pooled for the subtree) as a
+    :class:`reports.statistics.PairTable` over its questionnaire's satisfaction
+    items and, for cluster-sampled questionnaires, the per-agency (commune) sums
+    of its subtree. Groups without any pair get an empty table (their
+    composites' items are then uncorrelated by observation, not by assumption).
+
+    The database sums each group's pairs (reports.engine.pair_sums): one row
+    per agency and version, both scopes' sums as arrays, so Python's work is a
+    few array operations per group, not one per pair. `source`, a
+    :class:`reports.engine.pair_sums.YearPairs` of the groups' agencies (a
+    recompute's chunk), gives the sums from the months it read once for every
+    period of their year, instead of a query per period."""
     if not groups:
         return
-    agencies = sorted({key[0] for key in groups})
-    where, params = "month >= %s AND month <= %s", [period.first, period.last]
-    if only is not None:
-        where += f" AND agency_id IN ({', '.join(['%s'] * len(agencies))})"
-        params += agencies
-    sums = ", ".join(f"SUM({c})" for c in COUNTS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT agency_id, pooled, version_id, item_a, item_b, {sums}
-            FROM {TABLE} WHERE {where}
-            GROUP BY agency_id, pooled, version_id, item_a, item_b
-            """,
-            params,
-        )
-        rows = cursor.fetchall()
-    for agency_id, pooled, version_id, first, second, *counts in rows:
-        q = setup.version_questionnaire.get(version_id)
-        if q is None:
-            continue
-        if second < first:  # stored in the database's order: keep Python's
-            first, second = second, first
-            counts = [counts[0], counts[2], counts[1], counts[3]]
-        counts = [int(c) for c in counts]
-        scopes = ("subtree",) if pooled else ("own", "subtree")
-        for scope in scopes:
-            key = (agency_id, scope, q, "", "")
-            if key in groups:
-                groups[key].add_pair(first, second, counts)
-    # The standard errors sum floats over the pairs (and clusters) in their
-    # order: keep it the same whatever order the database gave the rows in
-    # (a recompute's chunks and a sweep read them with other plans).
-    for counts in groups.values():
-        counts.pairs = dict(sorted(counts.pairs.items()))
+    tables = pair_sums.empty_tables(setup)
+    for (_agency, _scope, q, _dim, _dv), counts in groups.items():
+        if counts.pairs is None:
+            counts.pairs = {}  # a questionnaire without a table: no pair
+        if counts.pair_table is None and q in tables:
+            counts.pair_table = tables[q][0]
+    if source is not None:
+        sums = source.sums(period)
+    else:
+        agencies = None if only is None else sorted({key[0] for key in groups})
+        sums = pair_sums.period_sums(period, setup, agencies, tables)
+    for agency_id, q, own, subtree in sums:
+        for scope, table in (("own", own), ("subtree", subtree)):
+            counts = groups.get((agency_id, scope, q, "", ""))
+            if counts is not None:
+                counts.pair_table = counts.pair_table.added(table)
     _attach_clusters(period, setup, groups)
 
 

@@ -14,8 +14,15 @@ from agencies.models import Agency
 from reports.engine import moves
 from reports.engine.aggregates import count_pending, rebuild_aggregates
 from reports.engine.groups import collect_periods
+from reports.engine.pair_sums import YearPairs
 from reports.engine.results import write_period
-from reports.engine.setup import PARTS, RECOMPUTE_CHUNK, load_setup, lock_engine
+from reports.engine.setup import (
+    OFFICIAL,
+    PARTS,
+    RECOMPUTE_CHUNK,
+    load_setup,
+    lock_engine,
+)
 from sipas.periods import local_day, parse_period, periods_of_year
 from surveys.models import Response
 
@@ -68,9 +75,11 @@ def recompute_periods(
             for number, agencies in enumerate(chunks, 1):
                 scopes = {(a, scope) for a in agencies for scope in SCOPES}
                 only = dict.fromkeys(written, scopes)
+                # the chunk's pair rows, read once per year (official part)
+                source = YearPairs(setup, agencies) if part == OFFICIAL else None
                 for period, groups in collect_periods(ordered, setup, part, only):
                     written[period.code] += write_period(
-                        period, setup, scopes, part, groups
+                        period, setup, scopes, part, groups, source
                     )
                     if number == len(chunks):
                         done += 1

@@ -9,12 +9,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 
 from reports import indices
 from reports.engine import pairs
 from reports.engine.groups import GroupKey, collect
+from reports.engine.pair_sums import YearPairs
 from reports.engine.setup import HEADLINE_ONLY, OFFICIAL, Setup
 from reports.models import IndexResult
 from sipas.periods import Period
@@ -150,33 +150,43 @@ def _existing_rows(
     agency-scopes): key → (id, published values), laid out like KEY_AT and
     VALUES_AT pick them from a result row."""
     # Rows of the current version of each methodology only: older versions'
-    # rows stay as they were computed (readable, never rewritten).
-    versions = Q()
-    for code, version in methods:
-        versions |= Q(methodology=code, method_version=version)
-    current = IndexResult.objects.filter(versions, period=period.code)
-    if part == OFFICIAL:
-        current = current.filter(dimension="")
-    else:
-        current = current.exclude(dimension="")
-    fields = ("id", *(RESULT_COLUMNS[i] for i in KEY_AT + VALUES_AT))
+    # rows stay as they were computed (readable, never rewritten). Raw SQL: at
+    # national scale a recompute reads millions of rows, a queryset's filters
+    # and rows cost more than the query.
+    versions = " OR ".join(
+        ["(methodology = %s AND method_version = %s)"] * len(methods)
+    )
+    compare = "=" if part == OFFICIAL else "<>"
+    where = f"period = %s AND ({versions}) AND dimension {compare} ''"
+    params = [period.code, *(v for method in sorted(methods) for v in method)]
+    fields = ", ".join(("id", *(RESULT_COLUMNS[i] for i in KEY_AT + VALUES_AT)))
+    sql = f"SELECT {fields} FROM {IndexResult._meta.db_table} WHERE {where}"
     if only is None:
-        parts = [current]
+        parts = [(sql, params)]
     else:
         by_scope: dict[str, list[int]] = defaultdict(list)
         for agency_id, scope in only:
             by_scope[scope].append(agency_id)
-        parts = [
-            current.filter(scope=scope, agency_id__in=ids[start : start + 500])
-            for scope, ids in by_scope.items()
-            for start in range(0, len(ids), 500)
-        ]
+        parts = []
+        for scope, ids in sorted(by_scope.items()):
+            ids.sort()
+            for start in range(0, len(ids), 500):
+                some = ids[start : start + 500]
+                marks = ", ".join(["%s"] * len(some))
+                parts.append(
+                    (
+                        f"{sql} AND scope = %s AND agency_id IN ({marks})",
+                        [*params, scope, *some],
+                    )
+                )
     split = 1 + len(KEY_AT)
-    return {
-        row[1:split]: (row[0], row[split:])
-        for part in parts
-        for row in part.values_list(*fields)
-    }
+    existing: dict[tuple, tuple[int, tuple]] = {}
+    with connection.cursor() as cursor:
+        for query, values in parts:
+            cursor.execute(query, values)
+            for row in cursor.fetchall():
+                existing[row[1:split]] = (row[0], row[split:])
+    return existing
 
 
 def write_period(
@@ -185,17 +195,19 @@ def write_period(
     only: set[tuple[int, str]] | None = None,
     part: str = OFFICIAL,
     groups: dict[GroupKey, indices.Counts] | None = None,
+    pair_source: YearPairs | None = None,
 ) -> int:
     """Bring the IndexResult rows of one engine part of a period (or of some
     agency-scopes of it) in line with the aggregates, writing only the rows whose
     published values changed (``computed_at`` is when a row last changed).
     Returns the number of rows the period has there. `groups` are the period's
-    sums if the caller has them already (see :func:`collect_periods`). Call inside
-    a transaction holding the engine lock."""
+    sums if the caller has them already (see :func:`collect_periods`), and
+    `pair_source` the pair sums of their agencies' year (reports.engine.pairs).
+    Call inside a transaction holding the engine lock."""
     if groups is None:
         groups = collect(period, setup, only, part)
     if part == OFFICIAL:
-        pairs.attach(period, setup, groups, only)
+        pairs.attach(period, setup, groups, only, pair_source)
     default = indices.get_methodology(indices.DEFAULT_METHODOLOGY)
     methods = {(m.code, m.version) for m in setup.methodology.values()} or {
         (default.code, default.version)

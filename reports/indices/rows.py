@@ -46,12 +46,16 @@ class Counts:
     and j satisfied, both satisfied), added up the same way. ``clusters`` (cluster
     → item → [satisfied, answered]), when given, are the per-commune sums of a
     cluster sample. Without pairs (None) composites get no standard error.
+    ``pair_table`` (reports.statistics.PairTable), when given, holds the pair
+    counts as arrays instead (what the engine attaches) and is used instead of
+    ``pairs``: the same standard errors, without per-pair Python work.
     """
 
     values: dict[str, dict[int, int]] = field(default_factory=dict)
     masks: dict[int, int] = field(default_factory=dict)
     pairs: dict[tuple[str, str], list[int]] | None = None
     clusters: dict[object, dict[str, list[int]]] | None = None
+    pair_table: statistics.PairTable | None = None
 
     def add_value(self, item: str, option: int, count: int) -> None:
         options = self.values.setdefault(item, {})
@@ -83,6 +87,12 @@ class Counts:
             self.add_mask(mask, count)
         for (first, second), counts in (other.pairs or {}).items():
             self.add_pair(first, second, counts)
+        if other.pair_table is not None:
+            self.pair_table = (
+                other.pair_table
+                if self.pair_table is None
+                else self.pair_table.added(other.pair_table)
+            )
         for cluster, items in (other.clusters or {}).items():
             for item, (satisfied, answered) in items.items():
                 self.add_cluster(cluster, item, satisfied, answered)
@@ -158,18 +168,30 @@ def _composite_se(
     totals: Mapping[str, tuple[int, int]],
     counts: Counts,
     n: int,
+    terms: statistics.PairTerms | None = None,
 ) -> float | None:
     """Delta-method se (points) of a composite with these item weights,
     inflated by the cluster design effect when per-cluster sums are given;
-    None without pair counts (a group whose pairs are not kept)."""
-    if counts.pairs is None:
+    None without pair counts (a group whose pairs are not kept). `terms`: the
+    group's pair table's terms for `totals` (:func:`_pair_terms`)."""
+    if terms is not None:
+        variance = terms.variance(weights, totals, n)
+    elif counts.pairs is None:
         return None
-    variance = statistics.composite_variance(weights, totals, counts.pairs, n)
+    else:
+        variance = statistics.composite_variance(weights, totals, counts.pairs, n)
     if variance is not None and counts.clusters:
         clustered = statistics.cluster_variance(weights, totals, _cluster_sums(counts))
         variance *= statistics.design_effect(clustered, variance)
         variance *= statistics.few_clusters_factor(len(counts.clusters))
     return statistics.percent_se(variance)
+
+
+def _pair_terms(
+    counts: Counts, totals: Mapping[str, tuple[int, int]]
+) -> statistics.PairTerms | None:
+    """What the composites of a group with a pair table share (None without)."""
+    return None if counts.pair_table is None else counts.pair_table.terms(totals)
 
 
 def _composite_row(
@@ -231,6 +253,7 @@ def compute_rows(
         totals[code] = (hits, n)
         rows.append(_item_row("item", code, hits, n, clusters))
 
+    terms = _pair_terms(counts, totals)
     # Each composite as item weights (reports.statistics.mean_weights): the mean
     # of its answered parts, so the se is that of the published value.
     element_weights: dict[str, dict[str, float]] = {}
@@ -241,7 +264,7 @@ def compute_rows(
         element_weights[element] = weights
         value = mean(percent(*totals[c]) for c in codes)
         n = counts.responses_in(method.element_bit(element))
-        se = _composite_se(weights, totals, counts, n) if weights else None
+        se = _composite_se(weights, totals, counts, n, terms) if weights else None
         rows.append(_composite_row("element", element, value, n, se))
 
     aspect_weights: dict[str, dict[str, float]] = {}
@@ -256,7 +279,7 @@ def compute_rows(
             mean(percent(*totals[c]) for c in element_weights[e]) for e in parts
         )
         n = counts.responses_in(method.aspect_bits(aspect))
-        se = _composite_se(weights, totals, counts, n) if weights else None
+        se = _composite_se(weights, totals, counts, n, terms) if weights else None
         rows.append(
             _composite_row("aspect", aspect, value, n, se, aspect_missing[aspect])
         )
@@ -277,7 +300,7 @@ def compute_rows(
         for a in method.aspects_for_sipas:
             bits |= method.aspect_bits(a)
         n = counts.responses_in(bits)
-        se = _composite_se(weights, totals, counts, n) if weights else None
+        se = _composite_se(weights, totals, counts, n, terms) if weights else None
         missing = [e for a in method.aspects_for_sipas for e in aspect_missing[a]]
         rows.append(_composite_row("sipas", "SIPAS", value, n, se, missing))
 

@@ -87,6 +87,7 @@ from reports.statistics.differences import (
     proportion_difference,
     significant_in_family,
 )
+from reports.statistics.pairtable import PairTable, PairTerms
 from reports.statistics.rankings import (
     funnel_limits,
     rank_intervals,
@@ -107,6 +108,8 @@ __all__ = [
     "ITEM_LIKE",
     "MIN_N",
     "Pair",
+    "PairTable",
+    "PairTerms",
     "Z95",
     "Z998",
     "against_group",
