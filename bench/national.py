@@ -21,7 +21,8 @@ over the same answers in the same run:
 each in a fresh process (as a worker runs it) that reports its peak resident set
 (VmHWM). Figures: var/bench/national.json. Without a PostgreSQL DATABASE_URL it
 says so and exits 0. BENCH_JOBS=official measures only the official recomputes
-(full, then nightly; without a repair the aggregates are rebuilt first, untimed);
+(full, then nightly; without the repair a new database's aggregates are rebuilt
+first, untimed, and a reused one's are used as they are);
 BENCH_PROFILE=DIR writes each job's cProfile statistics to DIR/<job>.prof.
 """
 
@@ -231,7 +232,7 @@ def run(url: str, responses: int, *, reuse: bool = False) -> int:
         return measure(url, mode, what) if name in jobs else SKIPPED
 
     repair = job("repair", "rebuild", "repair (aggregates rebuilt, both parts)")
-    if "repair" not in jobs:
+    if "repair" not in jobs and not reuse:  # a reused database has them
         run_child(url, "aggregates", script=__file__)
         log("aggregates rebuilt (not timed: BENCH_JOBS leaves the repair out)")
     with connection.cursor() as cursor:
