@@ -25,6 +25,7 @@ import hmac
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -57,41 +58,36 @@ def _rate_key(request: HttpRequest) -> str:
     return f"surveys:rate:{client_key(request)}:{_window()}"
 
 
-def _count(key: str, timeout: int, *, also_read: str | None = None) -> int:
+def _count(key: str, timeout: int) -> int:
     """Add one to a counter that lives `timeout` seconds from its first count;
     return the new value. On Redis one round trip (SET NX EX, then INCR, in one
     pipeline): a citizen's request makes several counts, and Django's add + incr
-    took three round trips each. With `also_read` (another key) the value of
-    that key comes too, in the same round trip: (count, value or None)."""
+    took three round trips each."""
+    return _count_and_read(key, timeout, None)[0]
+
+
+def _count_and_read(key: str, timeout: int, other: str | None) -> tuple[int, Any]:
+    """:func:`_count` of `key` and, in the same round trip, the value of the key
+    `other` (None when it has none, or when `other` is None)."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
         name = backend.make_and_validate_key(key)
         pipeline = backend._cache.get_client(name, write=True).pipeline()
         pipeline.set(name, 0, ex=timeout, nx=True)
         pipeline.incr(name)
-        if also_read is None:
-            return pipeline.execute()[1]
-        other = backend.make_and_validate_key(also_read)
-        pipeline.get(other)
-        _set, count, raw = pipeline.execute()
-        return count, (None if raw is None else backend._cache._serializer.loads(raw))
-    if also_read is not None:
-        return _count(key, timeout), cache.get(also_read)
+        if other is not None:
+            pipeline.get(backend.make_and_validate_key(other))
+        replies = pipeline.execute()
+        raw = replies[2] if other is not None else None
+        value = None if raw is None else backend._cache._serializer.loads(raw)
+        return replies[1], value
     cache.add(key, 0, timeout=timeout)
     try:
-        return cache.incr(key)
+        count = cache.incr(key)
     except ValueError:  # evicted between add and incr
         cache.set(key, 1, timeout=timeout)
-        return 1
-
-
-def client_at_rate_limit(request: HttpRequest) -> bool:
-    """True when this client stored SURVEY_RATE_LIMIT responses in this window.
-
-    Fixed windows of SURVEY_RATE_WINDOW_SECONDS: cheap and good enough to stop a
-    script; a burst at a window edge can reach twice the limit.
-    """
-    return (cache.get(_rate_key(request)) or 0) >= settings.SURVEY_RATE_LIMIT
+        count = 1
+    return count, (None if other is None else cache.get(other))
 
 
 def count_stored_response(request: HttpRequest) -> None:
@@ -99,22 +95,16 @@ def count_stored_response(request: HttpRequest) -> None:
     _count(_rate_key(request), settings.SURVEY_RATE_WINDOW_SECONDS + 5)
 
 
-def token_over_post_limit(token: FormToken) -> bool:
-    """Count one POST of this rendered form; True once it passes the limit."""
-    count = _count(
-        f"surveys:token-posts:{token.key}", settings.SURVEY_FORM_MAX_AGE_SECONDS + 5
-    )
-    return count > settings.SURVEY_TOKEN_POST_LIMIT
-
-
 def post_limits(request: HttpRequest, token: FormToken) -> tuple[bool, bool]:
-    """:func:`token_over_post_limit` and :func:`client_at_rate_limit` of one
-    POST in one cache round trip: (this form sent too often, this client at its
-    limit of stored responses)."""
-    count, stored = _count(
+    """The two limits of one POST, in one cache round trip: (this form was sent
+    more than SURVEY_TOKEN_POST_LIMIT times, counting this one; this client
+    stored SURVEY_RATE_LIMIT responses in this window). Fixed windows of
+    SURVEY_RATE_WINDOW_SECONDS: cheap and good enough to stop a script; a burst
+    at a window edge can reach twice the limit."""
+    count, stored = _count_and_read(
         f"surveys:token-posts:{token.key}",
         settings.SURVEY_FORM_MAX_AGE_SECONDS + 5,
-        also_read=_rate_key(request),
+        _rate_key(request),
     )
     return (
         count > settings.SURVEY_TOKEN_POST_LIMIT,
