@@ -402,9 +402,10 @@ def main() -> int:
             drop_database(responses)
     small = {page: summary(ms) for page, ms in times[SMALL].items()}
     large = {page: summary(ms) for page, ms in times[LARGE].items()}
+    label = f"{LARGE / 1e6:g}M" if LARGE >= 1_000_000 else f"{LARGE // 1000}k"
     print(
         f"\n{'page':<10}{'10k median':>12}{'10k p95':>10}"
-        f"{f'{LARGE // 1000}k median':>14}{f'{LARGE // 1000}k p95':>11}"
+        f"{f'{label} median':>14}{f'{label} p95':>11}"
         f"{'ratio med':>11}{'ratio p95':>11}"
     )
     worst = 0.0

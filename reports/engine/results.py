@@ -52,6 +52,9 @@ def _result_rows(
 ) -> Iterator[tuple]:
     """IndexResult rows as tuples in RESULT_COLUMNS order."""
     now = timezone.now()
+    # An agency with nothing under it (most of them: service points, commune
+    # offices) has the same own and subtree sums: its rows are computed once.
+    twins: dict[tuple, tuple[indices.Counts, list]] = {}
     for (agency_id, scope, q, dim, dv), counts in groups.items():
         # A group without any response is not published (docs/method.md, "Scopes":
         # no n = 0 group).
@@ -60,7 +63,16 @@ def _result_rows(
         method = setup.methodology[q]
         catalogue = setup.breakdown_catalogue[q] if dim else setup.catalogue[q]
         headline = method.headline.get(q) if dim in HEADLINE_ONLY else None
-        for row in indices.compute_rows(method, catalogue, counts):
+        twin_key = (agency_id, q, dim, dv)
+        twin = twins.pop(twin_key, None)
+        if twin is not None and twin[0].same_as(counts):
+            rows = twin[1]
+        else:
+            rows = indices.compute_rows(method, catalogue, counts)
+            other = "own" if scope == "subtree" else "subtree"
+            if twin is None and (agency_id, other, q, dim, dv) in groups:
+                twins[twin_key] = (counts, rows)
+        for row in rows:
             if dim and row.kind == "item":
                 continue
             if headline is not None and row.indicator != headline:

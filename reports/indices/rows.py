@@ -97,6 +97,21 @@ class Counts:
             for item, (satisfied, answered) in items.items():
                 self.add_cluster(cluster, item, satisfied, answered)
 
+    def same_as(self, other: Counts) -> bool:
+        """Whether `other` holds the same sums (so the same rows follow): an
+        agency with nothing under it has equal own and subtree groups."""
+        if (
+            self.masks != other.masks
+            or self.values != other.values
+            or self.pairs != other.pairs
+            or self.clusters != other.clusters
+        ):
+            return False
+        mine, theirs = self.pair_table, other.pair_table
+        if mine is None or theirs is None:
+            return mine is theirs
+        return mine.items == theirs.items and bool((mine.counts == theirs.counts).all())
+
     @property
     def responses(self) -> int:
         return sum(self.masks.values())

@@ -194,3 +194,70 @@ def test_numpy_counts_are_plain_ints_in_the_pairs():
     table = PairTable(["a", "b"], np.array([[3], [2], [1], [1]], dtype=np.int64))
     assert table.pairs() == {("a", "b"): [3, 2, 1, 1]}
     assert all(type(c) is int for c in table.pairs()[("a", "b")])
+
+
+def test_an_agency_with_nothing_under_it_has_its_rows_computed_once(
+    counted, monkeypatch
+):
+    """Own and subtree groups with the same sums (an agency with nothing under
+    it) share one compute_rows; every row is what computing each group alone
+    gives, and groups that differ (agencies with children) are computed apart."""
+    from reports.engine import results
+
+    period, setup = parse_period("2026"), load_setup()
+    groups = collect(period, setup)
+    engine_pairs.attach(period, setup, groups)
+    twins = sum(
+        1
+        for (agency, scope, q, dim, dv), counts in groups.items()
+        if scope == "subtree"
+        and (agency, "own", q, dim, dv) in groups
+        and counts.same_as(groups[(agency, "own", q, dim, dv)])
+    )
+    differing = sum(
+        1
+        for (agency, scope, q, dim, dv), counts in groups.items()
+        if scope == "subtree"
+        and (agency, "own", q, dim, dv) in groups
+        and not counts.same_as(groups[(agency, "own", q, dim, dv)])
+    )
+    assert twins >= 2 and differing >= 2
+    calls = []
+    real = results.indices.compute_rows
+
+    def counting(*args):
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(results.indices, "compute_rows", counting)
+    got = list(results._result_rows(period, setup, groups))
+    assert len(calls) == len(groups) - twins
+    monkeypatch.setattr(results.indices, "compute_rows", real)
+    expected = []
+    for key, counts in groups.items():
+        expected += list(results._result_rows(period, setup, {key: counts}))
+    strip = lambda rows: sorted(r[:14] + r[15:] for r in rows)  # noqa: E731
+    assert strip(got) == strip(expected)
+
+
+def test_counts_are_the_same_only_when_every_sum_is():
+    from reports.indices import Counts
+
+    def made(**change):
+        counts = Counts()
+        counts.add_value("E1.1", 5, 3)
+        counts.add_mask(1, 3)
+        counts.pair_table = PairTable(
+            ["E1.1", "E1.2"], np.array([[3], [2], [1], [1]], dtype=np.int64)
+        )
+        for name, value in change.items():
+            setattr(counts, name, value)
+        return counts
+
+    assert made().same_as(made())
+    assert not made().same_as(made(masks={1: 4}))
+    assert not made().same_as(made(values={"E1.1": {5: 2}}))
+    assert not made().same_as(made(clusters={"x": {"E1.1": [1, 1]}}))
+    assert not made().same_as(made(pair_table=None))
+    other = PairTable(["E1.1", "E1.2"], np.array([[3], [2], [1], [0]], dtype=np.int64))
+    assert not made().same_as(made(pair_table=other))
