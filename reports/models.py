@@ -43,6 +43,7 @@ class IndexResult(models.Model):
         on_delete=models.CASCADE,
         related_name="index_results",
         db_index=False,
+        db_constraint=False,  # derived rows: see AnswerCount.agency
     )
     scope = models.CharField(max_length=8, choices=Scope.choices)
     questionnaire = models.CharField(max_length=20)
@@ -121,9 +122,18 @@ class AnswerCount(models.Model):
 
     # No index of their own: the unique index leads with the agency, and a
     # published questionnaire version is never deleted. Fewer indexes make the
-    # sweep's upserts cheaper.
+    # sweep's upserts cheaper. No foreign-key constraint in the database either
+    # (here, in MaskCount, PairCount and IndexResult): the engine derives these
+    # rows from responses whose own keys are checked, and PostgreSQL checked
+    # each derived row's keys one by one at COMMIT (deferred constraints: two
+    # per row, millions in a repair). Deleting an agency or a version still
+    # cascades, in Django.
     agency = models.ForeignKey(
-        "agencies.Agency", on_delete=models.CASCADE, related_name="+", db_index=False
+        "agencies.Agency",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     # False: the agency's own responses; True: those of the agencies under it
     # (kept at every agency above a response's own, so a subtree is one agency's
@@ -135,6 +145,7 @@ class AnswerCount(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     dimension = models.CharField(max_length=20, blank=True, default="")
     dimension_value = models.CharField(max_length=200, blank=True, default="")
@@ -178,9 +189,18 @@ class MaskCount(models.Model):
 
     # No index of their own: the unique index leads with the agency, and a
     # published questionnaire version is never deleted. Fewer indexes make the
-    # sweep's upserts cheaper.
+    # sweep's upserts cheaper. No foreign-key constraint in the database either
+    # (here, in MaskCount, PairCount and IndexResult): the engine derives these
+    # rows from responses whose own keys are checked, and PostgreSQL checked
+    # each derived row's keys one by one at COMMIT (deferred constraints: two
+    # per row, millions in a repair). Deleting an agency or a version still
+    # cascades, in Django.
     agency = models.ForeignKey(
-        "agencies.Agency", on_delete=models.CASCADE, related_name="+", db_index=False
+        "agencies.Agency",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     # False: the agency's own responses; True: those of the agencies under it
     # (kept at every agency above a response's own, so a subtree is one agency's
@@ -192,6 +212,7 @@ class MaskCount(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     dimension = models.CharField(max_length=20, blank=True, default="")
     dimension_value = models.CharField(max_length=200, blank=True, default="")
@@ -233,7 +254,11 @@ class PairCount(models.Model):
 
     # No index of their own: the unique index leads with the agency.
     agency = models.ForeignKey(
-        "agencies.Agency", on_delete=models.CASCADE, related_name="+", db_index=False
+        "agencies.Agency",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     pooled = models.BooleanField(default=False)
     month = models.DateField()
@@ -242,6 +267,7 @@ class PairCount(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     item_a = models.CharField(max_length=10)
     item_b = models.CharField(max_length=10)
