@@ -38,8 +38,14 @@ def test_only_the_derived_tables_go_without_key_constraints():
 
 
 def test_deleting_an_agency_still_deletes_its_derived_rows(province_33):
+    parent = Agency.objects.get(code="UBND-T33")
     agency = Agency.objects.create(
-        code="BENCH-LEAF", name="Điểm thử", kind="tthcc_xa", province_code="33"
+        code="TEST-LEAF",
+        name="Điểm thử",
+        kind="tthcc_xa",
+        unit=parent.unit,
+        parent=parent,
+        province_code="33",
     )
     version = Questionnaire.objects.get(code="exit-dv").current_version()
     month = datetime.date(2026, 1, 1)
