@@ -20,6 +20,7 @@ from reports.engine.results import write_period
 from reports.engine.setup import (
     BREAKDOWNS,
     OFFICIAL,
+    RECOMPUTE_CHUNK,
     SWEEP_BATCH,
     load_setup,
     lock_engine,
@@ -69,7 +70,26 @@ def sweep_breakdowns(limit: int = SWEEP_BATCH) -> int:
     return _sweep(BREAKDOWNS, limit)
 
 
-def _sweep(part: str, limit: int) -> int:
+def _chunked(
+    affected: dict[str, set[tuple[int, str]]], size: int
+) -> list[dict[str, set[tuple[int, str]]]]:
+    """`affected` cut into pieces of at most `size` agencies (by id). A group
+    reads only its own agency's aggregate rows, so the pieces write the rows of
+    one pass; a sweep spread over the country then holds a piece's groups, not
+    every province's (measured nationally: 865 MB for 1,000 responses)."""
+    agencies = sorted({a for scopes in affected.values() for a, _scope in scopes})
+    pieces = []
+    for start in range(0, len(agencies), size):
+        members = set(agencies[start : start + size])
+        piece = {
+            code: {s for s in scopes if s[0] in members}
+            for code, scopes in affected.items()
+        }
+        pieces.append({code: scopes for code, scopes in piece.items() if scopes})
+    return pieces
+
+
+def _sweep(part: str, limit: int, chunk: int = RECOMPUTE_CHUNK) -> int:
     official = part == OFFICIAL
     with transaction.atomic():
         lock_engine((part,))
@@ -78,8 +98,8 @@ def _sweep(part: str, limit: int) -> int:
             return 0
         setup = load_setup()
         count_responses(setup, pending, (part,))
-        affected = _affected(pending, own=official)
-        periods = [parse_period(code) for code in sorted(affected)]
-        for period, groups in collect_periods(periods, setup, part, affected):
-            write_period(period, setup, affected[period.code], part, groups)
+        for affected in _chunked(_affected(pending, own=official), chunk):
+            periods = [parse_period(code) for code in sorted(affected)]
+            for period, groups in collect_periods(periods, setup, part, affected):
+                write_period(period, setup, affected[period.code], part, groups)
     return len(pending)

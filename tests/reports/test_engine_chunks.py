@@ -132,3 +132,59 @@ def test_a_recompute_counts_a_bulk_load_in_batches(two_provinces, monkeypatch):
     assert len(limits) > 5  # 300 responses, 40 at a time, then none left
     assert not Response.objects.filter(counted=False, flagged=False).exists()
     assert snapshot() == repaired
+
+
+class _Undo(Exception):
+    pass
+
+
+def test_a_sweep_in_chunks_writes_exactly_the_rows_of_one_pass(
+    two_provinces, monkeypatch
+):
+    """A sweep spread over many agencies writes them a few at a time (its memory
+    follows the piece, not the country) and writes the rows of one pass."""
+    from django.db import transaction
+
+    from reports.engine import sweep
+    from reports.engine.setup import BREAKDOWNS, OFFICIAL
+
+    assert Response.objects.filter(counted=False).count() > 100
+
+    def swept(chunk: int) -> set[tuple]:
+        try:
+            with transaction.atomic():
+                assert sweep._sweep(OFFICIAL, 10**6, chunk=chunk) > 100
+                assert sweep._sweep(BREAKDOWNS, 10**6, chunk=chunk) > 100
+                rows = snapshot()
+                raise _Undo
+        except _Undo:
+            return rows
+
+    one_pass = swept(10**6)
+    assert any(row for row in one_pass if "hh-1001" in row)
+    assert any(row for row in one_pass if row[5])  # breakdown rows too
+    held: list[int] = []
+    collect = sweep.collect_periods
+
+    def spy(periods, setup, part, only=None):
+        held.append(len({a for scopes in only.values() for a, _scope in scopes}))
+        yield from collect(periods, setup, part, only)
+
+    monkeypatch.setattr(sweep, "collect_periods", spy)
+    assert swept(2) == one_pass
+    assert len(held) > 4 and max(held) == 2
+
+
+def test_the_pieces_of_a_sweep_cover_what_it_affects_once():
+    from reports.engine.sweep import _chunked
+
+    affected = {
+        "2026": {(1, "own"), (1, "subtree"), (2, "subtree"), (3, "subtree")},
+        "2026-01": {(1, "own"), (3, "subtree")},
+    }
+    pieces = _chunked(affected, 2)
+    assert pieces == [
+        {"2026": {(1, "own"), (1, "subtree"), (2, "subtree")}, "2026-01": {(1, "own")}},
+        {"2026": {(3, "subtree")}, "2026-01": {(3, "subtree")}},
+    ]
+    assert _chunked(affected, 10) == [affected]
