@@ -66,10 +66,6 @@ def log(message: str) -> None:
     print(f"[dashboard] {message}", flush=True)
 
 
-def sqlite_path(responses: int) -> Path:
-    return ROOT / "var" / "bench" / f"dashboard-{responses}.sqlite3"
-
-
 def database_url(responses: int, fresh: bool = False) -> str:
     """The database of one scale; with `fresh` made anew (dropped first)."""
     base = os.environ.get("DATABASE_URL", "")
@@ -80,7 +76,7 @@ def database_url(responses: int, fresh: bool = False) -> str:
             admin_sql(base, f'DROP DATABASE IF EXISTS "{name}"')
             admin_sql(base, f'CREATE DATABASE "{name}"')
         return urlunparse(parsed._replace(path="/" + name))
-    path = sqlite_path(responses)
+    path = ROOT / "var" / "bench" / f"dashboard-{responses}.sqlite3"
     if fresh:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
@@ -93,7 +89,9 @@ def drop_database(responses: int) -> None:
         name = urlparse(database_url(responses)).path.lstrip("/")
         admin_sql(base, f'DROP DATABASE IF EXISTS "{name}"')
     else:
-        sqlite_path(responses).unlink(missing_ok=True)
+        (ROOT / "var" / "bench" / f"dashboard-{responses}.sqlite3").unlink(
+            missing_ok=True
+        )
 
 
 # --- one scale, in its own process ----------------------------------------------------
@@ -315,9 +313,23 @@ def stored_responses() -> int | None:
 def database_exists(responses: int) -> bool:
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
-        return sqlite_path(responses).exists()
+        return (ROOT / "var" / "bench" / f"dashboard-{responses}.sqlite3").exists()
+    import psycopg2
+
+    parsed = urlparse(base)
     name = urlparse(database_url(responses)).path.lstrip("/")
-    return bool(admin_sql(base, "SELECT 1 FROM pg_database WHERE datname = %s", [name]))
+    conn = psycopg2.connect(
+        host=parsed.hostname,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname="postgres",
+    )
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        found = cursor.fetchone() is not None
+    conn.close()
+    return found
 
 
 def run_scale(action: str, responses: int, repeat: int = 0) -> int:

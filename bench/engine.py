@@ -59,9 +59,7 @@ def bench_url(base_url: str, suffix: str = "_bench") -> tuple[str, str]:
     return urlunparse(parsed._replace(path="/" + name)), name
 
 
-def admin_sql(base_url: str, statement: str, params: list | None = None) -> list:
-    """Run one statement on the server's `postgres` database (outside any
-    transaction: CREATE/DROP DATABASE); the rows it returns, if any."""
+def admin_sql(base_url: str, statement: str) -> None:
     import psycopg2
 
     parsed = urlparse(base_url)
@@ -74,10 +72,8 @@ def admin_sql(base_url: str, statement: str, params: list | None = None) -> list
     )
     conn.autocommit = True
     with conn.cursor() as cursor:
-        cursor.execute(statement, params)
-        rows = cursor.fetchall() if cursor.description else []
+        cursor.execute(statement)
     conn.close()
-    return rows
 
 
 def setup_django(url: str) -> None:
