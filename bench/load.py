@@ -148,7 +148,8 @@ def main() -> int:
             .splitlines()[-1]
         )
         workers = os.environ.get("LOAD_GUNICORN_WORKERS", "3")
-        log(f"gunicorn ({workers} workers × 2 threads) on {host}, a Celery worker")
+        threads = os.environ.get("LOAD_GUNICORN_THREADS", "2")
+        log(f"gunicorn ({workers} workers × {threads} threads) on {host}, a worker")
         gunicorn = start(
             [
                 str(VENV_BIN / "gunicorn"),
@@ -158,7 +159,7 @@ def main() -> int:
                 "-w",
                 workers,
                 "--threads",
-                "2",
+                threads,
                 "--worker-class",
                 "gthread",
                 # Longer than the citizens' think time: with gunicorn's default of

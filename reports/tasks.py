@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
+from collections.abc import Callable
 
 from celery import shared_task
 from django.conf import settings
@@ -32,7 +34,11 @@ log = logging.getLogger(__name__)
 
 
 SWEEP_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_SWEEP_DEBOUNCE_SECONDS", 30)
+SWEEP_REST_FACTOR = getattr(settings, "REPORTS_SWEEP_REST_FACTOR", 2)
+SWEEP_MAX_WAIT_SECONDS = getattr(settings, "REPORTS_SWEEP_MAX_WAIT_SECONDS", 6)
 SWEEP_LOCK_KEY = "reports:sweep-scheduled"
+# How long the last official sweep ran (seconds), for the pacing of the next.
+SWEEP_SECONDS_KEY = "reports:last-sweep-seconds"
 BREAKDOWN_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_BREAKDOWN_DEBOUNCE_SECONDS", 60)
 BREAKDOWN_LOCK_KEY = "reports:breakdown-sweep-scheduled"
 REPOOL_LOCK_KEY = "reports:repool-scheduled"
@@ -52,19 +58,55 @@ def note_new_responses(touched: set[tuple[int, int, datetime.datetime]]) -> None
 
 
 def enqueue_sweep() -> bool:
-    """Schedule one sweep in SWEEP_DEBOUNCE_SECONDS unless one is already pending.
+    """Schedule one sweep in :func:`sweep_wait` seconds unless one is already
+    pending.
 
     Returns whether a task was sent. Broker or cache failures are logged, not
     raised: the responses are stored and the periodic sweep will process them.
     """
-    return _enqueue_debounced(sweep_dirty_task, SWEEP_LOCK_KEY, SWEEP_DEBOUNCE_SECONDS)
+    return _enqueue_debounced(
+        sweep_dirty_task, SWEEP_LOCK_KEY, _paced_wait, longest=_longest_wait()
+    )
+
+
+def sweep_wait(last_seconds: float | None) -> float:
+    """Seconds until the next official sweep, given how long the last one ran.
+
+    A sweep rewrites the index rows of every agency-scope and period its batch
+    touches, so it costs about the same for 50 responses as for 1,000
+    (bench/README.md, "Sweep pacing"). While responses keep arriving, the sweep
+    is scheduled (by the first response after its start) its run time times
+    (1 + SWEEP_REST_FACTOR) later: the engine sweeps at most 1/(1 + factor) of
+    the time and its batches grow with the load instead of its CPU. Never
+    sooner than the debounce, never later than SWEEP_MAX_WAIT_SECONDS, which
+    bounds the freshness (the wait plus one sweep)."""
+    wait = float(SWEEP_DEBOUNCE_SECONDS)
+    if last_seconds:
+        wait = max(wait, (1 + SWEEP_REST_FACTOR) * last_seconds)
+    return round(min(wait, _longest_wait()), 3)
+
+
+def _longest_wait() -> float:
+    return float(max(SWEEP_MAX_WAIT_SECONDS, SWEEP_DEBOUNCE_SECONDS))
+
+
+def _paced_wait() -> float:
+    """:func:`sweep_wait` of the run time the last sweep left in the cache."""
+    try:
+        last = cache.get(SWEEP_SECONDS_KEY)
+    except Exception:
+        last = None
+    return sweep_wait(last if isinstance(last, int | float) else None)
 
 
 def enqueue_breakdown_sweep() -> bool:
     """Schedule one breakdown sweep in BREAKDOWN_DEBOUNCE_SECONDS unless one is
     already pending; like :func:`enqueue_sweep`, never raises (beat catches up)."""
     return _enqueue_debounced(
-        sweep_breakdowns_task, BREAKDOWN_LOCK_KEY, BREAKDOWN_DEBOUNCE_SECONDS
+        sweep_breakdowns_task,
+        BREAKDOWN_LOCK_KEY,
+        BREAKDOWN_DEBOUNCE_SECONDS,
+        longest=BREAKDOWN_DEBOUNCE_SECONDS,
     )
 
 
@@ -72,7 +114,7 @@ def enqueue_repool() -> bool:
     """Schedule the re-pooling of moved agencies (reports.engine.moves) and mark
     the dashboards as updating until it has run; never raises."""
     moves.mark_updating()
-    return _enqueue_debounced(repool_moved_task, REPOOL_LOCK_KEY, 5)
+    return _enqueue_debounced(repool_moved_task, REPOOL_LOCK_KEY, 5, longest=5)
 
 
 def _check_moves() -> None:
@@ -82,15 +124,22 @@ def _check_moves() -> None:
         transaction.on_commit(enqueue_repool)
 
 
-def _enqueue_debounced(task, key: str, seconds: int) -> bool:
-    """Send `task` to run in `seconds` unless the cache `key` says one is pending."""
+def _enqueue_debounced(
+    task, key: str, seconds: float | Callable[[], float], longest: float = 0
+) -> bool:
+    """Send `task` to run in `seconds` unless the cache `key` says one is pending.
+
+    `seconds` may be a function, asked only by the caller that takes the key
+    (once per sweep, not once per response); `longest` is the most it returns.
+    """
     try:
-        if not cache.add(key, "1", timeout=seconds * 4):
+        if not cache.add(key, "1", timeout=int(max(longest, 1) * 4)):
             return False
     except Exception:
         log.warning("cache unavailable; enqueueing %s anyway", task.name, exc_info=True)
+    countdown = seconds() if callable(seconds) else seconds
     try:
-        task.apply_async(countdown=seconds, retry=False)
+        task.apply_async(countdown=countdown, retry=False)
         return True
     except Exception:
         log.warning(
@@ -149,7 +198,9 @@ def sweep_dirty_task() -> int:
     """Count new or accepted responses and rewrite the indices they change; the
     breakdown sweep follows after commit."""
     _release(SWEEP_LOCK_KEY)
+    started = time.monotonic()
     processed = sweep_dirty()
+    _note_sweep_seconds(time.monotonic() - started)
     _check_moves()
     metrics.note_sweep()
     if processed:
@@ -168,6 +219,14 @@ def sweep_breakdowns_task() -> int:
     if processed >= SWEEP_BATCH:
         enqueue_breakdown_sweep()  # more left: continue in a fresh task
     return processed
+
+
+def _note_sweep_seconds(seconds: float) -> None:
+    """Leave this sweep's run time for the pacing of the next (sweep_wait)."""
+    try:
+        cache.set(SWEEP_SECONDS_KEY, round(seconds, 3), timeout=3600)
+    except Exception:
+        log.warning("cache unavailable while sweeping", exc_info=True)
 
 
 def _release(key: str) -> None:

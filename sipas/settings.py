@@ -240,12 +240,13 @@ CELERY_TASK_ROUTES = {
     "api.tasks.*": {"queue": "mail"},
     "*.send_*": {"queue": "mail"},
 }
-# The index engine: a stored response schedules one sweep this many seconds later
-# (the responses arriving meanwhile are counted by the same sweep); the dashboards'
-# breakdowns follow with their own, slower sweep. Freshness, the time until a
-# submission is in the published indices, is about the debounce plus one sweep
-# (bench/README.md, "load").
+# The index engine: a stored response schedules one sweep (it counts the responses
+# stored meanwhile) after the debounce, or under load the last sweep's run time times
+# 1 + the rest factor, at most the longest wait (reports.tasks.sweep_wait); the
+# breakdowns follow with their own, slower sweep (bench/README.md, "load").
 REPORTS_SWEEP_DEBOUNCE_SECONDS = env_int("REPORTS_SWEEP_DEBOUNCE_SECONDS", 2)
+REPORTS_SWEEP_REST_FACTOR = env_int("REPORTS_SWEEP_REST_FACTOR", 2)
+REPORTS_SWEEP_MAX_WAIT_SECONDS = env_int("REPORTS_SWEEP_MAX_WAIT_SECONDS", 6)
 REPORTS_BREAKDOWN_DEBOUNCE_SECONDS = env_int("REPORTS_BREAKDOWN_DEBOUNCE_SECONDS", 20)
 CELERY_BEAT_SCHEDULE = {
     # Every night at 02:15 Vietnam time: rewrite the indices of the current and the

@@ -72,7 +72,10 @@ def _count_and_read(key: str, timeout: int, other: str | None) -> tuple[int, Any
     backend = caches["default"]
     if isinstance(backend, RedisCache):
         name = backend.make_and_validate_key(key)
-        pipeline = backend._cache.get_client(name, write=True).pipeline()
+        client = backend._cache.get_client(name, write=True)
+        # No MULTI/EXEC: SET NX then INCR count right whatever runs between
+        # them, and a transaction costs three more replies to parse.
+        pipeline = client.pipeline(transaction=False)
         pipeline.set(name, 0, ex=timeout, nx=True)
         pipeline.incr(name)
         if other is not None:

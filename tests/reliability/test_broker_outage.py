@@ -35,6 +35,7 @@ def real_broker(monkeypatch):
     }
     # Tasks go to the broker; a sweep is due at once rather than in 30 s.
     monkeypatch.setattr(tasks, "SWEEP_DEBOUNCE_SECONDS", 0)
+    monkeypatch.setattr(tasks, "SWEEP_MAX_WAIT_SECONDS", 0)
     monkeypatch.setattr(tasks, "BREAKDOWN_DEBOUNCE_SECONDS", 0)
 
     def point_at(url: str) -> None:

@@ -123,6 +123,7 @@ def test_many_responses_enqueue_one_debounced_sweep(
         tasks.sweep_dirty_task, "apply_async", lambda **kw: sent.append(kw)
     )
     cache.delete(tasks.SWEEP_LOCK_KEY)
+    cache.delete(tasks.SWEEP_SECONDS_KEY)  # no sweep ran yet: the debounce
     for hour in range(5):
         with django_capture_on_commit_callbacks(execute=True):
             at = JUNE + datetime.timedelta(hours=hour)

@@ -30,6 +30,7 @@ def worker(monkeypatch):
     from sipas.celery import app
 
     monkeypatch.setattr(tasks, "SWEEP_DEBOUNCE_SECONDS", 1)
+    monkeypatch.setattr(tasks, "SWEEP_MAX_WAIT_SECONDS", 1)
     monkeypatch.setattr(tasks, "BREAKDOWN_DEBOUNCE_SECONDS", 1)
     app.control.purge()  # tasks left over from earlier runs of this broker db
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):

@@ -1,0 +1,110 @@
+"""The official sweep paces itself (reports.tasks.sweep_wait): a sweep costs
+about the same for few responses as for many, so under a stream of responses the
+next one waits (1 + rest factor) times the last one's run time, between the
+debounce and the longest wait; the responses meanwhile join its batch."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+
+from agencies.models import Agency
+from reports import tasks
+from surveys.models import Questionnaire, Response
+from surveys.services import store_responses
+from tests.reports.test_engine import ALL_FIVE, JUNE, draft
+
+
+@pytest.fixture
+def exit_version(province_33):
+    return Questionnaire.objects.get(code="exit-dv").current_version()
+
+
+@pytest.fixture
+def commune_centre(province_33):
+    return Agency.objects.get(code="TTHCC-X12133")
+
+
+@pytest.fixture
+def pacing(monkeypatch):
+    monkeypatch.setattr(tasks, "SWEEP_DEBOUNCE_SECONDS", 2)
+    monkeypatch.setattr(tasks, "SWEEP_REST_FACTOR", 2)
+    monkeypatch.setattr(tasks, "SWEEP_MAX_WAIT_SECONDS", 6)
+    sent = []
+    monkeypatch.setattr(
+        tasks.sweep_dirty_task, "apply_async", lambda **kw: sent.append(kw)
+    )
+    cache.delete(tasks.SWEEP_LOCK_KEY)
+    cache.delete(tasks.SWEEP_SECONDS_KEY)
+    yield sent
+    cache.delete(tasks.SWEEP_LOCK_KEY)
+    cache.delete(tasks.SWEEP_SECONDS_KEY)
+
+
+@pytest.mark.parametrize(
+    "last, wait",
+    [
+        (None, 2.0),  # no sweep ran yet: the debounce
+        (0.0, 2.0),
+        (0.4, 2.0),  # a quick sweep: never sooner than the debounce
+        (1.5, 4.5),  # a sweep of 1.5 s, then twice that at rest
+        (1.9, 5.7),
+        (30.0, 6.0),  # a very slow sweep: never later than the longest wait
+    ],
+)
+def test_the_wait_follows_the_last_sweep_between_its_bounds(pacing, last, wait):
+    assert tasks.sweep_wait(last) == wait
+
+
+def test_a_debounce_above_the_longest_wait_wins(pacing, monkeypatch):
+    monkeypatch.setattr(tasks, "SWEEP_DEBOUNCE_SECONDS", 10)
+    assert tasks.sweep_wait(None) == 10.0
+    assert tasks.sweep_wait(5.0) == 10.0
+
+
+def store_five(version, agency, capture) -> None:
+    for hour in range(5):
+        with capture(execute=True):
+            at = JUNE + datetime.timedelta(hours=hour)
+            store_responses([draft(version, agency, ALL_FIVE, at)])
+
+
+def test_responses_after_a_slow_sweep_wait_longer_in_one_task(
+    pacing, exit_version, commune_centre, django_capture_on_commit_callbacks
+):
+    cache.set(tasks.SWEEP_SECONDS_KEY, 1.5)
+    store_five(exit_version, commune_centre, django_capture_on_commit_callbacks)
+    assert [kw["countdown"] for kw in pacing] == [4.5]
+
+
+def test_the_sweep_task_leaves_its_run_time_for_the_next(
+    pacing, exit_version, commune_centre, django_capture_on_commit_callbacks
+):
+    store_five(exit_version, commune_centre, django_capture_on_commit_callbacks)
+    assert [kw["countdown"] for kw in pacing] == [2.0]
+    assert tasks.sweep_dirty_task() == 5
+    seconds = cache.get(tasks.SWEEP_SECONDS_KEY)
+    assert isinstance(seconds, float) and 0 < seconds < 60
+    assert not Response.objects.filter(counted=False).exists()
+    # the next response is swept after the wait that run time gives
+    store_five(exit_version, commune_centre, django_capture_on_commit_callbacks)
+    assert [kw["countdown"] for kw in pacing] == [2.0, tasks.sweep_wait(seconds)]
+
+
+def test_without_the_cache_a_response_is_still_swept_after_the_debounce(
+    pacing,
+    exit_version,
+    commune_centre,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        store_responses([draft(exit_version, commune_centre, ALL_FIVE, JUNE)])
+    monkeypatch.setattr(tasks.cache, "add", down)
+    monkeypatch.setattr(tasks.cache, "get", down)
+    for callback in after_commit:
+        callback()
+    assert [kw["countdown"] for kw in pacing] == [2.0]
