@@ -342,6 +342,7 @@ def report(result: dict) -> None:
         print(
             f"  worker: {name:<28} {row['runs']:>4} runs, mean {row['mean_s']:.2f} s, "
             f"longest {row['max_s']:.2f} s"
+            + (f", {row['mean_batch']:g} responses each" if row["mean_batch"] else "")
         )
     check = result["check"]
     print(

@@ -149,19 +149,29 @@ class FreshnessProbe(threading.Thread):
         }
 
 
-TASK_DONE = re.compile(r"Task ([\w.]+)\[[^\]]+\] succeeded in ([\d.]+)s")
+TASK_DONE = re.compile(
+    r"Task ([\w.]+)\[[^\]]+\] succeeded in ([\d.]+)s(?:: (\d+)$)?", re.M
+)
 
 
 def task_times(logfile: Path) -> dict[str, dict]:
-    """Per task name: how many ran, their mean and longest run time (worker log)."""
+    """Per task name: how many ran, their mean and longest run time, and for the
+    sweeps (which return how many responses they counted) the mean batch."""
     times: dict[str, list[float]] = {}
+    counted: dict[str, list[int]] = {}
     for match in TASK_DONE.finditer(logfile.read_text(errors="replace")):
-        times.setdefault(match[1].rsplit(".", 1)[-1], []).append(float(match[2]))
+        name = match[1].rsplit(".", 1)[-1]
+        times.setdefault(name, []).append(float(match[2]))
+        if match[3] is not None and name.startswith("sweep_"):
+            counted.setdefault(name, []).append(int(match[3]))
     return {
         name: {
             "runs": len(seconds),
             "mean_s": round(sum(seconds) / len(seconds), 2),
             "max_s": round(max(seconds), 2),
+            "mean_batch": round(sum(counted[name]) / len(counted[name]), 1)
+            if counted.get(name)
+            else None,
         }
         for name, seconds in times.items()
     }
