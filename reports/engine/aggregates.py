@@ -231,7 +231,7 @@ def count_responses(
             cursor.executemany(
                 f"INSERT INTO {ids_table} (id) VALUES (%s)", [(pk,) for pk in ids]
             )
-    years = {year_of(row[2]) for row in pending}  # rows: (id, agency, submitted_at)
+    years = {year_of(row[2]) for row in pending}  # rows: (id, agency, submitted_at, …)
     _stage_batch(f"r.id IN (SELECT id FROM {ids_table})", [], years)
     _insert_aggregates(
         setup,
@@ -265,21 +265,24 @@ def count_responses(
 
 
 def pending_responses(limit: int | None = None) -> list[tuple]:
-    """(id, agency_id, submitted_at) of the responses waiting to be counted,
-    oldest first (all of them, or the first `limit`)."""
+    """(id, agency_id, submitted_at, version_id) of the responses waiting to be
+    counted, oldest first (all of them, or the first `limit`)."""
     pending = (
         Response.objects.filter(counted=False, flagged=False)
         .order_by("submitted_at")
-        .values_list("id", "agency_id", "submitted_at")
+        .values_list("id", "agency_id", "submitted_at", "version_id")
     )
     return list(pending if limit is None else pending[:limit])
 
 
 def pending_breakdowns(limit: int | None = None) -> list[tuple]:
-    """(id, agency_id, submitted_at) of the responses queued for the breakdown
-    sweep (all of them, or `limit` of them)."""
+    """(id, agency_id, submitted_at, version_id) of the responses queued for the
+    breakdown sweep (all of them, or `limit` of them)."""
     queued = PendingBreakdown.objects.values_list(
-        "response_id", "response__agency_id", "response__submitted_at"
+        "response_id",
+        "response__agency_id",
+        "response__submitted_at",
+        "response__version_id",
     )
     return list(queued if limit is None else queued[:limit])
 
@@ -299,7 +302,7 @@ def count_pending(setup: Setup, parts: tuple[str, ...] = PARTS) -> set[str]:
     for waiting, counted_into in batches:
         while pending := waiting(COUNT_BATCH):
             count_responses(setup, pending, counted_into)
-            days |= {local_day(at) for _pk, _agency, at in pending}
+            days |= {local_day(row[2]) for row in pending}
     touched: set[str] = set()
     for day in days:
         touched.update(periods_of_day(day))

@@ -44,11 +44,18 @@ def empty_tables(setup) -> dict:
     return tables
 
 
-def period_sums(period, setup, agencies: list[int] | None, tables: dict):
+def period_sums(period, setup, agencies: list[int] | None, tables: dict, versions=None):
     """(agency, questionnaire, own table, subtree table) of every agency (of
-    `agencies`, or all) and questionnaire version with pair rows in the period."""
+    `agencies`, or all) and questionnaire version (of `versions`, or all) with
+    pair rows in the period."""
     for agency_id, q, _month, own, subtree in _sums(
-        setup, period.first, period.last, agencies, tables, by_month=False
+        setup,
+        period.first,
+        period.last,
+        agencies,
+        tables,
+        by_month=False,
+        versions=versions,
     ):
         yield (
             agency_id,
@@ -111,20 +118,21 @@ class YearPairs:
             )
 
 
-def _sums(setup, first, last, agencies, tables: dict, *, by_month: bool):
+def _sums(setup, first, last, agencies, tables: dict, *, by_month: bool, versions=None):
     """(agency, questionnaire, month or None, own counts, subtree counts) of
-    the pair rows of the months first … last (of `agencies`, or all), per
-    agency and version (and month): (4, pairs) int64 arrays in the order of the
-    questionnaire's table."""
+    the pair rows of the months first … last (of `agencies` and `versions`, or
+    all), per agency and version (and month): (4, pairs) int64 arrays in the
+    order of the questionnaire's table."""
     every = sorted(setup.element_of_item)
     if not every:
         return
     where, params = "month >= %s AND month <= %s", [first, last]
-    if agencies is not None:
-        if not agencies:
-            return
-        where += f" AND agency_id IN ({', '.join(['%s'] * len(agencies))})"
-        params += list(agencies)
+    for column, wanted in (("agency_id", agencies), ("version_id", versions)):
+        if wanted is not None:
+            if not wanted:
+                return
+            where += f" AND {column} IN ({', '.join(['%s'] * len(wanted))})"
+            params += list(wanted)
     own = [f"SUM(CASE WHEN pooled THEN 0 ELSE {c} END)" for c in COUNTS]
     both = [f"SUM({c})" for c in COUNTS]
     sums = [f"{sql} AS s{k}" for k, sql in enumerate(own + both)]

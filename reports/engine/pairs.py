@@ -137,8 +137,14 @@ def attach(period, setup, groups: dict, only=None, source=None) -> None:
     if source is not None:
         sums = source.sums(period)
     else:
-        agencies = None if only is None else sorted({key[0] for key in groups})
-        sums = pair_sums.period_sums(period, setup, agencies, tables)
+        agencies = versions = None
+        if only is not None:  # a sweep: its groups' agencies and questionnaires
+            agencies = sorted({key[0] for key in groups})
+            asked = {key[2] for key in groups}
+            versions = sorted(
+                v for v, q in setup.version_questionnaire.items() if q in asked
+            )
+        sums = pair_sums.period_sums(period, setup, agencies, tables, versions)
     for agency_id, q, own, subtree in sums:
         for scope, table in (("own", own), ("subtree", subtree)):
             counts = groups.get((agency_id, scope, q, "", ""))

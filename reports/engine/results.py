@@ -157,10 +157,11 @@ def _existing_rows(
     methods: set[tuple[str, int]],
     only: set[tuple[int, str]] | None,
     part: str = OFFICIAL,
+    questionnaires: set[str | None] | None = None,
 ) -> dict[tuple, tuple[int, tuple]]:
     """The period's current IndexResult rows of an engine part (of some
-    agency-scopes): key → (id, published values), laid out like KEY_AT and
-    VALUES_AT pick them from a result row."""
+    agency-scopes, of some questionnaires): key → (id, published values), laid
+    out like KEY_AT and VALUES_AT pick them from a result row."""
     # Rows of the current version of each methodology only: older versions'
     # rows stay as they were computed (readable, never rewritten). Raw SQL: at
     # national scale a recompute reads millions of rows, a queryset's filters
@@ -171,6 +172,10 @@ def _existing_rows(
     compare = "=" if part == OFFICIAL else "<>"
     where = f"period = %s AND ({versions}) AND dimension {compare} ''"
     params = [period.code, *(v for method in sorted(methods) for v in method)]
+    if questionnaires is not None:
+        codes = sorted(q for q in questionnaires if q is not None) or [""]
+        where += f" AND questionnaire IN ({', '.join(['%s'] * len(codes))})"
+        params += codes
     fields = ", ".join(("id", *(RESULT_COLUMNS[i] for i in KEY_AT + VALUES_AT)))
     sql = f"SELECT {fields} FROM {IndexResult._meta.db_table} WHERE {where}"
     if only is None:
@@ -208,6 +213,7 @@ def write_period(
     part: str = OFFICIAL,
     groups: dict[GroupKey, indices.Counts] | None = None,
     pair_source: YearPairs | None = None,
+    questionnaires: set[str | None] | None = None,
 ) -> int:
     """Bring the IndexResult rows of one engine part of a period (or of some
     agency-scopes of it) in line with the aggregates, writing only the rows whose
@@ -215,7 +221,9 @@ def write_period(
     Returns the number of rows the period has there. `groups` are the period's
     sums if the caller has them already (see :func:`collect_periods`), and
     `pair_source` the pair sums of their agencies' year (reports.engine.pairs).
-    Call inside a transaction holding the engine lock."""
+    `questionnaires`: only these questionnaires' rows are looked at (a sweep's
+    answered ones; `groups` then holds only theirs). Call inside a transaction
+    holding the engine lock."""
     if groups is None:
         groups = collect(period, setup, only, part)
     if part == OFFICIAL:
@@ -224,7 +232,7 @@ def write_period(
     methods = {(m.code, m.version) for m in setup.methodology.values()} or {
         (default.code, default.version)
     }
-    existing = _existing_rows(period, methods, only, part)
+    existing = _existing_rows(period, methods, only, part, questionnaires)
     fresh: list[tuple] = []
     replaced: list[int] = []
     computed = 0

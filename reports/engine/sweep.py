@@ -34,15 +34,15 @@ def _ancestors(path: str) -> list[int]:
 
 def _affected(pending: list[tuple], *, own: bool) -> dict[str, set[tuple[int, str]]]:
     """Per period code, the agency-scopes whose indices the responses (id,
-    agency_id, submitted_at) change: the subtree scopes of their agencies and of
-    the agencies above, and with `own` the own scopes of their agencies."""
+    agency_id, submitted_at, …) change: the subtree scopes of their agencies and
+    of the agencies above, and with `own` the own scopes of their agencies."""
     paths = dict(
-        Agency.objects.filter(
-            id__in={agency for _pk, agency, _at in pending}
-        ).values_list("id", "path")
+        Agency.objects.filter(id__in={row[1] for row in pending}).values_list(
+            "id", "path"
+        )
     )
     affected: dict[str, set[tuple[int, str]]] = defaultdict(set)
-    for agency_id, day in {(agency, local_day(at)) for _pk, agency, at in pending}:
+    for agency_id, day in {(row[1], local_day(row[2])) for row in pending}:
         chain = _ancestors(paths.get(agency_id, "")) or [agency_id]
         scopes = {(a, "subtree") for a in chain}
         if own:
@@ -98,8 +98,20 @@ def _sweep(part: str, limit: int, chunk: int = RECOMPUTE_CHUNK) -> int:
             return 0
         setup = load_setup()
         count_responses(setup, pending, (part,))
+        # Only the questionnaires answered: a batch of exit forms leaves the
+        # household survey's groups (and their clusters) of the same agencies
+        # as they are.
+        answered = {setup.version_questionnaire.get(row[3]) for row in pending}
         for affected in _chunked(_affected(pending, own=official), chunk):
             periods = [parse_period(code) for code in sorted(affected)]
             for period, groups in collect_periods(periods, setup, part, affected):
-                write_period(period, setup, affected[period.code], part, groups)
+                groups = {k: v for k, v in groups.items() if k[2] in answered}
+                write_period(
+                    period,
+                    setup,
+                    affected[period.code],
+                    part,
+                    groups,
+                    questionnaires=answered,
+                )
     return len(pending)

@@ -188,3 +188,52 @@ def test_the_pieces_of_a_sweep_cover_what_it_affects_once():
         {"2026": {(3, "subtree")}, "2026-01": {(3, "subtree")}},
     ]
     assert _chunked(affected, 10) == [affected]
+
+
+def test_a_sweep_rewrites_only_the_questionnaires_answered(two_provinces, monkeypatch):
+    """New exit forms at agencies that also have household responses: the sweep
+    computes no household group (nor its clusters), leaves those rows as they
+    were, and the rows are still exactly those of a full recompute."""
+    import datetime
+
+    from reports.engine import sweep
+    from reports.engine.setup import BREAKDOWNS, OFFICIAL
+    from sipas.periods import local_tz
+    from surveys.models import Questionnaire
+    from surveys.services import ResponseDraft, store_responses
+
+    codes = periods_of_year(2026)
+    recompute.recompute_periods(codes, rebuild=True)
+    household = IndexResult.objects.filter(questionnaire="hh-1001")
+    before = set(household.values_list("id", "computed_at", "value", "n"))
+    assert before
+    version = Questionnaire.objects.get(code="exit-dv").current_version()
+    at = datetime.datetime(2026, 5, 4, 10, tzinfo=local_tz())
+    store_responses(
+        [
+            ResponseDraft(
+                version=version,
+                agency_id=Agency.objects.get(code=code).pk,
+                answers={"E1.1": 5, "E2.1": 2, "G": 4},
+                submitted_at=at,
+            )
+            for code in AGENCIES
+        ]
+    )
+    written = []
+    write = sweep.write_period
+
+    def spy(period, setup, only, part, groups, questionnaires=None):
+        written.append(({key[2] for key in groups}, questionnaires))
+        return write(period, setup, only, part, groups, questionnaires=questionnaires)
+
+    monkeypatch.setattr(sweep, "write_period", spy)
+    assert sweep._sweep(OFFICIAL, 10**6) == len(AGENCIES)
+    assert sweep._sweep(BREAKDOWNS, 10**6) == len(AGENCIES)
+    assert written and all(
+        groups <= {"exit-dv"} and asked == {"exit-dv"} for groups, asked in written
+    )
+    assert set(household.values_list("id", "computed_at", "value", "n")) == before
+    swept = snapshot()
+    recompute.recompute_periods(codes, rebuild=True)
+    assert snapshot() == swept
