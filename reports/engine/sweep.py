@@ -1,7 +1,7 @@
 """The sweeps: count what is waiting (new or accepted responses for the official
-part, the breakdown queue for the other) and rewrite only the agency-scopes and
-periods it changes. They return how many responses they counted; what to
-enqueue next is :mod:`reports.tasks`' decision."""
+part, the breakdown queue for the other) and rewrite only the agency-scopes,
+periods and questionnaires it changes. They return how many responses they
+counted; what to enqueue next is :mod:`reports.tasks`' decision."""
 
 from __future__ import annotations
 
@@ -55,8 +55,9 @@ def _affected(pending: list[tuple], *, own: bool) -> dict[str, set[tuple[int, st
 def sweep_dirty(limit: int = SWEEP_BATCH) -> int:
     """Count up to `limit` uncounted responses into the official aggregates and
     rewrite the official indices of the periods they fall in, for the
-    agency-scopes concerned only: the own rows of their agencies and the subtree
-    rows of those agencies and their ancestors. One transaction: counts, counted
+    agency-scopes concerned only (the own rows of their agencies and the subtree
+    rows of those agencies and their ancestors), of the questionnaires they
+    answer. One transaction: counts, counted
     marks and indices commit together. The responses are queued for the
     breakdown sweep (PendingBreakdown). Returns the number of responses counted.
     """
