@@ -44,6 +44,22 @@ def province_33(db):
 
 
 @pytest.fixture
+def exit_version(province_33):
+    """exit-dv's current version in Hưng Yên's reference data."""
+    from surveys.models import Questionnaire
+
+    return Questionnaire.objects.get(code="exit-dv").current_version()
+
+
+@pytest.fixture
+def commune_centre(province_33):
+    """A commune's one-stop centre (TTHCC-X12133) in Hưng Yên."""
+    from agencies.models import Agency
+
+    return Agency.objects.get(code="TTHCC-X12133")
+
+
+@pytest.fixture
 def shared_reference() -> Path:
     path = Path(settings.SHARED_DIR) / "data" / "reference"
     if not (path / "responses.csv").is_file():

@@ -3,7 +3,6 @@ sweep, flagged responses, idempotent tasks, breakdown rows for dashboards."""
 
 import datetime
 
-import pytest
 from django.core.cache import cache
 
 from agencies.models import Agency
@@ -12,20 +11,10 @@ from reports.engine import recompute, results, sweep
 from reports.models import AnswerCount, IndexResult
 from sipas.periods import local_tz
 from surveys import services as survey_services
-from surveys.models import Questionnaire, Response
+from surveys.models import Response
 from surveys.services import ResponseDraft, store_responses
 
 ALL_FIVE = {code: 5 for code in ["E1.1", "E2.1", "E3.1", "E4.1", "E5.1", "G"]}
-
-
-@pytest.fixture
-def exit_version(province_33):
-    return Questionnaire.objects.get(code="exit-dv").current_version()
-
-
-@pytest.fixture
-def commune_centre(province_33):
-    return Agency.objects.get(code="TTHCC-X12133")
 
 
 def draft(version, agency, answers, at, **extra) -> ResponseDraft:

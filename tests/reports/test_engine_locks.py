@@ -13,12 +13,10 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 
-from agencies.models import Agency
 from reports import tasks
 from reports.engine import recompute, sweep
 from reports.engine.setup import BREAKDOWNS, OFFICIAL, lock_engine
 from reports.models import PendingBreakdown
-from surveys.models import Questionnaire
 from surveys.services import store_responses
 from tests.reports.test_engine import ALL_FIVE, JUNE, draft
 
@@ -32,16 +30,6 @@ def _postgresql_only(monkeypatch):
     # the sweeps run where the test says, not from the tasks stores enqueue
     for task in (tasks.sweep_dirty_task, tasks.sweep_breakdowns_task):
         monkeypatch.setattr(task, "apply_async", lambda **kw: None)
-
-
-@pytest.fixture
-def exit_version(province_33):
-    return Questionnaire.objects.get(code="exit-dv").current_version()
-
-
-@pytest.fixture
-def commune_centre(province_33):
-    return Agency.objects.get(code="TTHCC-X12133")
 
 
 class Holder:

@@ -8,21 +8,10 @@ import datetime
 import pytest
 from django.core.cache import cache
 
-from agencies.models import Agency
 from reports import tasks
-from surveys.models import Questionnaire, Response
+from surveys.models import Response
 from surveys.services import store_responses
 from tests.reports.test_engine import ALL_FIVE, JUNE, draft
-
-
-@pytest.fixture
-def exit_version(province_33):
-    return Questionnaire.objects.get(code="exit-dv").current_version()
-
-
-@pytest.fixture
-def commune_centre(province_33):
-    return Agency.objects.get(code="TTHCC-X12133")
 
 
 @pytest.fixture
