@@ -94,6 +94,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so the latency it measures is the whole request's (sipas/metrics.py).
     "sipas.metrics.MetricsMiddleware",
+    "surveys.pagecache.CachedPageMiddleware",  # a kept survey page, served at once
     "django.middleware.security.SecurityMiddleware",
     "sipas.middleware.SecurityHeadersMiddleware",
     "sipas.middleware.NulCharacterMiddleware",
@@ -216,8 +217,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-# Nothing reads task results (job state lives in the database), so tasks do not
-# subscribe to the result store when they are sent.
+# Nothing reads task results (job state is in the database): no result store.
 CELERY_TASK_IGNORE_RESULT = True
 # Three queues, so that one kind of work never waits behind another: `engine`
 # (sweeps, recomputes, nightly maintenance: short and frequent), `reports` (PDF

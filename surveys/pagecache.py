@@ -16,6 +16,14 @@ off) and is dropped at once when a questionnaire, place or procedure is saved or
 deleted through the ORM (a generation number in the cache); bulk loads of
 reference data (which bypass model signals) are seen when the entries expire.
 
+`CachedPageMiddleware`, second in settings.MIDDLEWARE, serves a kept page before
+the rest of the middleware and the URL resolver run: on the way out of the first
+request it keeps the page's final headers (security headers, language, framing)
+with the entry; a hit then adds only the host check, the CSRF cookie and the
+language choice those middleware would have made. A request it cannot answer
+(an HTTPS redirect due, an entry without final headers, anything `serve` turns
+down) goes down the usual stack, where the view's own `serve` still applies.
+
 `remembered(request, what, compute)` keeps, in the process, what a survey request
 looks up about its place (the place a code names, the published version, the
 procedures offered): a submission then asks the database only to store it. The
@@ -34,9 +42,12 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 
 from surveys import abuse
@@ -52,6 +63,8 @@ TOKEN_VALUE = re.compile(r'(name="token" value=")([^"]+)(")')
 CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
 # Response headers a page's view sets (a kiosk page: no-store, frameable).
 KEPT_HEADERS = ("Content-Type", "Cache-Control", "X-Frame-Options")
+# Final headers that are the request's own, never kept for the next citizen.
+OWN_HEADERS = frozenset({"set-cookie", "content-length"})
 
 
 def _key(request: HttpRequest) -> str | None:
@@ -94,8 +107,11 @@ def generation(request: HttpRequest | None = None) -> str:
     return current
 
 
-def serve(request: HttpRequest) -> HttpResponse | None:
-    """The cached page of this request with fresh tokens, or None (render it)."""
+def serve(request: HttpRequest, *, final: bool = False) -> HttpResponse | None:
+    """The cached page of this request with fresh tokens, or None (render it).
+
+    `final` (CachedPageMiddleware): only an entry with the final headers of a
+    request of the same scheme, and the response carries them all."""
     key = _key(request)
     if key is None:
         return None
@@ -106,6 +122,9 @@ def serve(request: HttpRequest) -> HttpResponse | None:
     entry = found.get(key)
     if entry is None or entry["generation"] != current:
         return None
+    complete = entry.get("final")
+    if final and (complete is None or complete["secure"] != request.is_secure()):
+        return None
     if _already_sent(request, entry["target"], entry["kiosk"]):
         return None
     token = abuse.issue_token(request, entry["target"])
@@ -113,11 +132,20 @@ def serve(request: HttpRequest) -> HttpResponse | None:
         entry["html"].replace(TOKEN_MARK, token).replace(CSRF_MARK, get_token(request))
     )
     response = HttpResponse(body)
-    for name, value in entry["headers"].items():
+    for name, value in (complete["headers"] if final else entry["headers"]).items():
         response[name] = value
+    if final:
+        response.survey_page_route = _Route(complete["route"])
     if entry["kiosk"]:
         response.kiosk_frame_allowed = True  # sipas.middleware's frame-ancestors
     return response
+
+
+class _Route:
+    """What sipas.metrics reads of a resolver match: the URL pattern."""
+
+    def __init__(self, route: str) -> None:
+        self.route = route
 
 
 def keep(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -151,7 +179,69 @@ def keep(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         "headers": {name: response[name] for name in KEPT_HEADERS if name in response},
     }
     cache.set(key, entry, timeout=settings.SURVEY_PAGE_CACHE_SECONDS)
+    response.survey_page_entry = (key, entry)  # CachedPageMiddleware completes it
     return response
+
+
+class CachedPageMiddleware:
+    """Serve a kept survey page before the rest of the middleware (see the module
+    docstring); on a miss, keep the final headers of the page the view kept."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.csrf = CsrfViewMiddleware(get_response)  # its cookie, read and set
+        self.prefix = ""
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self._fast(request)
+        if response is not None:
+            return response
+        response = self.get_response(request)
+        kept = getattr(response, "survey_page_entry", None)
+        if kept is not None and response.status_code == 200:
+            _complete(request, response, *kept)
+        return response
+
+    def _fast(self, request: HttpRequest) -> HttpResponse | None:
+        if not self.prefix:  # "/s/": reversed once, after the URLconf is loaded
+            self.prefix = reverse("surveys:take", args=["x"])[:-2]
+        if (
+            request.method != "GET"
+            or not request.path.startswith(self.prefix)
+            or (settings.SECURE_SSL_REDIRECT and not request.is_secure())
+            or settings.PREPEND_WWW
+            or settings.DISALLOWED_USER_AGENTS
+        ):
+            return None
+        try:
+            request.get_host()  # ALLOWED_HOSTS; the usual stack answers the 400
+        except DisallowedHost:
+            return None
+        with translation.override(translation.get_language_from_request(request)):
+            self.csrf.process_request(request)  # the citizen's CSRF cookie, if any
+            response = serve(request, final=True)
+        if response is None:
+            return None
+        request.resolver_match = response.survey_page_route  # for sipas.metrics
+        response["Content-Length"] = str(len(response.content))
+        return self.csrf.process_response(request, response)  # sets the cookie
+
+
+def _complete(
+    request: HttpRequest, response: HttpResponse, key: str, entry: dict
+) -> None:
+    """Keep, with the entry `keep` stored, the headers the middleware added."""
+    match = getattr(request, "resolver_match", None)
+    entry["final"] = {
+        "secure": request.is_secure(),
+        "route": getattr(match, "route", "") or "",
+        "headers": {
+            name: value
+            for name, value in response.items()
+            if name.lower() not in OWN_HEADERS
+        },
+    }
+    cache.set(key, entry, timeout=settings.SURVEY_PAGE_CACHE_SECONDS)
 
 
 def invalidate(**kwargs) -> None:
