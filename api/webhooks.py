@@ -86,6 +86,12 @@ def verify_signature(
 # deleting a subscription or a token clears it; the timeout bounds a stale answer.
 NO_SUBSCRIPTIONS_KEY = "api:webhooks:none-active"
 NO_SUBSCRIPTIONS_SECONDS = 60
+# Each process also keeps that answer (time.monotonic() until which it holds) for a
+# couple of seconds, so that a submission costs no cache round trip for webhooks
+# either: a subscription saved in another process gets its events from at most
+# that long after it was saved. A save in this process clears it at once.
+_none_active_here = {"until": 0.0}
+NO_SUBSCRIPTIONS_HERE_SECONDS = 2.0
 
 
 @receiver(post_save, sender=WebhookSubscription)
@@ -93,13 +99,17 @@ NO_SUBSCRIPTIONS_SECONDS = 60
 @receiver(post_save, sender=ApiToken)
 @receiver(post_delete, sender=ApiToken)
 def forget_that_none_are_active(**kwargs) -> None:
+    _none_active_here["until"] = 0.0
     cache.delete(NO_SUBSCRIPTIONS_KEY)
 
 
 def live_subscriptions(events: Iterable[str]) -> list[WebhookSubscription]:
     """Active subscriptions of live tokens to any of `events`: one query, none
     while it is known that no subscription is active."""
+    if time.monotonic() < _none_active_here["until"]:
+        return []
     if cache.get(NO_SUBSCRIPTIONS_KEY):
+        _none_active_here["until"] = time.monotonic() + NO_SUBSCRIPTIONS_HERE_SECONDS
         return []
     events = set(events)
     now = timezone.now()
@@ -110,6 +120,7 @@ def live_subscriptions(events: Iterable[str]) -> list[WebhookSubscription]:
     )
     if not active:
         cache.set(NO_SUBSCRIPTIONS_KEY, True, NO_SUBSCRIPTIONS_SECONDS)
+        _none_active_here["until"] = time.monotonic() + NO_SUBSCRIPTIONS_HERE_SECONDS
     return [s for s in active if events.intersection(s.events)]
 
 

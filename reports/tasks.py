@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 SWEEP_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_SWEEP_DEBOUNCE_SECONDS", 30)
-SWEEP_REST_FACTOR = getattr(settings, "REPORTS_SWEEP_REST_FACTOR", 2)
+SWEEP_REST_FACTOR = getattr(settings, "REPORTS_SWEEP_REST_FACTOR", 4)
 SWEEP_MAX_WAIT_SECONDS = getattr(settings, "REPORTS_SWEEP_MAX_WAIT_SECONDS", 6)
 SWEEP_LOCK_KEY = "reports:sweep-scheduled"
 # How long the last official sweep ran (seconds), for the pacing of the next.
@@ -42,6 +42,12 @@ SWEEP_SECONDS_KEY = "reports:last-sweep-seconds"
 BREAKDOWN_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_BREAKDOWN_DEBOUNCE_SECONDS", 60)
 BREAKDOWN_LOCK_KEY = "reports:breakdown-sweep-scheduled"
 REPOOL_LOCK_KEY = "reports:repool-scheduled"
+# What this process knows of the scheduled official sweep (time.time() values): it
+# is due at `due`, so a response stored before `until` (a margin earlier, for clock
+# skew between the web and worker machines) will be counted by it and need not ask
+# the cache; `asked` is when the cache was last asked when it is due.
+_scheduled = {"due": 0.0, "until": 0.0, "asked": 0.0}
+SCHEDULE_MARGIN_SECONDS = 1.0
 
 
 def note_new_responses(touched: set[tuple[int, int, datetime.datetime]]) -> None:
@@ -63,10 +69,41 @@ def enqueue_sweep() -> bool:
 
     Returns whether a task was sent. Broker or cache failures are logged, not
     raised: the responses are stored and the periodic sweep will process them.
+    The lock holds the time the sweep is due; a process that has read it asks
+    the cache again only a margin before then (a submission then costs no cache
+    round trip for the engine).
     """
+    if time.time() < _scheduled["until"]:
+        return False
     return _enqueue_debounced(
-        sweep_dirty_task, SWEEP_LOCK_KEY, _paced_wait, longest=_longest_wait()
+        sweep_dirty_task,
+        SWEEP_LOCK_KEY,
+        _paced_wait,
+        longest=_longest_wait(),
+        note_due=True,
     )
+
+
+def _learn_due(due: float | None = None) -> None:
+    """Note when the scheduled sweep is due: `due`, or what the lock holds (read at
+    most every half second while it is not known)."""
+    now = time.time()
+    if due is None:
+        if now - _scheduled["asked"] < 0.5:
+            return
+        _scheduled["asked"] = now
+        try:
+            due = cache.get(SWEEP_LOCK_KEY)
+        except Exception:
+            return
+    if isinstance(due, float) and due > now:
+        _scheduled.update(due=due, until=due - SCHEDULE_MARGIN_SECONDS)
+
+
+def forget_scheduled_sweep() -> None:
+    """Drop the scheduled sweep: the lock, and what this process knows of it."""
+    _scheduled.update(due=0.0, until=0.0, asked=0.0)
+    _release(SWEEP_LOCK_KEY)
 
 
 def sweep_wait(last_seconds: float | None) -> float:
@@ -125,19 +162,35 @@ def _check_moves() -> None:
 
 
 def _enqueue_debounced(
-    task, key: str, seconds: float | Callable[[], float], longest: float = 0
+    task,
+    key: str,
+    seconds: float | Callable[[], float],
+    longest: float = 0,
+    note_due: bool = False,
 ) -> bool:
     """Send `task` to run in `seconds` unless the cache `key` says one is pending.
 
     `seconds` may be a function, asked only by the caller that takes the key
     (once per sweep, not once per response); `longest` is the most it returns.
+    `note_due` (the official sweep): the key holds the time the task is due,
+    written before it is sent, and this process remembers it (:func:`_learn_due`).
     """
+    lifetime = int(max(longest, 1) * 4)
     try:
-        if not cache.add(key, "1", timeout=int(max(longest, 1) * 4)):
+        if not cache.add(key, "1", timeout=lifetime):
+            if note_due:
+                _learn_due()
             return False
     except Exception:
         log.warning("cache unavailable; enqueueing %s anyway", task.name, exc_info=True)
     countdown = seconds() if callable(seconds) else seconds
+    if note_due:
+        due = time.time() + countdown
+        try:
+            cache.set(key, due, timeout=lifetime)  # before the task can release it
+            _learn_due(due)
+        except Exception:
+            pass
     try:
         task.apply_async(countdown=countdown, retry=False)
         return True
@@ -147,6 +200,8 @@ def _enqueue_debounced(
             task.name,
             exc_info=True,
         )
+        if note_due:
+            _scheduled.update(due=0.0, until=0.0)
         try:
             cache.delete(key)
         except Exception:
@@ -197,7 +252,7 @@ def recompute_recent_periods_task() -> dict[str, int]:
 def sweep_dirty_task() -> int:
     """Count new or accepted responses and rewrite the indices they change; the
     breakdown sweep follows after commit."""
-    _release(SWEEP_LOCK_KEY)
+    forget_scheduled_sweep()  # responses stored from now on schedule the next one
     started = time.monotonic()
     processed = sweep_dirty()
     _note_sweep_seconds(time.monotonic() - started)

@@ -22,10 +22,17 @@ CHROMIUM_ARGS = [
 def fresh_limits():
     """Rate-limit and throttle counters live in the cache (Redis when REDIS_URL is
     set, kept between runs): every test starts with none. So do cached survey pages
-    (tests load reference data in bulk, new ids under the same codes)."""
+    (tests load reference data in bulk, new ids under the same codes), and so does
+    what each process keeps of the cache's answers (a scheduled sweep, no webhook
+    subscriber)."""
     from django.core.cache import cache
 
+    from api.webhooks import forget_that_none_are_active
+    from reports.tasks import forget_scheduled_sweep
+
     cache.clear()
+    forget_scheduled_sweep()
+    forget_that_none_are_active()
 
 
 @pytest.fixture(scope="module")

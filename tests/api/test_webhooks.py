@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import time
 
 import pytest
 import time_machine
@@ -269,3 +270,39 @@ def test_the_delivery_log_is_in_the_admin(subscribed, receiver, agencies, admin_
         delivery.delivered_at
         and timezone.now() - delivery.delivered_at < datetime.timedelta(minutes=1)
     )
+
+
+def test_while_no_subscription_is_active_a_process_asks_nobody_for_two_seconds(
+    agencies, monkeypatch, django_assert_num_queries
+):
+    events = [WebhookSubscription.Event.RESPONSE_CREATED]
+    monkeypatch.setattr(webhooks, "NO_SUBSCRIPTIONS_HERE_SECONDS", 0.3)
+    token, _ = make_token(agencies["UBND-T33"], "Một cửa tỉnh")  # no subscription
+    with django_assert_num_queries(1):  # the one query: none active
+        assert webhooks.live_subscriptions(events) == []
+    asked = []
+    real_get = webhooks.cache.get
+    monkeypatch.setattr(
+        webhooks.cache, "get", lambda *a, **k: asked.append(a) or real_get(*a, **k)
+    )
+    with django_assert_num_queries(0):
+        assert webhooks.live_subscriptions(events) == []
+    assert asked == []  # nor the cache
+    # Another process subscribes: its save clears the shared answer, not ours.
+    WebhookSubscription.objects.bulk_create(  # no signal here, as in another process
+        [WebhookSubscription(token=token, url="https://mc.example.vn/", events=events)]
+    )
+    webhooks.cache.delete(webhooks.NO_SUBSCRIPTIONS_KEY)
+    assert webhooks.live_subscriptions(events) == []  # still what it kept …
+    time.sleep(0.35)
+    assert len(webhooks.live_subscriptions(events)) == 1  # … for at most that long
+
+
+def test_a_subscription_saved_in_this_process_is_seen_at_once(agencies):
+    events = [WebhookSubscription.Event.RESPONSE_CREATED]
+    assert webhooks.live_subscriptions(events) == []
+    token, _ = make_token(agencies["UBND-T33"], "Một cửa tỉnh")
+    WebhookSubscription.objects.create(
+        token=token, url="https://mc.example.vn/", events=events
+    )
+    assert len(webhooks.live_subscriptions(events)) == 1

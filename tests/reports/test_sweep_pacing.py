@@ -4,6 +4,7 @@ next one waits (1 + rest factor) times the last one's run time, between the
 debounce and the longest wait; the responses meanwhile join its batch."""
 
 import datetime
+import time
 
 import pytest
 from django.core.cache import cache
@@ -97,3 +98,59 @@ def test_without_the_cache_a_response_is_still_swept_after_the_debounce(
     for callback in after_commit:
         callback()
     assert [kw["countdown"] for kw in pacing] == [2.0]
+
+
+@pytest.fixture
+def cache_calls(monkeypatch) -> list[str]:
+    """The engine's cache calls (add, get, set of its pacing keys) from now on."""
+    calls: list[str] = []
+    keys = {tasks.SWEEP_LOCK_KEY, tasks.SWEEP_SECONDS_KEY}
+    for name in ("add", "get", "set"):
+        real = getattr(tasks.cache, name)
+
+        def counted(key, *args, _real=real, _name=name, **kwargs):
+            if key in keys:
+                calls.append(_name)
+            return _real(key, *args, **kwargs)
+
+        monkeypatch.setattr(tasks.cache, name, counted)
+    return calls
+
+
+def test_a_process_that_scheduled_the_sweep_asks_the_cache_no_more_until_it_is_due(
+    pacing, exit_version, commune_centre, django_capture_on_commit_callbacks,
+    cache_calls,
+):  # fmt: skip
+    store_five(exit_version, commune_centre, django_capture_on_commit_callbacks)
+    assert [kw["countdown"] for kw in pacing] == [2.0]
+    # the first response: take the lock, read the last run time, write the due time
+    assert cache_calls == ["add", "get", "set"]
+    due = cache.get(tasks.SWEEP_LOCK_KEY)
+    assert isinstance(due, float) and 1.5 < due - time.time() <= 2.0
+
+
+def test_another_processs_sweep_is_read_once_then_relied_on(
+    pacing, exit_version, commune_centre, django_capture_on_commit_callbacks,
+    cache_calls,
+):  # fmt: skip
+    cache.set(tasks.SWEEP_LOCK_KEY, time.time() + 5.0)  # due in 5 s, sent elsewhere
+    store_five(exit_version, commune_centre, django_capture_on_commit_callbacks)
+    assert pacing == []
+    assert cache_calls == ["set", "add", "get"]  # the set: this test's own
+
+
+def test_a_margin_before_the_sweep_is_due_each_response_asks_again(
+    pacing, exit_version, commune_centre, django_capture_on_commit_callbacks,
+    cache_calls, monkeypatch,
+):  # fmt: skip
+    # a sweep due in half a second, inside the margin: it may start any moment,
+    # so what is stored now must find the lock free or still taken
+    cache.set(tasks.SWEEP_LOCK_KEY, time.time() + 0.5)
+    monkeypatch.setattr(tasks, "SCHEDULE_MARGIN_SECONDS", 1.0)
+    store_five(exit_version, commune_centre, django_capture_on_commit_callbacks)
+    assert pacing == []
+    assert cache_calls.count("add") == 5
+    # the sweep starts and releases the lock: the next response schedules another
+    tasks.sweep_dirty_task()
+    store_five(exit_version, commune_centre, django_capture_on_commit_callbacks)
+    assert len(pacing) == 1
