@@ -15,6 +15,8 @@ What it does, all on loopback:
      10 % staff signed in and browsing dashboards;
    - capacity (CAPACITY_SECONDS=20 s): the same users submitting surveys flat out;
    - yardstick (CAPACITY_SECONDS): the same users calling the bare insert flat out;
+   capacity and yardstick alternate LOAD_ROUNDS=2 times, and the ratio is that of
+   their mean rates (each round's is printed too);
 4. waits for the worker to bring the indices up to date, then runs the freshness
    phase (STEADY_SECONDS=60 s): LOAD_USERS citizens submitting at a steady
    LOAD_STEADY_RATE=50 forms per second in all, while a probe polls the database
@@ -211,37 +213,51 @@ def main() -> int:
             seconds,
             OUT_DIR / "load-mixed",
         )
-        log(f"phase capacity: {users} citizens flat out, {capacity_seconds} s")
+        # Capacity and yardstick alternate LOAD_ROUNDS times: on a shared machine
+        # whose speed drifts, one window of each compared poorly.
+        rounds = max(int(os.environ.get("LOAD_ROUNDS", "2")), 1)
+        cpu_capacity = cpu_bare = {}
         profiler = None
-        if os.environ.get("LOAD_PROFILE"):
-            profiler = start_profiler(gunicorn, capacity_seconds)
-        cpu_before = cpu_by_role()
-        run_locust(
-            locust_env,
-            host,
-            ["FlatOutCitizen"],
-            users,
-            capacity_seconds,
-            OUT_DIR / "load-capacity",
-        )
-        cpu_capacity = cpu_delta(cpu_before, cpu_by_role())
-        if profiler is not None:
-            profiler.wait(timeout=120)
-            for name, inside, own in summarise_profile(OUT_DIR / "load-profile.txt"):
-                print(
-                    f"  profile {100 * inside:5.1f} % ({100 * own:4.1f} % own) {name}"
-                )
-        log(f"phase yardstick: {users} users on the bare insert, {capacity_seconds} s")
-        cpu_before = cpu_by_role()
-        run_locust(
-            locust_env,
-            host,
-            ["BareInsert"],
-            users,
-            capacity_seconds,
-            OUT_DIR / "load-bare",
-        )
-        cpu_bare = cpu_delta(cpu_before, cpu_by_role())
+        for number in range(1, rounds + 1):
+            log(
+                f"phase capacity {number}/{rounds}: {users} citizens flat out, "
+                f"{capacity_seconds} s"
+            )
+            if number == 1 and os.environ.get("LOAD_PROFILE"):
+                profiler = start_profiler(gunicorn, capacity_seconds)
+            cpu_before = cpu_by_role()
+            run_locust(
+                locust_env,
+                host,
+                ["FlatOutCitizen"],
+                users,
+                capacity_seconds,
+                OUT_DIR / f"load-capacity-{number}",
+            )
+            cpu_capacity = _add(cpu_capacity, cpu_delta(cpu_before, cpu_by_role()))
+            if profiler is not None:
+                profiler.wait(timeout=120)
+                profile = summarise_profile(OUT_DIR / "load-profile.txt")
+                for name, inside, own in profile:
+                    print(
+                        f"  profile {100 * inside:5.1f} % ({100 * own:4.1f} % own) "
+                        f"{name}"
+                    )
+                profiler = None
+            log(
+                f"phase yardstick {number}/{rounds}: {users} users on the bare "
+                f"insert, {capacity_seconds} s"
+            )
+            cpu_before = cpu_by_role()
+            run_locust(
+                locust_env,
+                host,
+                ["BareInsert"],
+                users,
+                capacity_seconds,
+                OUT_DIR / f"load-bare-{number}",
+            )
+            cpu_bare = _add(cpu_bare, cpu_delta(cpu_before, cpu_by_role()))
         engine_seconds = _wait_for_engine(env)
         freshness = freshness_phase(locust_env, host, db_url, users)
         check = json.loads(
@@ -258,15 +274,24 @@ def main() -> int:
         stop(gunicorn)
         stop(worker)
     mixed = read_stats(OUT_DIR / "load-mixed")
-    capacity = read_stats(OUT_DIR / "load-capacity")
-    bare = read_stats(OUT_DIR / "load-bare")
+    capacity_rounds = [
+        read_stats(OUT_DIR / f"load-capacity-{n}") for n in range(1, rounds + 1)
+    ]
+    bare_rounds = [read_stats(OUT_DIR / f"load-bare-{n}") for n in range(1, rounds + 1)]
     result = {
         "users": users,
         "seconds": seconds,
         "capacity_seconds": capacity_seconds,
         "mixed": mixed,
-        "capacity": capacity,
-        "bare": bare,
+        "capacity": _merge(capacity_rounds),
+        "bare": _merge(bare_rounds),
+        "rounds": [
+            {
+                "submissions_per_s": c.get("citizen: submit", {}).get("rps", 0),
+                "bare_per_s": b.get("bare insert", {}).get("rps", 0),
+            }
+            for c, b in zip(capacity_rounds, bare_rounds, strict=True)
+        ],
         "cpu_seconds": {"capacity": cpu_capacity, "bare": cpu_bare},
         "engine_caught_up_after_s": engine_seconds,
         "freshness": freshness,
@@ -285,6 +310,27 @@ def main() -> int:
     return 0 if ok else 1
 
 
+def _add(total: dict[str, float], more: dict[str, float]) -> dict[str, float]:
+    return {role: round(total.get(role, 0) + used, 2) for role, used in more.items()}
+
+
+def _merge(rounds: list[dict[str, dict]]) -> dict[str, dict]:
+    """Locust's stats of equally long rounds as one: counts added, the rate their
+    mean, each latency percentile the worst round's."""
+    merged: dict[str, dict] = {}
+    for stats in rounds:
+        for name, row in stats.items():
+            into = merged.setdefault(name, dict.fromkeys(row, 0))
+            for field, value in row.items():
+                if field in ("requests", "failures", "rps"):
+                    into[field] += value
+                else:
+                    into[field] = max(into[field], value)
+    for row in merged.values():
+        row["rps"] = round(row["rps"] / len(rounds), 1)
+    return merged
+
+
 def report(result: dict) -> None:
     def line(title: str, row: dict) -> str:
         return (
@@ -296,7 +342,17 @@ def report(result: dict) -> None:
     print(f"\nload: {result['users']} users, mixed {result['seconds']} s")
     for name, row in result["mixed"].items():
         print(line(name, row))
-    print(f"capacity, {result['capacity_seconds']} s flat out, same servers:")
+    rounds = result["rounds"]
+    print(
+        f"capacity, {len(rounds)} × {result['capacity_seconds']} s flat out, "
+        "alternating with the yardstick, same servers:"
+    )
+    for number, row in enumerate(rounds, 1):
+        ratio = row["submissions_per_s"] / row["bare_per_s"] if row["bare_per_s"] else 0
+        print(
+            f"  round {number}: submissions {row['submissions_per_s']:.1f}/s vs bare "
+            f"{row['bare_per_s']:.1f}/s ({100 * ratio:.0f} %)"
+        )
     for name, row in list(result["capacity"].items()) + list(result["bare"].items()):
         if name != "Aggregated":
             print(line(name, row))
@@ -305,7 +361,7 @@ def report(result: dict) -> None:
     if bare_rps:
         print(
             f"  submissions {submit:.1f}/s vs bare one-row inserts {bare_rps:.1f}/s "
-            f"({100 * submit / bare_rps:.0f} %)"
+            f"({100 * submit / bare_rps:.0f} %), all rounds"
         )
     counts = {
         "capacity": result["capacity"].get("Aggregated", {}).get("requests", 0),
