@@ -42,11 +42,11 @@ SWEEP_SECONDS_KEY = "reports:last-sweep-seconds"
 BREAKDOWN_DEBOUNCE_SECONDS = getattr(settings, "REPORTS_BREAKDOWN_DEBOUNCE_SECONDS", 60)
 BREAKDOWN_LOCK_KEY = "reports:breakdown-sweep-scheduled"
 REPOOL_LOCK_KEY = "reports:repool-scheduled"
-# What this process knows of the scheduled official sweep (time.time() values): it
-# is due at `due`, so a response stored before `until` (a margin earlier, for clock
-# skew between the web and worker machines) will be counted by it and need not ask
-# the cache; `asked` is when the cache was last asked when it is due.
-_scheduled = {"due": 0.0, "until": 0.0, "asked": 0.0}
+# What this process knows of the scheduled official sweep (time.time() values): a
+# response stored before `until` (a margin before the sweep is due, for clock skew
+# between the web and worker machines) will be counted by it and need not ask the
+# cache; `asked` is when the cache was last asked when it is due.
+_scheduled = {"until": 0.0, "asked": 0.0}
 SCHEDULE_MARGIN_SECONDS = 1.0
 
 
@@ -97,12 +97,12 @@ def _learn_due(due: float | None = None) -> None:
         except Exception:
             return
     if isinstance(due, float) and due > now:
-        _scheduled.update(due=due, until=due - SCHEDULE_MARGIN_SECONDS)
+        _scheduled["until"] = due - SCHEDULE_MARGIN_SECONDS
 
 
 def forget_scheduled_sweep() -> None:
     """Drop the scheduled sweep: the lock, and what this process knows of it."""
-    _scheduled.update(due=0.0, until=0.0, asked=0.0)
+    _scheduled.update(until=0.0, asked=0.0)
     _release(SWEEP_LOCK_KEY)
 
 
@@ -201,7 +201,7 @@ def _enqueue_debounced(
             exc_info=True,
         )
         if note_due:
-            _scheduled.update(due=0.0, until=0.0)
+            _scheduled["until"] = 0.0
         try:
             cache.delete(key)
         except Exception:

@@ -60,26 +60,21 @@ def test_the_next_citizen_gets_the_first_pages_headers_from_the_middleware(
     assert int(second["Content-Length"]) == len(second.content)
 
 
-def test_a_form_from_the_middlewares_page_passes_the_csrf_check_once(
+def test_the_middlewares_page_sets_the_csrf_cookie_its_token_needs(
     citizen, counter, served
 ):
+    # Storing once, double clicks and forged tokens through the cached page:
+    # tests/surveys/test_page_cache.py (served by this middleware too).
     citizen.get(URL)
     browser = Client(enforce_csrf_checks=True)
-    first = browser.get(URL)
-    assert served[-1] is True
-    assert first.cookies["csrftoken"].value  # the CSRF cookie the page needs
-    # The browser now has the cookie: the next page's CSRF token matches it.
+    assert browser.get(URL).cookies["csrftoken"].value
+    # The browser now has the cookie: the next page's token matches it.
     page = browser.get(URL).content.decode()
-    assert served[-1] is True
+    assert served == [False, True, True]
     data = filled_form(citizen, URL, token=form_token(page))
     data["csrfmiddlewaretoken"] = CSRF.search(page).group(1)
     assert browser.post(URL, data).status_code == 302
-    assert browser.post(URL, data).status_code == 302  # a double click
     assert Response.objects.count() == 1
-    forged = Client(enforce_csrf_checks=True)
-    forged.get(URL)
-    refused = forged.post(URL, {**data, "csrfmiddlewaretoken": "x" * 64})
-    assert refused.status_code == 403
 
 
 def test_english_citizens_get_the_english_page_and_header(citizen, counter, served):
