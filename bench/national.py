@@ -51,7 +51,10 @@ from engine import (
 from engine_data import YEAR, Fixture, copy_responses
 
 SWEPT = 1000  # new responses per sweep measured
-JOBS = ("repair", "official", "breakdowns", "sweeps")  # BENCH_JOBS picks some
+# BENCH_JOBS picks some; "aggregates" (not by default) times the repair's
+# first half alone: the year's aggregates rebuilt into empty tables, then again
+# over the rows of the first (what a repair of a live year does).
+JOBS = ("repair", "official", "breakdowns", "sweeps")
 SKIPPED = dict.fromkeys(("seconds", "breakdown_seconds", "peak_mb", "rows"))
 
 
@@ -117,15 +120,32 @@ def child(mode: str) -> None:
 def rebuild_only() -> None:
     """The year's aggregates rebuilt from raw answers, no index row written:
     what the official recomputes read, when BENCH_JOBS leaves the repair out."""
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from reports.engine.aggregates import rebuild_aggregates
     from reports.engine.setup import load_setup, lock_engine
 
-    with transaction.atomic():
+    steps: list[tuple[float, str]] = []
+
+    def timed(execute, sql, params, many, context):
+        begun = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            steps.append((time.perf_counter() - begun, " ".join(sql.split())[:110]))
+
+    started = time.perf_counter()
+    with connection.execute_wrapper(timed), transaction.atomic():
         lock_engine()
         rebuild_aggregates(YEAR, load_setup())
-    print(json.dumps({"seconds": 0.0, "peak_mb": own_peak_mb()}))
+    seconds = time.perf_counter() - started
+    slowest = [[round(took, 2), sql] for took, sql in sorted(steps, reverse=True)]
+    print(
+        json.dumps(
+            # where the time went: the slowest statements
+            {"seconds": seconds, "peak_mb": own_peak_mb(), "steps": slowest[:12]}
+        )
+    )
 
 
 def profiled(job, mode: str) -> None:
@@ -175,6 +195,8 @@ def measure(url: str, mode: str, what: str) -> dict:
     measured = run_child(url, mode, script=__file__)
     rows = f", {measured['rows']:,} rows" if "rows" in measured else ""
     log(f"{what}: {measured['seconds']:.2f} s{rows}, peak {measured['peak_mb']:.0f} MB")
+    for took, sql in measured.get("steps", []):
+        log(f"  {took:7.2f} s  {sql}")
     return measured
 
 
@@ -232,7 +254,9 @@ def run(url: str, responses: int, *, reuse: bool = False) -> int:
         return measure(url, mode, what) if name in jobs else SKIPPED
 
     repair = job("repair", "rebuild", "repair (aggregates rebuilt, both parts)")
-    if "repair" not in jobs and not reuse:  # a reused database has them
+    rebuilt = job("aggregates", "aggregates", "aggregates rebuilt into empty tables")
+    rebuilt_again = job("aggregates", "aggregates", "aggregates rebuilt over them")
+    if not {"repair", "aggregates"} & jobs and not reuse:  # a reused database has them
         run_child(url, "aggregates", script=__file__)
         log("aggregates rebuilt (not timed: BENCH_JOBS leaves the repair out)")
     with connection.cursor() as cursor:
@@ -286,6 +310,10 @@ def run(url: str, responses: int, *, reuse: bool = False) -> int:
         "full_breakdowns_rows": full_bd["rows"],
         "nightly_breakdowns_s": r(nightly_bd["seconds"]),
         "nightly_breakdowns_over_floor": ratio(nightly_bd["seconds"]),
+        "aggregates_s": r(rebuilt["seconds"]),
+        "aggregates_over_floor": ratio(rebuilt["seconds"]),
+        "aggregates_again_s": r(rebuilt_again["seconds"]),
+        "aggregates_again_over_floor": ratio(rebuilt_again["seconds"]),
         "repair_s": r(repair["seconds"]),
         "repair_over_floor": ratio(repair["seconds"]),
         "sweep_spread_s": r(spread["seconds"], 3),
@@ -298,6 +326,8 @@ def run(url: str, responses: int, *, reuse: bool = False) -> int:
             name: r(measured["peak_mb"], 0)
             for name, measured in (
                 ("repair", repair),
+                ("aggregates", rebuilt),
+                ("aggregates_again", rebuilt_again),
                 ("full_official", full),
                 ("nightly_official", nightly),
                 ("full_breakdowns", full_bd),
@@ -318,7 +348,9 @@ def run(url: str, responses: int, *, reuse: bool = False) -> int:
         f"{figures['full_over_floor']}x (target <= 2) · nightly "
         f"{figures['nightly_over_floor']}x · breakdowns full "
         f"{figures['full_breakdowns_over_floor']}x · repair "
-        f"{figures['repair_over_floor']}x (target <= 10) · sweep of {SWEPT:,}: "
+        f"{figures['repair_over_floor']}x (target <= 10) · aggregates "
+        f"{figures['aggregates_over_floor']}x, again "
+        f"{figures['aggregates_again_over_floor']}x · sweep of {SWEPT:,}: "
         f"10 agencies {r(few['seconds'], 3)} s, spread {r(spread['seconds'], 3)} s · "
         f"peak {peak} MB (target < 500) · load average "
         f"{figures['load_average_before'][0]} → {figures['load_average_after'][0]}"

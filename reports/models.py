@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from reports.indices import DEFAULT_METHODOLOGY, get_methodology
+from reports.partitions import DerivedQuerySet, ensure_year_partitions
 
 
 def current_method_version() -> int:
@@ -101,7 +102,22 @@ class IndexResult(models.Model):
         )
 
 
-class AnswerCount(models.Model):
+class ByYear(models.Model):
+    """An aggregate table, partitioned by year on PostgreSQL (reports.partitions):
+    the ORM's writers find their year's partition."""
+
+    objects = DerivedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.month:
+            ensure_year_partitions([self.month.year])
+        super().save(*args, **kwargs)
+
+
+class AnswerCount(ByYear):
     """How many answers chose each option: the aggregate indices are computed from.
 
     A response counts for its own agency (``pooled`` False) and for every agency
@@ -177,7 +193,7 @@ class AnswerCount(models.Model):
         )
 
 
-class MaskCount(models.Model):
+class MaskCount(ByYear):
     """How many responses answered each combination of elements.
 
     ``mask`` has one bit per element (reports.indices.Methodology.element_bit); 0 is
@@ -239,7 +255,7 @@ class MaskCount(models.Model):
         return f"{self.agency_id} {self.month} mask {self.mask}: {self.count}"
 
 
-class PairCount(models.Model):
+class PairCount(ByYear):
     """For one pair of satisfaction items of a questionnaire version (``item_a``
     < ``item_b``): how many responses answered both, were satisfied with the
     first and answered the second, answered the first and were satisfied with

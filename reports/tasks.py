@@ -26,9 +26,10 @@ from reports.engine import moves, repool
 from reports.engine.recompute import recompute_period, recompute_periods
 from reports.engine.setup import SWEEP_BATCH
 from reports.engine.sweep import sweep_breakdowns, sweep_dirty
+from reports.partitions import ensure_year_partitions
 from sipas import metrics
 from sipas.celery import DATABASE_RETRY
-from sipas.periods import recent_periods
+from sipas.periods import current_year, recent_periods
 
 log = logging.getLogger(__name__)
 
@@ -301,3 +302,11 @@ def repool_moved_task() -> list[int]:
     years = repool.repool_moved()
     transaction.on_commit(moves.done)
     return years
+
+
+@shared_task(soft_time_limit=300, time_limit=360, **DATABASE_RETRY)
+def prepare_aggregate_partitions_task() -> None:
+    """Make this year's and next year's aggregate partitions ahead (nightly,
+    reports.partitions), so no sweep on New Year's night has to create them."""
+    year = current_year()
+    ensure_year_partitions([year, year + 1])

@@ -1,5 +1,6 @@
 """Settings of the raw data's life: how long a year's raw responses are kept and
-the nightly preparation of the answers' year partitions (surveys.partitions),
+the nightly preparation of the year partitions (surveys.partitions and
+reports.partitions),
 read by sipas/settings.py with the other retention periods."""
 
 import os
@@ -24,5 +25,10 @@ DATA_BEAT_SCHEDULE = {
     "nightly-answer-partitions": {
         "task": "surveys.tasks.prepare_answer_partitions_task",
         "schedule": crontab(hour=3, minute=40),
+    },
+    # The same for the engine's aggregates (reports.partitions).
+    "nightly-aggregate-partitions": {
+        "task": "reports.tasks.prepare_aggregate_partitions_task",
+        "schedule": crontab(hour=3, minute=42),
     },
 }

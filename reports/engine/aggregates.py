@@ -31,7 +31,8 @@ from reports.engine.sql import (
     mask_case,
     source_sql,
 )
-from reports.models import AnswerCount, MaskCount, PendingBreakdown
+from reports.models import AnswerCount, MaskCount, PairCount, PendingBreakdown
+from reports.partitions import empty_year, ensure_year_partitions
 from sipas.periods import Period, local_day, parse_period, periods_of_day
 from surveys.models import PurgedYear, Response
 from surveys.partitions import year_of
@@ -232,6 +233,7 @@ def count_responses(
                 f"INSERT INTO {ids_table} (id) VALUES (%s)", [(pk,) for pk in ids]
             )
     years = {year_of(row[2]) for row in pending}  # rows: (id, agency, submitted_at, …)
+    ensure_year_partitions(years)
     _stage_batch(f"r.id IN (SELECT id FROM {ids_table})", [], years)
     _insert_aggregates(
         setup,
@@ -320,9 +322,9 @@ def rebuild_aggregates(year: int, setup: Setup) -> None:
             f"{year}: raw responses purged, the aggregates cannot be rebuilt"
         )
     period = parse_period(str(year))
-    for model in (AnswerCount, MaskCount):
-        model.objects.filter(month__gte=period.first, month__lte=period.last).delete()
-    pairs.delete_months(period.first, period.last)
+    # the year's partitions emptied at once (reports.partitions), or its rows
+    # deleted where the tables are not split by year
+    empty_year(year, (AnswerCount, MaskCount, PairCount))
     start, end = period.bounds()
     _stage_batch("r.submitted_at >= %s AND r.submitted_at < %s", [start, end], [year])
     _insert_aggregates(setup, f"SELECT * FROM {BATCH_TABLE}", [], add=False, pool=False)

@@ -88,11 +88,6 @@ def insert_pairs(
         )
 
 
-def delete_months(first, last) -> None:
-    """Delete the pair counts of some months (the repair rebuilds them)."""
-    PairCount.objects.filter(month__gte=first, month__lte=last).delete()
-
-
 def pool_pairs(first, last, closure: str) -> None:
     """Add the pooled pair rows of some months from their own rows (the
     repair's second step, like the other aggregates)."""

@@ -1,0 +1,134 @@
+"""Tables split by year on PostgreSQL (declarative partitioning): one partition
+per year, made on demand before a writer inserts into it.
+
+A :class:`YearPartitions` names one such table and how a year's rows are told
+apart: a LIST on a ``year`` column (the answers, surveys.partitions) or a RANGE
+on a date column (the engine's aggregates, reports.partitions). Writers call
+:meth:`YearPartitions.ensure` with the years they are about to write; a process
+remembers the years it has seen, so after the first call of a year it costs a
+set look-up. On SQLite the tables are plain and every call returns at once.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+
+
+class YearPartitions:
+    """The year partitions of one table.
+
+    `column` is the partition key; `by_range` says it is a date (RANGE from 1
+    January to the next 1 January) rather than the year itself (LIST)."""
+
+    def __init__(self, table: str, column: str, *, by_range: bool = False) -> None:
+        self.table = table
+        self.column = column
+        self.by_range = by_range
+        # The transaction-level advisory lock taken while creating partitions,
+        # so two processes making the same year's partition do not race.
+        self.lock_key = zlib.crc32(f"sipas:{table} partitions".encode())
+        # Years whose partition this process has seen committed.
+        self.known: set[int] = set()
+        # Years whose partition this process made in a transaction not known
+        # to be committed: never remembered from a look-up, which may see our
+        # own DDL.
+        self.uncommitted: set[int] = set()
+
+    def name(self, year: int) -> str:
+        """>>> YearPartitions("surveys_answer", "year").name(2026)
+        'surveys_answer_y2026'"""
+        return f"{self.table}_y{int(year):04d}"
+
+    def bounds(self, year: int) -> str:
+        """The FOR VALUES clause of a year's partition.
+
+        >>> YearPartitions("t", "month", by_range=True).bounds(2026)
+        "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"
+        """
+        year = int(year)
+        if not 1900 <= year <= 9998:
+            raise ValueError(f"no partition of {self.table} for the year {year}")
+        if self.by_range:
+            return f"FOR VALUES FROM ('{year:04d}-01-01') TO ('{year + 1:04d}-01-01')"
+        return f"FOR VALUES IN ({year})"
+
+    def forget(self) -> None:
+        """Drop what this process remembers (after a migration rebuilt the table)."""
+        self.known.clear()
+        self.uncommitted.clear()
+
+    def is_partitioned(self) -> bool:
+        return connection.vendor == "postgresql" and self.existing() is not None
+
+    def years(self) -> dict[int, str]:
+        """{year: partition name} of the partitions that exist (PostgreSQL)."""
+        return self.existing() or {}
+
+    def existing(self) -> dict[int, str] | None:
+        """The year partitions, in one query; None when the table is not
+        partitioned (SQLite, or before the migration that splits it)."""
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT p.relkind, c.relname FROM pg_class p "
+                "LEFT JOIN pg_inherits i ON i.inhparent = p.oid "
+                "LEFT JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE p.oid = to_regclass(%s)",
+                [self.table],
+            )
+            rows = cursor.fetchall()
+        if not rows or rows[0][0] != "p":
+            return None
+        prefix = self.table + "_y"
+        names = [name for _kind, name in rows if name and name.startswith(prefix)]
+        return {int(name[len(prefix) :]): name for name in names}
+
+    def ensure(self, years: Iterable[int]) -> None:
+        """Make sure the rows of `years` have a partition to go to.
+
+        Creates the missing ones (`CREATE TABLE … PARTITION OF`, in the caller's
+        transaction: rolled back with it). Only the first call of a year in a
+        process asks the database."""
+        missing = {int(y) for y in years} - self.known
+        if not missing:
+            return
+        if connection.vendor != "postgresql":
+            self.known.update(missing)
+            return
+        existing = self.existing()
+        if existing is None:
+            return  # not (yet) partitioned: nothing to make
+        absent = missing - set(existing)
+        if absent:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [self.lock_key])
+                absent -= set(self.existing() or {})  # made meanwhile by another
+                for year in sorted(absent):
+                    self.create(year)
+        # A partition this process made is remembered once its transaction
+        # commits (a rollback takes the DDL with it); until then every call
+        # looks again.
+        self.known.update(missing - absent - self.uncommitted)
+        if absent:
+            self.uncommitted.update(absent)
+            transaction.on_commit(lambda: self._committed(absent))
+
+    def _committed(self, years: set[int]) -> None:
+        self.uncommitted.difference_update(years)
+        self.known.update(years)
+
+    def create(self, year: int, parent: str | None = None) -> None:
+        """The partition of one year (the caller checked it does not exist), of
+        this table or of `parent` (a migration's table before it takes the
+        name)."""
+        clause = self.bounds(year)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'CREATE TABLE "{self.name(year)}" '
+                f'PARTITION OF "{parent or self.table}" {clause}'
+            )

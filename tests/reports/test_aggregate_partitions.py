@@ -1,0 +1,240 @@
+"""The aggregates by year: migration 0012 splits AnswerCount, MaskCount and
+PairCount by year on PostgreSQL (rows, ids and constraints kept, and back), the
+engine finds a partition for any year it counts, and a year's repair empties
+and refills its own partitions only, all or nothing."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from agencies.models import Agency
+from reports import partitions
+from reports.engine import aggregates, recompute
+from reports.models import AnswerCount, IndexResult, MaskCount, PairCount
+from reports.tasks import prepare_aggregate_partitions_task
+from sipas.periods import local_tz
+from surveys.models import Questionnaire
+from surveys.services import ResponseDraft, store_responses
+
+postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="partitions are PostgreSQL's"
+)
+BEFORE = ("reports", "0011_derived_rows_unchecked_keys")
+ANSWERS = {code: 4 for code in ["E1.1", "E1.2", "E2.1", "E3.1", "E4.1", "E5.1", "G"]}
+OLD, KEPT = 2019, 2020
+MODELS = (AnswerCount, MaskCount, PairCount)
+
+
+def _query(sql: str, params=()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _migrate(target) -> None:
+    executor = MigrationExecutor(connection)
+    executor.migrate(target or executor.loader.graph.leaf_nodes())
+
+
+def _by_partition(table: str) -> dict[str, set[int]]:
+    """{partition: the years of its rows}."""
+    rows = _query(
+        f"SELECT tableoid::regclass::text, EXTRACT(YEAR FROM month)::int FROM {table}"
+    )
+    found: dict[str, set[int]] = {}
+    for name, year in rows:
+        found.setdefault(name, set()).add(year)
+    return found
+
+
+def _at(year: int, month: int = 6) -> datetime.datetime:
+    return datetime.datetime(year, month, 15, 9, tzinfo=local_tz())
+
+
+@pytest.fixture
+def two_years(province_33):
+    version = Questionnaire.objects.get(code="exit-dv").current_version()
+    agency = Agency.objects.get(code="TTHCC-X12133")
+    store_responses(
+        [
+            ResponseDraft(
+                version=version, agency_id=agency.pk, answers=ANSWERS, submitted_at=at
+            )
+            for at in [_at(OLD)] * 3 + [_at(KEPT, 2)] * 2
+        ]
+    )
+    recompute.recompute_periods([str(OLD), str(KEPT)])
+    return version, agency
+
+
+def _snapshot() -> dict:
+    """Every aggregate row and index row, by value (ids left out)."""
+    snapshot = {
+        model.__name__: sorted(
+            tuple(v for k, v in row.items() if k != "id")
+            for row in model.objects.values()
+        )
+        for model in MODELS
+    }
+    snapshot["IndexResult"] = sorted(
+        IndexResult.objects.values_list(
+            "period", "agency_id", "scope", "indicator", "value", "n", "se"
+        )
+    )
+    return snapshot
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_every_row_and_files_it_under_its_year(two_years):
+    before = _snapshot()
+    ids = {m.__name__: set(m.objects.values_list("pk", flat=True)) for m in MODELS}
+    assert all(ids.values())
+    _migrate([BEFORE])
+    try:
+        assert _snapshot() == before
+        if connection.vendor == "postgresql":
+            assert not _query(
+                "SELECT 1 FROM pg_partitioned_table "
+                "WHERE partrelid = 'reports_answercount'::regclass"
+            )
+        _migrate(None)
+        assert _snapshot() == before
+        assert {
+            m.__name__: set(m.objects.values_list("pk", flat=True)) for m in MODELS
+        } == ids
+        if connection.vendor == "postgresql":
+            for table in partitions.TABLES:
+                assert _by_partition(table) == {
+                    f"{table}_y{OLD}": {OLD},
+                    f"{table}_y{KEPT}": {KEPT},
+                }
+                years = partitions.DERIVED[partitions.TABLES.index(table)].years()
+                assert {OLD, KEPT, timezone.localdate().year} <= set(years)
+        # the ids go on after the moved rows, and the unique key still holds
+        row = AnswerCount.objects.order_by("pk").last()
+        copy = AnswerCount.objects.create(
+            agency_id=row.agency_id,
+            pooled=row.pooled,
+            month=datetime.date(2031, 1, 1),  # a year no migration made
+            version_id=row.version_id,
+            item_code=row.item_code,
+            value=row.value,
+            count=1,
+        )
+        assert copy.pk > max(ids["AnswerCount"])
+        with pytest.raises(IntegrityError), transaction.atomic():
+            AnswerCount.objects.create(
+                **{
+                    f.attname: getattr(copy, f.attname)
+                    for f in AnswerCount._meta.concrete_fields
+                    if f.attname != "id"
+                }
+            )
+    finally:
+        _migrate(None)
+
+
+@pytest.mark.django_db
+def test_the_engine_finds_a_partition_for_any_year(province_33):
+    exit_version = Questionnaire.objects.get(code="exit-dv").current_version()
+    centre = Agency.objects.get(code="TTHCC-X12133")
+    partitions.forget_partitions()
+    years = [2018, 2033]  # old paper forms, and a year no migration made
+    store_responses(
+        [
+            ResponseDraft(
+                version=exit_version,
+                agency_id=centre.pk,
+                answers={"E1.1": 4, "E1.2": 5, "G": 5},
+                submitted_at=_at(year),
+            )
+            for year in years
+        ]
+    )
+    recompute.recompute_periods([str(y) for y in years])
+    for model in MODELS:
+        assert {m.year for m in model.objects.values_list("month", flat=True)} == set(
+            years
+        )
+    if connection.vendor == "postgresql":
+        for table in partitions.TABLES:
+            assert _by_partition(table) == {f"{table}_y{y}": {y} for y in years}
+
+
+@pytest.mark.django_db
+def test_a_repair_empties_only_its_years_partitions(two_years):
+    before = _snapshot()
+    kept_rows = {
+        m.__name__: set(m.objects.filter(month__year=KEPT).values_list("pk", flat=True))
+        for m in MODELS
+    }
+    old_rows = {
+        m.__name__: set(m.objects.filter(month__year=OLD).values_list("pk", flat=True))
+        for m in MODELS
+    }
+    recompute.recompute_periods([str(OLD)], rebuild=True)
+    assert _snapshot() == before  # the same sums, rebuilt
+    for model in MODELS:
+        name = model.__name__
+        # the other year's rows are the very same rows; the repaired year's new
+        assert (
+            set(model.objects.filter(month__year=KEPT).values_list("pk", flat=True))
+            == kept_rows[name]
+        )
+        rebuilt = set(
+            model.objects.filter(month__year=OLD).values_list("pk", flat=True)
+        )
+        assert rebuilt and not rebuilt & old_rows[name]
+
+
+@pytest.mark.django_db
+def test_a_repair_that_fails_half_way_leaves_the_year_as_it_was(two_years, monkeypatch):
+    before = _snapshot()
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(aggregates, "_pool_aggregates", fail)
+    with pytest.raises(RuntimeError):
+        recompute.recompute_periods([str(OLD)], rebuild=True)
+    assert _snapshot() == before
+
+
+@postgresql
+@pytest.mark.django_db
+def test_the_repair_truncates_the_partition(two_years):
+    statements: list[str] = []
+
+    def spy(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        recompute.recompute_periods([str(OLD)], rebuild=True)
+    emptied = [s for s in statements if s.startswith(("TRUNCATE", "DELETE"))]
+    names = ", ".join(f'"{t}_y{OLD}"' for t in partitions.TABLES)
+    assert f"TRUNCATE {names}" in emptied
+    # and no row-by-row DELETE of any aggregate table
+    aggregate = re.compile(r"reports_(answer|mask|pair)count")
+    assert not [s for s in emptied if s.startswith("DELETE") and aggregate.search(s)]
+
+
+@postgresql
+@pytest.mark.django_db
+def test_the_nightly_task_makes_next_years_aggregate_partitions_ahead(settings):
+    next_year = timezone.localdate().year + 1
+    with connection.cursor() as cursor:
+        for table in partitions.TABLES:
+            cursor.execute(f"DROP TABLE {table}_y{next_year}")
+    partitions.forget_partitions()
+    prepare_aggregate_partitions_task()
+    for table in partitions.DERIVED:
+        assert next_year in table.years()
+    beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "reports.tasks.prepare_aggregate_partitions_task" in beat
