@@ -254,7 +254,8 @@ def run(url: str, responses: int, *, reuse: bool = False) -> int:
         return measure(url, mode, what) if name in jobs else SKIPPED
 
     repair = job("repair", "rebuild", "repair (aggregates rebuilt, both parts)")
-    rebuilt = job("aggregates", "aggregates", "aggregates rebuilt into empty tables")
+    first = "over the reused rows" if reuse else "into empty tables"
+    rebuilt = job("aggregates", "aggregates", f"aggregates rebuilt {first}")
     rebuilt_again = job("aggregates", "aggregates", "aggregates rebuilt over them")
     if not {"repair", "aggregates"} & jobs and not reuse:  # a reused database has them
         run_child(url, "aggregates", script=__file__)

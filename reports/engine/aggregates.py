@@ -5,7 +5,7 @@ answers (:func:`rebuild_aggregates`, the repair)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db import connection
 
@@ -32,7 +32,12 @@ from reports.engine.sql import (
     source_sql,
 )
 from reports.models import AnswerCount, MaskCount, PairCount, PendingBreakdown
-from reports.partitions import empty_year, ensure_year_partitions
+from reports.partitions import (
+    delete_year,
+    ensure_year_partitions,
+    stage_year,
+    swap_in,
+)
 from sipas.periods import Period, local_day, parse_period, periods_of_day
 from surveys.models import PurgedYear, Response
 from surveys.partitions import year_of
@@ -46,6 +51,7 @@ def _insert_aggregates(
     add: bool,
     pool: bool,
     dims: Iterable[str] = ("", *DIMENSIONS),
+    into: Mapping[str, str] | None = None,
 ) -> None:
     """INSERT … SELECT the aggregates of the answer rows of `source` (see
     source_sql): official rows per month, breakdown rows per their bucket.
@@ -56,7 +62,12 @@ def _insert_aggregates(
     ``add`` the counts are added to existing rows (the delta of newly counted
     responses); without, the caller has deleted the rows being replaced. `dims`
     says which rows: "" the official ones, a DIMENSIONS key a breakdown.
+    `into` maps a table to the one its rows go to instead (a repair's staged
+    partitions, reports.partitions.stage_year).
     """
+    into = into or {}
+    answers = into.get(AnswerCount._meta.db_table, AnswerCount._meta.db_table)
+    masks = into.get(MaskCount._meta.db_table, MaskCount._meta.db_table)
     params = adapted(params)
     mask_sql, mask_params = mask_case(setup)
     headline_in = ", ".join(["%s"] * len(setup.headline_items))
@@ -94,7 +105,7 @@ def _insert_aggregates(
             pooled_params = [] if pool else [False]
             cursor.execute(
                 f"""
-                INSERT INTO reports_answercount ({ANSWER_KEY}, count)
+                INSERT INTO {answers} ({ANSWER_KEY}, count)
                 SELECT {agency.format(alias="a")}, {pooled.format(alias="a")},
                        a.bucket, a.version_id, '{dim}', a.dim_value, a.item_code,
                        a.value, SUM(a.n)
@@ -108,14 +119,14 @@ def _insert_aggregates(
                     GROUP BY 1, 2, 3, 4, 5, 6
                 ) a {tree.format(alias="a")}
                 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-                {upsert(ANSWER_KEY, "reports_answercount")}
+                {upsert(ANSWER_KEY, answers)}
                 """,
                 pooled_params + params + extra_params,
             )
             having_dim = f" AND {column} <> ''" if column else ""
             cursor.execute(
                 f"""
-                INSERT INTO reports_maskcount ({MASK_KEY}, count)
+                INSERT INTO {masks} ({MASK_KEY}, count)
                 SELECT {agency.format(alias="y")}, {pooled.format(alias="y")},
                        y.bucket, y.version_id, '{dim}', y.dim_value, y.mask,
                        SUM(y.n)
@@ -135,13 +146,19 @@ def _insert_aggregates(
                     GROUP BY 1, 2, 3, 4, 5
                 ) y {tree.format(alias="y")}
                 GROUP BY 1, 2, 3, 4, 5, 6, 7
-                {upsert(MASK_KEY, "reports_maskcount")}
+                {upsert(MASK_KEY, masks)}
                 """,
                 pooled_params + mask_params + params,
             )
 
 
-def _insert_pairs(setup: Setup, *, add: bool, pool: bool) -> None:
+def _insert_pairs(
+    setup: Setup,
+    *,
+    add: bool,
+    pool: bool,
+    into: Mapping[str, str] | None = None,
+) -> None:
     """The pair counts of the staged batch (reports.engine.pairs)."""
     pairs.insert_pairs(
         setup,
@@ -150,17 +167,24 @@ def _insert_pairs(setup: Setup, *, add: bool, pool: bool) -> None:
         closure=closure_sql(),
         add=add,
         pool=pool,
+        table=(into or {}).get(pairs.TABLE, pairs.TABLE),
     )
 
 
-def _pool_aggregates(period: Period) -> None:
+def _pool_aggregates(
+    period: Period,
+    into: Mapping[str, str] | None = None,
+) -> None:
     """Add the pooled rows of a period from its own rows: each agency's counts to
-    every agency above it (the repair's second step)."""
-    for table, columns in (
-        ("reports_answercount", "t.item_code, t.value"),
-        ("reports_maskcount", "t.mask"),
+    every agency above it (the repair's second step), in the tables or those
+    `into` maps them to."""
+    into = into or {}
+    for model, columns in (
+        (AnswerCount, "t.item_code, t.value"),
+        (MaskCount, "t.mask"),
     ):
-        key = ANSWER_KEY if table == "reports_answercount" else MASK_KEY
+        key = ANSWER_KEY if model is AnswerCount else MASK_KEY
+        table = into.get(model._meta.db_table, model._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
@@ -311,6 +335,11 @@ def count_pending(setup: Setup, parts: tuple[str, ...] = PARTS) -> set[str]:
     return touched
 
 
+# work_mem of a repair's statements (the engine's 64 MB, lock_engine, made its
+# GROUP BYs over a year's answers and pairs spill to disk)
+REPAIR_WORK_MEMORY = "256MB"
+
+
 def rebuild_aggregates(year: int, setup: Setup) -> None:
     """Rebuild every aggregate row of a year from raw answers (all agencies): the
     repair for aggregates that a bug or a manual database edit put out of step.
@@ -322,16 +351,30 @@ def rebuild_aggregates(year: int, setup: Setup) -> None:
             f"{year}: raw responses purged, the aggregates cannot be rebuilt"
         )
     period = parse_period(str(year))
-    # the year's partitions emptied at once (reports.partitions), or its rows
-    # deleted where the tables are not split by year
-    empty_year(year, (AnswerCount, MaskCount, PairCount))
+    # Where the tables are split by year, the year's rows are built in fresh
+    # tables and swapped in for its partitions (reports.partitions); otherwise
+    # they are deleted and inserted again.
+    staged = stage_year(year)
+    if connection.vendor == "postgresql":
+        # the repair's GROUP BYs are over millions of rows: sorted and hashed in
+        # memory, not in spilled batches (for this transaction only)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{REPAIR_WORK_MEMORY}'")
+    if not staged:
+        delete_year(year, (AnswerCount, MaskCount, PairCount))
     start, end = period.bounds()
     _stage_batch("r.submitted_at >= %s AND r.submitted_at < %s", [start, end], [year])
-    _insert_aggregates(setup, f"SELECT * FROM {BATCH_TABLE}", [], add=False, pool=False)
-    _insert_pairs(setup, add=False, pool=False)
+    _insert_aggregates(
+        setup, f"SELECT * FROM {BATCH_TABLE}", [], add=False, pool=False, into=staged
+    )
+    _insert_pairs(setup, add=False, pool=False, into=staged)
     _drop_temporary(BATCH_TABLE)
-    _pool_aggregates(period)
-    pairs.pool_pairs(period.first, period.last, closure_sql())
+    _pool_aggregates(period, into=staged)
+    pairs.pool_pairs(
+        period.first, period.last, closure_sql(), staged.get(pairs.TABLE, pairs.TABLE)
+    )
+    if staged:
+        swap_in(year, staged)
     Response.objects.filter(
         counted=False, flagged=False, submitted_at__gte=start, submitted_at__lt=end
     ).update(counted=True)

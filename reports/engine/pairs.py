@@ -32,14 +32,22 @@ def _satisfied(setup) -> str:
 
 
 def insert_pairs(
-    setup, batch: str, *, bucket: str, closure: str, add: bool, pool: bool
+    setup,
+    batch: str,
+    *,
+    bucket: str,
+    closure: str,
+    add: bool,
+    pool: bool,
+    table: str = TABLE,
 ) -> None:
     """INSERT … SELECT the pair counts of the answer rows in the table `batch`
     (the engine's staged batch: response_id, agency_id, version_id, submitted_at,
     item_code, value), per month (`bucket`: SQL of the month of
     ``p.submitted_at``). With `pool` each response also counts for every agency
     above its own (`closure`: SQL of (agency_id, ancestor_id)); with `add` the
-    counts are added to existing rows, otherwise the caller deleted them."""
+    counts are added to existing rows, otherwise the caller deleted them.
+    `table`: where they go (a repair's staged partition)."""
     items = sorted(setup.element_of_item)
     if not items:
         return
@@ -58,12 +66,12 @@ def insert_pairs(
         tree, agency, pooled, pooled_params = "", "x.agency_id", "%s", [False]
     upsert = ""
     if add:
-        sets = ", ".join(f"{c} = {TABLE}.{c} + excluded.{c}" for c in COUNTS)
+        sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTS)
         upsert = f"ON CONFLICT ({KEY}) DO UPDATE SET {sets}"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {TABLE} ({KEY}, {", ".join(COUNTS)})
+            INSERT INTO {table} ({KEY}, {", ".join(COUNTS)})
             SELECT {agency}, {pooled}, x.bucket, x.version_id, x.item_a, x.item_b,
                    SUM(x.aa), SUM(x.sa), SUM(x.sb), SUM(x.ss)
             FROM (
@@ -88,17 +96,17 @@ def insert_pairs(
         )
 
 
-def pool_pairs(first, last, closure: str) -> None:
+def pool_pairs(first, last, closure: str, table: str = TABLE) -> None:
     """Add the pooled pair rows of some months from their own rows (the
-    repair's second step, like the other aggregates)."""
+    repair's second step, like the other aggregates), in `table`."""
     sums = ", ".join(f"SUM(t.{c})" for c in COUNTS)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {TABLE} ({KEY}, {", ".join(COUNTS)})
+            INSERT INTO {table} ({KEY}, {", ".join(COUNTS)})
             SELECT c.ancestor_id, %s, t.month, t.version_id, t.item_a, t.item_b,
                    {sums}
-            FROM {TABLE} t JOIN ({closure}) c
+            FROM {table} t JOIN ({closure}) c
                 ON c.agency_id = t.agency_id AND c.ancestor_id <> t.agency_id
             WHERE t.pooled = %s AND t.month >= %s AND t.month <= %s
             GROUP BY c.ancestor_id, t.month, t.version_id, t.item_a, t.item_b

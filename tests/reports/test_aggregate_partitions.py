@@ -204,11 +204,25 @@ def test_a_repair_that_fails_half_way_leaves_the_year_as_it_was(two_years, monke
     with pytest.raises(RuntimeError):
         recompute.recompute_periods([str(OLD)], rebuild=True)
     assert _snapshot() == before
+    if connection.vendor == "postgresql":  # nor any staged table left behind
+        assert not _query("SELECT 1 FROM pg_class WHERE relname LIKE 'reports_%%_new'")
+
+
+def _partition_oids() -> dict[str, int]:
+    return dict(
+        _query(
+            "SELECT c.relname, c.oid::int FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = ANY(%s::regclass[])",
+            [list(partitions.TABLES)],
+        )
+    )
 
 
 @postgresql
 @pytest.mark.django_db
-def test_the_repair_truncates_the_partition(two_years):
+def test_the_repair_swaps_in_fresh_partitions_for_its_year(two_years):
+    before = _partition_oids()
     statements: list[str] = []
 
     def spy(execute, sql, params, many, context):
@@ -217,12 +231,36 @@ def test_the_repair_truncates_the_partition(two_years):
 
     with connection.execute_wrapper(spy):
         recompute.recompute_periods([str(OLD)], rebuild=True)
-    emptied = [s for s in statements if s.startswith(("TRUNCATE", "DELETE"))]
-    names = ", ".join(f'"{t}_y{OLD}"' for t in partitions.TABLES)
-    assert f"TRUNCATE {names}" in emptied
-    # and no row-by-row DELETE of any aggregate table
+    after = _partition_oids()
+    assert set(after) == set(before)  # the same partitions by name
+    for table in partitions.TABLES:
+        # the repaired year's partition is a new table, the other year's the same
+        assert after[f"{table}_y{OLD}"] != before[f"{table}_y{OLD}"]
+        assert after[f"{table}_y{KEPT}"] == before[f"{table}_y{KEPT}"]
+        # its indexes are the staged table's, attached to the parent's: the
+        # primary key and the unique key, no duplicate built by ATTACH
+        indexes = _query(
+            "SELECT x.indexrelid::regclass::text, EXISTS (SELECT 1 FROM pg_inherits "
+            "WHERE inhrelid = x.indexrelid) FROM pg_index x "
+            "WHERE x.indrelid = %s::regclass",
+            [f"{table}_y{OLD}"],
+        )
+        assert len(indexes) == 2 and all(attached for _name, attached in indexes)
+    # and no aggregate row was deleted or truncated row by row
     aggregate = re.compile(r"reports_(answer|mask|pair)count")
-    assert not [s for s in emptied if s.startswith("DELETE") and aggregate.search(s)]
+    assert not [
+        s
+        for s in statements
+        if s.startswith(("DELETE", "TRUNCATE")) and aggregate.search(s)
+    ]
+    # a second repair of the year finds its names free again
+    snapshot = _snapshot()
+    recompute.recompute_periods([str(OLD)], rebuild=True)
+    assert _snapshot() == snapshot
+    assert (
+        _partition_oids()[f"reports_paircount_y{OLD}"]
+        != after[f"reports_paircount_y{OLD}"]
+    )
 
 
 @postgresql
