@@ -51,6 +51,7 @@ def axe_violations(page) -> list[dict]:
 
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("load")  # not while the next page loads
     page.screenshot(path=str(SHOTS / name))
 
 

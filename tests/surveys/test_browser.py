@@ -61,6 +61,9 @@ def phone_without_js(browser, live_server, settings):
 
 def shot(page, name: str, full_page: bool = False) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    # A click that submits a form may still be loading the next page: Chromium
+    # then refuses the capture ("Unable to capture screenshot").
+    page.wait_for_load_state("load")
     page.screenshot(path=str(SHOTS / name), full_page=full_page)
 
 
@@ -100,6 +103,7 @@ def test_a_citizen_finds_the_counter_and_answers_in_vietnamese(phone, counter):
         "quay 1 trung tam"
     )
     phone.get_by_role("button", name="Tìm").click()
+    phone.wait_for_url("**/?q=*")
     shot(phone, "survey-search.png")
     assert axe_violations(phone) == []
     phone.get_by_role(
