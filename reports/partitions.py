@@ -8,8 +8,8 @@ of millions of rows and no other year's pages touched (docs/architecture.md,
 
 Every writer of aggregate rows calls :func:`ensure_year_partitions` with the
 years it is about to write (the engine's counting and repair, and the models'
-save and bulk_create); the nightly task that makes next year's answer partition
-makes these too."""
+save and bulk_create); the nightly reports.tasks.prepare_aggregate_partitions_task
+makes next year's ahead."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def stage_year(year: int) -> dict[str, str]:
                 "INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
             )
             # the partition's bounds as a check: ATTACH then need not scan it
-            first, after = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+            first, after = p.span(year)
             cursor.execute(
                 f'ALTER TABLE "{name}" ADD CONSTRAINT "{name}_bounds" '
                 f"CHECK (month >= '{first}' AND month < '{after}')"

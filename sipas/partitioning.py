@@ -11,6 +11,7 @@ set look-up. On SQLite the tables are plain and every call returns at once.
 
 from __future__ import annotations
 
+import datetime
 import zlib
 from collections.abc import Iterable
 
@@ -38,8 +39,11 @@ class YearPartitions:
         self.uncommitted: set[int] = set()
 
     def name(self, year: int) -> str:
-        """>>> YearPartitions("surveys_answer", "year").name(2026)
-        'surveys_answer_y2026'"""
+        """The partition of a year.
+
+        >>> YearPartitions("surveys_answer", "year").name(2026)
+        'surveys_answer_y2026'
+        """
         return f"{self.table}_y{int(year):04d}"
 
     def bounds(self, year: int) -> str:
@@ -52,8 +56,14 @@ class YearPartitions:
         if not 1900 <= year <= 9998:
             raise ValueError(f"no partition of {self.table} for the year {year}")
         if self.by_range:
-            return f"FOR VALUES FROM ('{year:04d}-01-01') TO ('{year + 1:04d}-01-01')"
+            first, after = self.span(year)
+            return f"FOR VALUES FROM ('{first}') TO ('{after}')"
         return f"FOR VALUES IN ({year})"
+
+    @staticmethod
+    def span(year: int) -> tuple[datetime.date, datetime.date]:
+        """A RANGE partition's bounds: its 1 January and the next one."""
+        return datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
 
     def forget(self) -> None:
         """Drop what this process remembers (after a migration rebuilt the table)."""

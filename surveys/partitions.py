@@ -27,8 +27,11 @@ ANSWERS = YearPartitions(TABLE, "year")
 
 
 def partition_name(year: int) -> str:
-    """>>> partition_name(2026)
-    'surveys_answer_y2026'"""
+    """The partition of a year's answers.
+
+    >>> partition_name(2026)
+    'surveys_answer_y2026'
+    """
     return ANSWERS.name(year)
 
 

@@ -103,23 +103,20 @@ def _join(cursor, table):
     _finish(cursor, table, "id", uniques)
 
 
-def split(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            for table in TABLES:
-                _split(cursor, table)
-    _forget()
+def _each_table(convert):
+    """A RunPython step: `convert` every table (PostgreSQL), then forget."""
 
+    def step(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            with schema_editor.connection.cursor() as cursor:
+                for table in TABLES:
+                    convert(cursor, table)
+        _forget()
 
-def join(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            for table in TABLES:
-                _join(cursor, table)
-    _forget()
+    return step
 
 
 class Migration(migrations.Migration):
     dependencies = [("reports", "0011_derived_rows_unchecked_keys")]
 
-    operations = [migrations.RunPython(split, join, elidable=False)]
+    operations = [migrations.RunPython(_each_table(_split), _each_table(_join), elidable=False)]

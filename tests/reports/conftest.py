@@ -5,4 +5,5 @@ from tests.reports.engine_fixtures import (  # noqa: F401 - fixtures
     exit_version,
     province_33,
     shared_reference,
+    two_years,
 )

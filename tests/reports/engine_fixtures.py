@@ -59,6 +59,34 @@ def commune_centre(province_33):
     return Agency.objects.get(code="TTHCC-X12133")
 
 
+# Two years of a commune centre's exit forms (the year-partition tests): three
+# responses of OLD and two of KEPT, all answers 4.
+TWO_YEARS_ANSWERS = {code: 4 for code in ["E1.1", "E2.1", "E3.1", "E4.1", "E5.1", "G"]}
+OLD, KEPT = 2019, 2020
+
+
+def mid_year(year: int) -> datetime.datetime:
+    return datetime.datetime(year, 6, 15, 9, tzinfo=VN)
+
+
+@pytest.fixture
+def two_years(exit_version, commune_centre):
+    from surveys.services import ResponseDraft, store_responses
+
+    store_responses(
+        [
+            ResponseDraft(
+                version=exit_version,
+                agency_id=commune_centre.pk,
+                answers=TWO_YEARS_ANSWERS,
+                submitted_at=at,
+            )
+            for at in [mid_year(OLD)] * 3 + [mid_year(KEPT)] * 2
+        ]
+    )
+    return exit_version, commune_centre
+
+
 @pytest.fixture
 def shared_reference() -> Path:
     path = Path(settings.SHARED_DIR) / "data" / "reference"

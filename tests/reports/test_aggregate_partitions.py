@@ -13,21 +13,17 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from agencies.models import Agency
 from reports import partitions
 from reports.engine import aggregates, recompute
 from reports.models import AnswerCount, IndexResult, MaskCount, PairCount
 from reports.tasks import prepare_aggregate_partitions_task
-from sipas.periods import local_tz
-from surveys.models import Questionnaire
 from surveys.services import ResponseDraft, store_responses
+from tests.reports.engine_fixtures import KEPT, OLD, mid_year
 
 postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="partitions are PostgreSQL's"
 )
 BEFORE = ("reports", "0011_derived_rows_unchecked_keys")
-ANSWERS = {code: 4 for code in ["E1.1", "E1.2", "E2.1", "E3.1", "E4.1", "E5.1", "G"]}
-OLD, KEPT = 2019, 2020
 MODELS = (AnswerCount, MaskCount, PairCount)
 
 
@@ -53,24 +49,11 @@ def _by_partition(table: str) -> dict[str, set[int]]:
     return found
 
 
-def _at(year: int, month: int = 6) -> datetime.datetime:
-    return datetime.datetime(year, month, 15, 9, tzinfo=local_tz())
-
-
 @pytest.fixture
-def two_years(province_33):
-    version = Questionnaire.objects.get(code="exit-dv").current_version()
-    agency = Agency.objects.get(code="TTHCC-X12133")
-    store_responses(
-        [
-            ResponseDraft(
-                version=version, agency_id=agency.pk, answers=ANSWERS, submitted_at=at
-            )
-            for at in [_at(OLD)] * 3 + [_at(KEPT, 2)] * 2
-        ]
-    )
+def counted(two_years):
+    """Two years' responses, counted and their indices written."""
     recompute.recompute_periods([str(OLD), str(KEPT)])
-    return version, agency
+    return two_years
 
 
 def _snapshot() -> dict:
@@ -91,7 +74,7 @@ def _snapshot() -> dict:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_keeps_every_row_and_files_it_under_its_year(two_years):
+def test_the_migration_keeps_every_row_and_files_it_under_its_year(counted):
     before = _snapshot()
     ids = {m.__name__: set(m.objects.values_list("pk", flat=True)) for m in MODELS}
     assert all(ids.values())
@@ -141,18 +124,16 @@ def test_the_migration_keeps_every_row_and_files_it_under_its_year(two_years):
 
 
 @pytest.mark.django_db
-def test_the_engine_finds_a_partition_for_any_year(province_33):
-    exit_version = Questionnaire.objects.get(code="exit-dv").current_version()
-    centre = Agency.objects.get(code="TTHCC-X12133")
+def test_the_engine_finds_a_partition_for_any_year(exit_version, commune_centre):
     partitions.forget_partitions()
     years = [2018, 2033]  # old paper forms, and a year no migration made
     store_responses(
         [
             ResponseDraft(
                 version=exit_version,
-                agency_id=centre.pk,
+                agency_id=commune_centre.pk,
                 answers={"E1.1": 4, "E1.2": 5, "G": 5},
-                submitted_at=_at(year),
+                submitted_at=mid_year(year),
             )
             for year in years
         ]
@@ -168,7 +149,7 @@ def test_the_engine_finds_a_partition_for_any_year(province_33):
 
 
 @pytest.mark.django_db
-def test_a_repair_empties_only_its_years_partitions(two_years):
+def test_a_repair_empties_only_its_years_partitions(counted):
     before = _snapshot()
     kept_rows = {
         m.__name__: set(m.objects.filter(month__year=KEPT).values_list("pk", flat=True))
@@ -194,7 +175,7 @@ def test_a_repair_empties_only_its_years_partitions(two_years):
 
 
 @pytest.mark.django_db
-def test_a_repair_that_fails_half_way_leaves_the_year_as_it_was(two_years, monkeypatch):
+def test_a_repair_that_fails_half_way_leaves_the_year_as_it_was(counted, monkeypatch):
     before = _snapshot()
 
     def fail(*args, **kwargs):
@@ -221,7 +202,7 @@ def _partition_oids() -> dict[str, int]:
 
 @postgresql
 @pytest.mark.django_db
-def test_the_repair_swaps_in_fresh_partitions_for_its_year(two_years):
+def test_the_repair_swaps_in_fresh_partitions_for_its_year(counted):
     before = _partition_oids()
     statements: list[str] = []
 

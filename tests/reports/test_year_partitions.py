@@ -12,38 +12,17 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from agencies.models import Agency
 from audit.models import AuditEvent
 from dashboard.models import CommentReview
 from reports import purge
 from reports.engine import recompute
 from reports.models import AnswerCount, IndexResult
-from sipas.periods import local_tz
-from surveys.models import Answer, PurgedYear, Questionnaire, ReplyContact, Response
+from surveys.models import Answer, PurgedYear, ReplyContact, Response
 from surveys.partitions import partition_name
-from surveys.services import ResponseDraft, attach_reply_contact, store_responses
-
-ANSWERS = {code: 4 for code in ["E1.1", "E2.1", "E3.1", "E4.1", "E5.1", "G"]}
-OLD, KEPT = 2019, 2020
-
-
-def _at(year: int) -> datetime.datetime:
-    return datetime.datetime(year, 6, 15, 9, tzinfo=local_tz())
-
-
-@pytest.fixture
-def two_years(province_33):
-    version = Questionnaire.objects.get(code="exit-dv").current_version()
-    agency = Agency.objects.get(code="TTHCC-X12133")
-    store_responses(
-        [
-            ResponseDraft(
-                version=version, agency_id=agency.pk, answers=ANSWERS, submitted_at=at
-            )
-            for at in [_at(OLD)] * 3 + [_at(KEPT)] * 2
-        ]
-    )
-    return version, agency
+from surveys.services import attach_reply_contact
+from tests.reports.engine_fixtures import KEPT, OLD
+from tests.reports.engine_fixtures import TWO_YEARS_ANSWERS as ANSWERS
+from tests.reports.engine_fixtures import mid_year as _at
 
 
 def _staged_plans(run) -> list[str]:
