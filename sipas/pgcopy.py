@@ -4,7 +4,7 @@ surveys.services, index rows in reports.engine.results)."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 
 def copy_value(value: object) -> str:
@@ -32,3 +32,30 @@ def copy_value(value: object) -> str:
 def copy_line(values: Iterable[object]) -> str:
     """One row, tab-separated and newline-terminated."""
     return "\t".join([copy_value(v) for v in values]) + "\n"
+
+
+class LineStream:
+    """A file-like reader of COPY lines made as they are read: given to
+    ``copy_from``, the rows are computed while the server writes the ones
+    before (the server is another process: on a machine with two cores,
+    Python's work and the server's inserts then overlap), and never all held.
+    ``lines`` counts the lines read.
+
+    >>> stream = LineStream(iter(["a\\n", "bb\\n", "c\\n"]))
+    >>> stream.read(3), stream.read(8192), stream.read(8192), stream.lines
+    ('a\\nbb\\n', 'c\\n', '', 3)
+    """
+
+    def __init__(self, lines: Iterator[str]):
+        self._lines = lines
+        self.lines = 0
+
+    def read(self, size: int = -1) -> str:
+        taken, length = [], 0
+        for line in self._lines:
+            taken.append(line)
+            length += len(line)
+            if 0 <= size <= length:
+                break
+        self.lines += len(taken)
+        return "".join(taken)

@@ -15,7 +15,7 @@ from reports.engine import moves
 from reports.engine.aggregates import count_pending, rebuild_aggregates
 from reports.engine.groups import collect_periods
 from reports.engine.pair_sums import YearPairs
-from reports.engine.results import write_period
+from reports.engine.results import periods_without_rows, write_period
 from reports.engine.setup import (
     OFFICIAL,
     PARTS,
@@ -72,6 +72,8 @@ def recompute_periods(
         chunks = agency_chunks(chunk)
         done, total = 0, len(ordered) * len(parts)
         for part in parts:
+            # periods without a row yet are written without reading any
+            new = periods_without_rows(ordered, setup, part)
             for number, agencies in enumerate(chunks, 1):
                 scopes = {(a, scope) for a in agencies for scope in SCOPES}
                 only = dict.fromkeys(written, scopes)
@@ -79,7 +81,13 @@ def recompute_periods(
                 source = YearPairs(setup, agencies) if part == OFFICIAL else None
                 for period, groups in collect_periods(ordered, setup, part, only):
                     written[period.code] += write_period(
-                        period, setup, scopes, part, groups, source
+                        period,
+                        setup,
+                        scopes,
+                        part,
+                        groups,
+                        source,
+                        new=period.code in new,
                     )
                     if number == len(chunks):
                         done += 1

@@ -4,7 +4,6 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
@@ -18,7 +17,7 @@ from reports.engine.pair_sums import YearPairs
 from reports.engine.setup import HEADLINE_ONLY, OFFICIAL, Setup
 from reports.models import IndexResult
 from sipas.periods import Period
-from sipas.pgcopy import copy_line, copy_value
+from sipas.pgcopy import LineStream, copy_line, copy_value
 
 RESULT_COLUMNS = (
     "methodology",
@@ -130,26 +129,67 @@ def _result_lines(results: Iterable[tuple]) -> Iterator[str]:
 
 
 NULL = copy_value(None)
+COPY_READ = 1 << 16  # bytes of lines COPY takes at a time
 
 
 def _insert_results(results: Iterable[tuple]) -> int:
-    """COPY on PostgreSQL (Django's bulk_create costs more than the maths)."""
+    """COPY on PostgreSQL (Django's bulk_create costs more than the maths),
+    the lines made as the server reads them (:class:`sipas.pgcopy.LineStream`:
+    given the rows as they are computed, the server inserts while Python
+    computes the next). Returns the number of rows written."""
     table = IndexResult._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            written = 0
-            for line in _result_lines(results):
-                buffer.write(line)
-                written += 1
-            buffer.seek(0)
-            cursor.cursor.copy_from(buffer, table, columns=RESULT_COLUMNS)
-            return written
+            stream = LineStream(_result_lines(results))
+            cursor.cursor.copy_from(
+                stream, table, columns=RESULT_COLUMNS, size=COPY_READ
+            )
+            return stream.lines
         rows = list(results)
         columns = ", ".join(RESULT_COLUMNS)
         marks = ", ".join(["%s"] * len(RESULT_COLUMNS))
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
         return len(rows)
+
+
+def _current_methods(setup: Setup) -> set[tuple[str, int]]:
+    """(code, version) of the methodologies the engine writes rows of."""
+    default = indices.get_methodology(indices.DEFAULT_METHODOLOGY)
+    return {(m.code, m.version) for m in setup.methodology.values()} or {
+        (default.code, default.version)
+    }
+
+
+def _part_where(
+    period: Period, methods: set[tuple[str, int]], part: str
+) -> tuple[str, list]:
+    """SQL and parameters of a period's rows of an engine part, of the current
+    version of each methodology only: older versions' rows stay as they were
+    computed (readable, never rewritten)."""
+    versions = " OR ".join(
+        ["(methodology = %s AND method_version = %s)"] * len(methods)
+    )
+    compare = "=" if part == OFFICIAL else "<>"
+    where = f"period = %s AND ({versions}) AND dimension {compare} ''"
+    return where, [period.code, *(v for method in sorted(methods) for v in method)]
+
+
+def periods_without_rows(periods: Iterable[Period], setup: Setup, part: str) -> set:
+    """The codes of the periods with no IndexResult row of an engine part yet
+    (a first computation, or rows deleted to be written anew): their rows are
+    all new, so a recompute writes them without reading what is there."""
+    methods = _current_methods(setup)
+    empty = set()
+    with connection.cursor() as cursor:
+        for period in periods:
+            where, params = _part_where(period, methods, part)
+            cursor.execute(
+                f"SELECT 1 FROM {IndexResult._meta.db_table} WHERE {where} LIMIT 1",
+                params,
+            )
+            if cursor.fetchone() is None:
+                empty.add(period.code)
+    return empty
 
 
 def _existing_rows(
@@ -162,16 +202,9 @@ def _existing_rows(
     """The period's current IndexResult rows of an engine part (of some
     agency-scopes, of some questionnaires): key → (id, published values), laid
     out like KEY_AT and VALUES_AT pick them from a result row."""
-    # Rows of the current version of each methodology only: older versions'
-    # rows stay as they were computed (readable, never rewritten). Raw SQL: at
-    # national scale a recompute reads millions of rows, a queryset's filters
-    # and rows cost more than the query.
-    versions = " OR ".join(
-        ["(methodology = %s AND method_version = %s)"] * len(methods)
-    )
-    compare = "=" if part == OFFICIAL else "<>"
-    where = f"period = %s AND ({versions}) AND dimension {compare} ''"
-    params = [period.code, *(v for method in sorted(methods) for v in method)]
+    # Raw SQL: at national scale a recompute reads millions of rows, a
+    # queryset's filters and rows cost more than the query.
+    where, params = _part_where(period, methods, part)
     if questionnaires is not None:
         codes = sorted(q for q in questionnaires if q is not None) or [""]
         where += f" AND questionnaire IN ({', '.join(['%s'] * len(codes))})"
@@ -214,6 +247,7 @@ def write_period(
     groups: dict[GroupKey, indices.Counts] | None = None,
     pair_source: YearPairs | None = None,
     questionnaires: set[str | None] | None = None,
+    new: bool = False,
 ) -> int:
     """Bring the IndexResult rows of one engine part of a period (or of some
     agency-scopes of it) in line with the aggregates, writing only the rows whose
@@ -222,16 +256,16 @@ def write_period(
     sums if the caller has them already (see :func:`collect_periods`), and
     `pair_source` the pair sums of their agencies' year (reports.engine.pairs).
     `questionnaires`: only these questionnaires' rows are looked at (a sweep's
-    answered ones; `groups` then holds only theirs). Call inside a transaction
-    holding the engine lock."""
+    answered ones; `groups` then holds only theirs). `new`: the period has no
+    row of the part (:func:`periods_without_rows`), none is read. Call inside a
+    transaction holding the engine lock."""
     if groups is None:
         groups = collect(period, setup, only, part)
     if part == OFFICIAL:
         pairs.attach(period, setup, groups, only, pair_source)
-    default = indices.get_methodology(indices.DEFAULT_METHODOLOGY)
-    methods = {(m.code, m.version) for m in setup.methodology.values()} or {
-        (default.code, default.version)
-    }
+    if new:  # nothing to compare with: rows written as they are computed
+        return _insert_results(_result_rows(period, setup, groups))
+    methods = _current_methods(setup)
     existing = _existing_rows(period, methods, only, part, questionnaires)
     fresh: list[tuple] = []
     replaced: list[int] = []

@@ -9,7 +9,7 @@ from agencies.models import Agency
 from reports.engine import aggregates, recompute
 from reports.engine.results import RESULT_COLUMNS
 from reports.models import IndexResult
-from sipas.periods import periods_of_year
+from sipas.periods import parse_period, periods_of_year
 from surveys.models import Response
 from tests.reports.engine_fixtures import generate_rows, write_csv
 
@@ -237,3 +237,41 @@ def test_a_sweep_rewrites_only_the_questionnaires_answered(two_provinces, monkey
     swept = snapshot()
     recompute.recompute_periods(codes, rebuild=True)
     assert snapshot() == swept
+
+
+def test_periods_without_rows_are_written_without_reading_them(
+    two_provinces, monkeypatch
+):
+    """A recompute reads the current rows only of the periods that have some of
+    the part (a first computation, or rows deleted to be written anew, reads
+    none) and writes the same rows either way; unchanged rows are left alone."""
+    from reports.engine import results
+    from reports.engine.setup import BREAKDOWNS, OFFICIAL, load_setup
+
+    codes = periods_of_year(2026)
+    recompute.recompute_periods(codes, rebuild=True)
+    full = snapshot()
+    official = IndexResult.objects.filter(dimension="", period__in=codes)
+    official.exclude(period="2026-03").delete()
+    kept = set(official.values_list("id", "computed_at"))
+    assert kept
+    setup = load_setup()
+    periods = [parse_period(code) for code in codes]
+    assert results.periods_without_rows(periods, setup, OFFICIAL) == set(codes) - {
+        "2026-03"
+    }
+    assert not results.periods_without_rows(periods, setup, BREAKDOWNS) & {"2026"}
+    read = []
+    existing = results._existing_rows
+
+    def spy(period, *args, **kwargs):
+        read.append(period.code)
+        return existing(period, *args, **kwargs)
+
+    monkeypatch.setattr(results, "_existing_rows", spy)
+    recompute.recompute_periods(codes, parts=(OFFICIAL,))
+    assert set(read) == {"2026-03"}
+    assert snapshot() == full
+    assert (
+        set(official.filter(period="2026-03").values_list("id", "computed_at")) == kept
+    )
