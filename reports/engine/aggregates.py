@@ -21,6 +21,7 @@ from reports.engine.setup import (
     dims_of,
 )
 from reports.engine.sql import (
+    AGENCY_ORDER,
     ANSWER_KEY,
     BATCH_TABLE,
     MASK_KEY,
@@ -82,7 +83,9 @@ def _insert_aggregates(
 
     def upsert(key: str, table: str) -> str:
         if not add:
-            return ""
+            # rows into empty tables (a repair) go in agency order: a chunk's or
+            # a sweep's agencies then read few pages (AGENCY_ORDER)
+            return AGENCY_ORDER
         return (
             f" ON CONFLICT ({key}) DO UPDATE SET count = {table}.count + excluded.count"
         )
@@ -196,6 +199,7 @@ def _pool_aggregates(
                 WHERE t.pooled = %s AND t.month >= %s AND t.month <= %s
                 GROUP BY c.ancestor_id, t.month, t.version_id, t.dimension,
                          t.dimension_value, {columns}
+                {AGENCY_ORDER}
                 """,
                 [True, False, period.first, period.last],
             )

@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from agencies.models import Agency
 from reports.engine import pair_sums
+from reports.engine.sql import AGENCY_ORDER
 from reports.models import PairCount
 
 TABLE = PairCount._meta.db_table
@@ -64,7 +65,7 @@ def insert_pairs(
         )
     else:
         tree, agency, pooled, pooled_params = "", "x.agency_id", "%s", [False]
-    upsert = ""
+    upsert = AGENCY_ORDER
     if add:
         sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTS)
         upsert = f"ON CONFLICT ({KEY}) DO UPDATE SET {sets}"
@@ -110,6 +111,7 @@ def pool_pairs(first, last, closure: str, table: str = TABLE) -> None:
                 ON c.agency_id = t.agency_id AND c.ancestor_id <> t.agency_id
             WHERE t.pooled = %s AND t.month >= %s AND t.month <= %s
             GROUP BY c.ancestor_id, t.month, t.version_id, t.item_a, t.item_b
+            {AGENCY_ORDER}
             """,
             [True, False, first, last],
         )

@@ -4,6 +4,7 @@ exactly those of one pass over every agency."""
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from agencies.models import Agency
 from reports.engine import aggregates, recompute
@@ -275,3 +276,24 @@ def test_periods_without_rows_are_written_without_reading_them(
     assert (
         set(official.filter(period="2026-03").values_list("id", "computed_at")) == kept
     )
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="partitions are PostgreSQL's"
+)
+def test_a_repair_stores_the_aggregates_agency_by_agency(two_provinces):
+    """The repair writes each kind of aggregate row in agency order (own rows,
+    then pooled rows), so a chunk's agencies, or a sweep's, lie on few pages."""
+    recompute.recompute_periods(periods_of_year(2026), rebuild=True)
+    for table in ("reports_answercount", "reports_maskcount", "reports_paircount"):
+        official = "" if table == "reports_paircount" else " AND dimension = ''"
+        for pooled in (False, True):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT agency_id FROM {table}_y2026 "
+                    f"WHERE pooled = %s{official} ORDER BY ctid",
+                    [pooled],
+                )
+                agencies = [agency for (agency,) in cursor.fetchall()]
+            assert len(set(agencies)) > 1, table
+            assert agencies == sorted(agencies), table
