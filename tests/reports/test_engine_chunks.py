@@ -297,3 +297,42 @@ def test_a_repair_stores_the_aggregates_agency_by_agency(two_provinces):
                 agencies = [agency for (agency,) in cursor.fetchall()]
             assert len(set(agencies)) > 1, table
             assert agencies == sorted(agencies), table
+
+
+class _Failed(Exception):
+    pass
+
+
+def test_a_failure_while_rows_stream_into_copy_writes_nothing(
+    two_provinces, monkeypatch
+):
+    """Rows go into COPY as they are computed: a failure half way, after some
+    of them reached the server, aborts the COPY and rolls the recompute back."""
+    from reports import indices
+    from reports.engine import results
+    from reports.engine.setup import OFFICIAL
+
+    codes = periods_of_year(2026)
+    recompute.recompute_periods(codes, rebuild=True)
+    IndexResult.objects.filter(period__in=codes, dimension="").delete()
+    before = snapshot()
+    compute = indices.compute_rows
+    calls = {"n": 0}
+
+    def fail_later(*args):
+        calls["n"] += 1
+        if calls["n"] == 60:  # some hundreds of rows streamed already
+            raise _Failed("no maths today")
+        return compute(*args)
+
+    monkeypatch.setattr(indices, "compute_rows", fail_later)
+    # COPY takes a few rows at a time: the failing one has sent some already
+    monkeypatch.setattr(results, "COPY_READ", 1024)
+    # (psycopg2 ends the COPY with the error's text and raises its own)
+    with pytest.raises(Exception, match="no maths today"):
+        recompute.recompute_periods(codes, parts=(OFFICIAL,))
+    assert calls["n"] == 60
+    assert snapshot() == before
+    monkeypatch.setattr(indices, "compute_rows", compute)
+    recompute.recompute_periods(codes, parts=(OFFICIAL,))
+    assert IndexResult.objects.filter(period__in=codes, dimension="").exists()
