@@ -81,10 +81,10 @@ def _insert_aggregates(
     else:
         tree, agency, pooled = "", "{alias}.agency_id", "%s"
 
-    def upsert(key: str, table: str) -> str:
+    def ending(key: str, table: str) -> str:
+        """The INSERT's end: a delta added to existing rows, or rows into
+        empty tables (a repair) in agency order (AGENCY_ORDER)."""
         if not add:
-            # rows into empty tables (a repair) go in agency order: a chunk's or
-            # a sweep's agencies then read few pages (AGENCY_ORDER)
             return AGENCY_ORDER
         return (
             f" ON CONFLICT ({key}) DO UPDATE SET count = {table}.count + excluded.count"
@@ -122,7 +122,7 @@ def _insert_aggregates(
                     GROUP BY 1, 2, 3, 4, 5, 6
                 ) a {tree.format(alias="a")}
                 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-                {upsert(ANSWER_KEY, answers)}
+                {ending(ANSWER_KEY, answers)}
                 """,
                 pooled_params + params + extra_params,
             )
@@ -149,7 +149,7 @@ def _insert_aggregates(
                     GROUP BY 1, 2, 3, 4, 5
                 ) y {tree.format(alias="y")}
                 GROUP BY 1, 2, 3, 4, 5, 6, 7
-                {upsert(MASK_KEY, masks)}
+                {ending(MASK_KEY, masks)}
                 """,
                 pooled_params + mask_params + params,
             )

@@ -65,10 +65,10 @@ def insert_pairs(
         )
     else:
         tree, agency, pooled, pooled_params = "", "x.agency_id", "%s", [False]
-    upsert = AGENCY_ORDER
+    ending = AGENCY_ORDER  # into empty tables: agency by agency
     if add:
         sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTS)
-        upsert = f"ON CONFLICT ({KEY}) DO UPDATE SET {sets}"
+        ending = f"ON CONFLICT ({KEY}) DO UPDATE SET {sets}"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -91,7 +91,7 @@ def insert_pairs(
                 GROUP BY 1, 2, 3, 4, 5
             ) x {tree}
             GROUP BY 1, 2, 3, 4, 5, 6
-            {upsert}
+            {ending}
             """,
             pooled_params + items + items,
         )
