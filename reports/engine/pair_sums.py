@@ -134,10 +134,12 @@ def _sums(setup, first, last, agencies, tables: dict, *, by_month: bool, version
             where += f" AND {column} IN ({', '.join(['%s'] * len(wanted))})"
             params += list(wanted)
     keys = "agency_id, version_id" + (", month" if by_month else "")
-    if connection.vendor == "postgresql":
-        rows = _pair_arrays(every, keys, where, params)
-    else:
+    if connection.vendor != "postgresql":
         rows = _pair_rows(every, keys, where, params)
+    elif by_month:
+        rows = _month_arrays(every, keys, where, params)
+    else:
+        rows = _pair_arrays(every, keys, where, params)
     for row in rows:
         q = setup.version_questionnaire.get(row[1])
         if q not in tables:
@@ -158,11 +160,9 @@ def _eight_sums() -> list[str]:
 
 
 def _pair_arrays(every: list[str], keys: str, where: str, params: list):
-    """PostgreSQL: one row per agency and version (and month), its pairs as
-    arrays of the items' positions in `every` and of the eight sums."""
-    if "month" in keys:
-        yield from _month_arrays(every, keys, where, params)
-        return
+    """PostgreSQL: one row per agency and version, its pairs over the
+    period's months as arrays of the items' positions in `every` and of the
+    eight sums."""
     arrays = ", ".join(f"array_agg(s{k})" for k in range(8))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -185,7 +185,7 @@ def _pair_arrays(every: list[str], keys: str, where: str, params: list):
 
 
 def _month_arrays(every: list[str], keys: str, where: str, params: list):
-    """:func:`_pair_arrays` per month (a recompute's year read once): a
+    """PostgreSQL: the same rows per month (a recompute's year read once): a
     month's rows are one per pair and pooled flag, so the database sends each
     group's rows as they are, as arrays, one row per pooled flag, each pair's
     item positions joined from the list of every ordered pair of `every` (a
