@@ -32,6 +32,9 @@
           });
         })
         .then(function (data) {
+          // The button is usable again before the status line says the save
+          // is over, so what the line announces is a form ready for the next.
+          if (button) { button.disabled = false; }
           if (!data.ok) { say(form, data.error, true); return; }
           say(form, data.message, false);
           var card = form.closest(".comment");
@@ -41,8 +44,10 @@
             if (label) { label.textContent = data.status_label; }
           }
         })
-        .catch(function () { say(form, form.dataset.failed || "Không lưu được.", true); })
-        .then(function () { if (button) { button.disabled = false; } });
+        .catch(function () {
+          if (button) { button.disabled = false; }
+          say(form, form.dataset.failed || "Không lưu được.", true);
+        });
     });
   });
 
