@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 
 from django.db import connection
 
-from reports.engine import pairs
+from reports.engine import pairs, rebuild
 from reports.engine.setup import (
     BREAKDOWNS,
     COUNT_BATCH,
@@ -49,43 +49,31 @@ def _insert_aggregates(
     source: str,
     params: list,
     *,
-    add: bool,
-    pool: bool,
     dims: Iterable[str] = ("", *DIMENSIONS),
-    into: Mapping[str, str] | None = None,
 ) -> None:
     """INSERT … SELECT the aggregates of the answer rows of `source` (see
-    source_sql): official rows per month, breakdown rows per their bucket.
+    source_sql), added to existing rows (the delta of newly counted
+    responses): official rows per month, breakdown rows per their bucket.
 
-    Each response counts for its agency (``pooled`` false) and, with `pool`, for
-    every agency above it (``pooled`` true), so that a subtree's counts are its
-    agency's rows, own and pooled, without walking the tree when reading. With
-    ``add`` the counts are added to existing rows (the delta of newly counted
-    responses); without, the caller has deleted the rows being replaced. `dims`
-    says which rows: "" the official ones, a DIMENSIONS key a breakdown.
-    `into` maps a table to the one its rows go to instead (a repair's staged
-    partitions, reports.partitions.stage_year).
+    Each response counts for its agency (``pooled`` false) and for every agency
+    above it (``pooled`` true), so that a subtree's counts are its agency's
+    rows, own and pooled, without walking the tree when reading. `dims` says
+    which rows: "" the official ones, a DIMENSIONS key a breakdown. (A repair
+    counts the same rows from one read of the answers: reports.engine.rebuild.)
     """
-    into = into or {}
-    answers = into.get(AnswerCount._meta.db_table, AnswerCount._meta.db_table)
-    masks = into.get(MaskCount._meta.db_table, MaskCount._meta.db_table)
+    answers = AnswerCount._meta.db_table
+    masks = MaskCount._meta.db_table
     params = adapted(params)
     mask_sql, mask_params = mask_case(setup)
     headline_in = ", ".join(["%s"] * len(setup.headline_items))
     targets = [
         (dim, DIMENSIONS.get(dim)) for dim in dims if not dim or setup.headline_items
     ]
-    if pool:
-        tree = f"JOIN ({closure_sql()}) c ON c.agency_id = {{alias}}.agency_id"
-        agency, pooled = "c.ancestor_id", "c.ancestor_id <> {alias}.agency_id"
-    else:
-        tree, agency, pooled = "", "{alias}.agency_id", "%s"
+    tree = f"JOIN ({closure_sql()}) c ON c.agency_id = {{alias}}.agency_id"
+    agency, pooled = "c.ancestor_id", "c.ancestor_id <> {alias}.agency_id"
 
     def ending(key: str, table: str) -> str:
-        """The INSERT's end: a delta added to existing rows, or rows into
-        empty tables (a repair) in agency order (AGENCY_ORDER)."""
-        if not add:
-            return AGENCY_ORDER
+        """The INSERT's end: the delta added to existing rows."""
         return (
             f" ON CONFLICT ({key}) DO UPDATE SET count = {table}.count + excluded.count"
         )
@@ -105,7 +93,6 @@ def _insert_aggregates(
             if column:
                 extra = f" AND {column} <> '' AND b.item_code IN ({headline_in})"
                 extra_params = list(setup.headline_items)
-            pooled_params = [] if pool else [False]
             cursor.execute(
                 f"""
                 INSERT INTO {answers} ({ANSWER_KEY}, count)
@@ -124,7 +111,7 @@ def _insert_aggregates(
                 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
                 {ending(ANSWER_KEY, answers)}
                 """,
-                pooled_params + params + extra_params,
+                params + extra_params,
             )
             having_dim = f" AND {column} <> ''" if column else ""
             cursor.execute(
@@ -151,26 +138,17 @@ def _insert_aggregates(
                 GROUP BY 1, 2, 3, 4, 5, 6, 7
                 {ending(MASK_KEY, masks)}
                 """,
-                pooled_params + mask_params + params,
+                mask_params + params,
             )
 
 
-def _insert_pairs(
-    setup: Setup,
-    *,
-    add: bool,
-    pool: bool,
-    into: Mapping[str, str] | None = None,
-) -> None:
-    """The pair counts of the staged batch (reports.engine.pairs)."""
+def _insert_pairs(setup: Setup) -> None:
+    """The pair counts of the staged batch, added (reports.engine.pairs)."""
     pairs.insert_pairs(
         setup,
         BATCH_TABLE,
         bucket=bucket_sql("p.submitted_at", "month"),
         closure=closure_sql(),
-        add=add,
-        pool=pool,
-        table=(into or {}).get(pairs.TABLE, pairs.TABLE),
     )
 
 
@@ -263,16 +241,9 @@ def count_responses(
     years = {year_of(row[2]) for row in pending}  # rows: (id, agency, submitted_at, …)
     ensure_year_partitions(years)
     _stage_batch(f"r.id IN (SELECT id FROM {ids_table})", [], years)
-    _insert_aggregates(
-        setup,
-        f"SELECT * FROM {BATCH_TABLE}",
-        [],
-        add=True,
-        pool=True,
-        dims=dims_of(parts),
-    )
+    _insert_aggregates(setup, f"SELECT * FROM {BATCH_TABLE}", [], dims=dims_of(parts))
     if OFFICIAL in parts:
-        _insert_pairs(setup, add=True, pool=True)
+        _insert_pairs(setup)
     queue = PendingBreakdown._meta.db_table
     with connection.cursor() as cursor:
         if OFFICIAL in parts:
@@ -367,12 +338,8 @@ def rebuild_aggregates(year: int, setup: Setup) -> None:
     if not staged:
         delete_year(year, (AnswerCount, MaskCount, PairCount))
     start, end = period.bounds()
-    _stage_batch("r.submitted_at >= %s AND r.submitted_at < %s", [start, end], [year])
-    _insert_aggregates(
-        setup, f"SELECT * FROM {BATCH_TABLE}", [], add=False, pool=False, into=staged
-    )
-    _insert_pairs(setup, add=False, pool=False, into=staged)
-    _drop_temporary(BATCH_TABLE)
+    # own rows from one read of the answers (numpy), pooled ones from those
+    rebuild.write_own_rows(year, setup, staged)
     _pool_aggregates(period, into=staged)
     pairs.pool_pairs(
         period.first, period.last, closure_sql(), staged.get(pairs.TABLE, pairs.TABLE)

@@ -25,30 +25,26 @@ KEY = "agency_id, pooled, month, version_id, item_a, item_b"
 COUNTS = ("answered", "a_satisfied", "b_satisfied", "both_satisfied")
 
 
-def _satisfied(setup) -> str:
+def satisfied_values(setup) -> set[int]:
+    """The values that count as satisfied, over the methodologies in use."""
     values = set()
     for method in setup.methodology.values():
         values |= method.satisfied_values
-    return ", ".join(str(v) for v in sorted(values or {4, 5}))
+    return values or {4, 5}
 
 
-def insert_pairs(
-    setup,
-    batch: str,
-    *,
-    bucket: str,
-    closure: str,
-    add: bool,
-    pool: bool,
-    table: str = TABLE,
-) -> None:
+def _satisfied(setup) -> str:
+    return ", ".join(str(v) for v in sorted(satisfied_values(setup)))
+
+
+def insert_pairs(setup, batch: str, *, bucket: str, closure: str) -> None:
     """INSERT … SELECT the pair counts of the answer rows in the table `batch`
     (the engine's staged batch: response_id, agency_id, version_id, submitted_at,
     item_code, value), per month (`bucket`: SQL of the month of
-    ``p.submitted_at``). With `pool` each response also counts for every agency
-    above its own (`closure`: SQL of (agency_id, ancestor_id)); with `add` the
-    counts are added to existing rows, otherwise the caller deleted them.
-    `table`: where they go (a repair's staged partition)."""
+    ``p.submitted_at``), added to existing rows. Each response counts for its
+    agency and every agency above it (`closure`: SQL of (agency_id,
+    ancestor_id)). A repair counts the same from one read of the answers
+    (reports.engine.rebuild)."""
     items = sorted(setup.element_of_item)
     if not items:
         return
@@ -56,19 +52,11 @@ def insert_pairs(
     sat = _satisfied(setup)
     # item codes compare bytewise, as Python's str does (reports.statistics.pair_key)
     collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
-    if pool:
-        tree = f"JOIN ({closure}) c ON c.agency_id = x.agency_id"
-        agency, pooled, pooled_params = (
-            "c.ancestor_id",
-            "c.ancestor_id <> x.agency_id",
-            [],
-        )
-    else:
-        tree, agency, pooled, pooled_params = "", "x.agency_id", "%s", [False]
-    ending = AGENCY_ORDER  # into empty tables: agency by agency
-    if add:
-        sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTS)
-        ending = f"ON CONFLICT ({KEY}) DO UPDATE SET {sets}"
+    tree = f"JOIN ({closure}) c ON c.agency_id = x.agency_id"
+    agency, pooled = "c.ancestor_id", "c.ancestor_id <> x.agency_id"
+    table = TABLE
+    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTS)
+    ending = f"ON CONFLICT ({KEY}) DO UPDATE SET {sets}"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -93,7 +81,7 @@ def insert_pairs(
             GROUP BY 1, 2, 3, 4, 5, 6
             {ending}
             """,
-            pooled_params + items + items,
+            items + items,
         )
 
 

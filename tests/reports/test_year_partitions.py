@@ -26,14 +26,21 @@ from tests.reports.engine_fixtures import mid_year as _at
 
 
 def _staged_plans(run) -> list[str]:
-    """EXPLAIN of every query that stages a batch of answer rows for the engine."""
+    """EXPLAIN of every query that reads answer rows for the engine: a sweep's
+    staged batch, a repair's responses with their answers
+    (reports.engine.rebuild)."""
     plans: list[str] = []
 
     def explain(execute, sql, params, many, context):
+        select = None
         if sql.lstrip().startswith("CREATE TEMPORARY TABLE reports_engine_batch AS"):
             select = sql.split(" AS ", 1)[1]
-            context["cursor"].execute("EXPLAIN " + select, params)
-            plans.append("\n".join(row[0] for row in context["cursor"].fetchall()))
+        elif sql.lstrip().startswith("SELECT") and "string_agg(" in sql:
+            select = sql
+        if select is not None:
+            with connection.cursor() as cursor:  # not the repair's named cursor
+                cursor.execute("EXPLAIN " + select, params)
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(explain):

@@ -1,0 +1,410 @@
+"""A repair's own aggregate rows (``pooled`` false) counted in one read of a
+year's answers: AnswerCount, MaskCount and PairCount of every agency, official
+and breakdown, from one row per response (its answers in one string).
+
+The counts are those of the SQL statements the sweep adds with
+(reports.engine.aggregates._insert_aggregates, reports.engine.pairs), row for
+row; tests/reports compare the two. What differs is the work: the database
+reads each answer once, not once per statement (a dozen: every dimension's
+answers and masks, and the pairs, whose self-join made 171 rows of each
+response of 19 items), and numpy counts per agency, month and version. The
+responses come ordered by agency and are counted some whole agencies at a
+time (CHUNK_RESPONSES), so memory follows the chunk, and each chunk's rows go
+out in agency order (reports.engine.sql.AGENCY_ORDER). The pooled rows are
+then added from these own rows in SQL (aggregates._pool_aggregates).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+from django.db import connection
+
+from reports.engine import pairs
+from reports.engine.setup import DIMENSIONS, Setup, bucket_unit
+from reports.engine.sql import adapted, bucket_sql
+from reports.models import AnswerCount, MaskCount, PairCount
+from sipas.periods import parse_period
+from sipas.pgcopy import LineStream, copy_value
+
+# Responses counted at a time (whole agencies: a chunk ends between agencies).
+CHUNK_RESPONSES = 5_000
+FETCH = 2_000
+COPY_READ = 1 << 16  # characters given to COPY at a time
+BLOCK = 1 << 14  # rows made into lines at a time
+# Separators of a response's answers in its one string: control characters,
+# which no item code has.
+ANSWER_SEP, VALUE_SEP = "\x1e", "\x1f"
+# The values a breakdown row keeps as satisfied, for items other than the
+# overall one (reports.engine.sql.COLLAPSED_VALUE).
+KEPT_SATISFIED = (4, 5)
+
+ANSWER_COLUMNS = (
+    "agency_id",
+    "pooled",
+    "month",
+    "version_id",
+    "dimension",
+    "dimension_value",
+    "item_code",
+    "value",
+    "count",
+)
+MASK_COLUMNS = (*ANSWER_COLUMNS[:6], "mask", "count")
+PAIR_COLUMNS = (*pairs.KEY.split(", "), *pairs.COUNTS)
+# The response columns each dimension (setup.DIMENSIONS) reads, as the query
+# below names them.
+DIMENSION_COLUMNS = ("channel", "gender", "age_group", "procedure", "field")
+
+
+def _responses_sql() -> str:
+    """One row per unflagged response of a span of submitted_at, in agency
+    order: agency, version, local month, the dimensions' values and its
+    answers as one string (NULL: none)."""
+    false = "false" if connection.vendor == "postgresql" else "0"
+    joined = "a.item_code || %s || CAST(a.value AS TEXT)"
+    concat = "string_agg" if connection.vendor == "postgresql" else "group_concat"
+    return f"""
+        SELECT r.agency_id, r.version_id, {bucket_sql("r.submitted_at", "month")},
+               r.channel, r.gender, r.age_group, p.code, p.field,
+               {concat}({joined}, %s)
+        FROM surveys_response r
+        LEFT JOIN agencies_procedure p ON p.id = r.procedure_id
+        LEFT JOIN surveys_answer a ON a.response_id = r.id AND a.year = %s
+        WHERE r.flagged = {false} AND r.submitted_at >= %s AND r.submitted_at < %s
+        GROUP BY r.agency_id, r.id, r.version_id, r.submitted_at, r.channel,
+                 r.gender, r.age_group, p.code, p.field
+        ORDER BY r.agency_id, r.id
+    """
+
+
+def _chunks(year: int) -> Iterator[list[tuple]]:
+    """The year's responses (rows of _responses_sql), whole agencies' at a
+    time, about CHUNK_RESPONSES (an agency with more is one chunk)."""
+    start, end = parse_period(str(year)).bounds()
+    params = adapted([VALUE_SEP, ANSWER_SEP, year, start, end])
+    chunk: list[tuple] = []
+    # a server-side cursor on PostgreSQL: the year is never all in memory
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(_responses_sql(), params)
+        while rows := cursor.fetchmany(FETCH):
+            for row in rows:
+                if len(chunk) >= CHUNK_RESPONSES and row[0] != chunk[-1][0]:
+                    yield chunk
+                    chunk = []
+                chunk.append(row)
+    if chunk:
+        yield chunk
+
+
+class Codes:
+    """Small integers for the values of a column, in order of appearance."""
+
+    def __init__(self) -> None:
+        self.index: dict = {}
+        self.values: list = []
+
+    def __call__(self, value) -> int:
+        found = self.index.get(value)
+        if found is None:
+            found = self.index[value] = len(self.values)
+            self.values.append(value)
+        return found
+
+    def flags(self, wanted) -> np.ndarray:
+        """Per code, whether its value is in `wanted`."""
+        return np.array([v in wanted for v in self.values] + [False])
+
+
+def _count(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """The distinct combinations of some non-negative integer columns, sorted
+    by the first column, then the second…, and how often each occurs."""
+    sizes = [int(c.max()) + 1 if len(c) else 1 for c in columns]
+    distinct, counts = np.unique(
+        np.ravel_multi_index(columns, sizes), return_counts=True
+    )
+    return list(np.unravel_index(distinct, sizes)), counts
+
+
+class Chunk:
+    """Some responses as arrays: per response its agency (a code, in agency
+    order), month (1…12), version and each dimension's value (-1: none); per
+    answer its response, item and value."""
+
+    def __init__(self, rows: list[tuple], items: Codes, dims: Mapping[str, Codes]):
+        self.agencies, self.versions = Codes(), Codes()
+        n = self.size = len(rows)
+        self.agency = np.empty(n, np.int64)
+        self.month = np.empty(n, np.int64)
+        self.version = np.empty(n, np.int64)
+        self.dim = {name: np.full(n, -1, np.int64) for name in DIMENSION_COLUMNS}
+        answer_of: list[int] = []
+        item: list[int] = []
+        value: list[int] = []
+        for i, (agency, version, month, *values, answers) in enumerate(rows):
+            self.agency[i] = self.agencies(agency)
+            self.version[i] = self.versions(version)
+            if isinstance(month, str):  # SQLite's date text
+                month = datetime.date.fromisoformat(month[:10])
+            self.month[i] = month.month
+            for name, dim_value in zip(DIMENSION_COLUMNS, values, strict=True):
+                if dim_value:  # NULL or "": no breakdown row (sql: <> '')
+                    self.dim[name][i] = dims[name](dim_value)
+            if answers:
+                for answer in answers.split(ANSWER_SEP):
+                    code, _sep, number = answer.rpartition(VALUE_SEP)
+                    answer_of.append(i)
+                    item.append(items(code))
+                    value.append(int(number))
+        self.answer_of = np.array(answer_of, np.int64)
+        self.item = np.array(item, np.int64)
+        self.value = np.array(value, np.int64)
+
+    def of_answers(self, per_response: np.ndarray) -> np.ndarray:
+        return per_response[self.answer_of]
+
+
+def _rows(*columns: np.ndarray) -> Iterator[tuple]:
+    """The rows of some columns as Python values, converted a block at a time
+    (a chunk's million rows as lists were hundreds of MB)."""
+    for at in range(0, len(columns[0]), BLOCK):
+        yield from zip(*(c[at : at + BLOCK].tolist() for c in columns), strict=True)
+
+
+def _bucket(month: np.ndarray, unit: str) -> np.ndarray:
+    """The first month of each month's bucket (sql.bucket_sql)."""
+    if unit == "month":
+        return month
+    if unit == "quarter":
+        return month - (month - 1) % 3
+    return np.ones_like(month)
+
+
+class OwnRows:
+    """The COPY lines of the own rows of chunks of a year's responses."""
+
+    def __init__(self, year: int, setup: Setup):
+        self.setup = setup
+        self.items = Codes()
+        self.dim_values = {name: Codes() for name in DIMENSION_COLUMNS}
+        self.months = [""] + [
+            copy_value(datetime.date(year, m, 1)) for m in range(1, 13)
+        ]
+        # breakdowns only where some questionnaire has headline items (sql)
+        self.dimensions = [d for d in DIMENSIONS if setup.headline_items]
+        self.overall = {m.overall_item for m in setup.methodology.values()} or {"G"}
+        self.satisfied = sorted(pairs.satisfied_values(setup))
+        self.pair_items = sorted(setup.element_of_item)
+
+    def tables(self, rows: list[tuple]) -> Iterator[tuple[str, Iterator[str]]]:
+        """("answers" | "masks" | "pairs", their COPY lines) of some whole
+        agencies' responses; the lines are made as they are read."""
+        chunk = Chunk(rows, self.items, self.dim_values)
+        self.agency_text = [str(a) for a in chunk.agencies.values]
+        self.version_text = [str(v) for v in chunk.versions.values]
+        self.item_text = [copy_value(c) for c in self.items.values]
+        bits = np.array(
+            [self.setup.element_of_item.get(c, 0) for c in self.items.values] + [0],
+            np.int64,
+        )
+        # the elements each response answered (0: none)
+        mask = np.zeros(chunk.size, np.int64)
+        np.bitwise_or.at(mask, chunk.answer_of, bits[chunk.item])
+        yield "answers", self._answers(chunk)
+        yield "masks", self._masks(chunk, mask)
+        yield "pairs", self._pair_lines(chunk)
+
+    def _dimensions(self, chunk: Chunk) -> Iterator[tuple[str, list, Any, Any]]:
+        """(dimension, its values as COPY text, each response's value code,
+        each response's bucket month) of the breakdowns."""
+        for dim in self.dimensions:
+            texts = [copy_value(v) for v in self.dim_values[_name(dim)].values]
+            bucket = _bucket(chunk.month, bucket_unit(dim))
+            yield dim, texts, chunk.dim[_name(dim)], bucket
+
+    def _answers(self, chunk: Chunk) -> Iterator[str]:
+        # official rows: every option of every item, per month
+        at = chunk.of_answers
+        keys, n = _count(
+            at(chunk.agency),
+            at(chunk.month),
+            at(chunk.version),
+            chunk.item,
+            chunk.value,
+        )
+        yield from self._answer_lines("", [""], keys, n)
+        if not self.dimensions:
+            return
+        # breakdown rows: the headline items, satisfied (5) or not (1) but
+        # for the overall item
+        kept = self.items.flags(set(self.setup.headline_items))[chunk.item]
+        collapsed = np.where(
+            self.items.flags(self.overall)[chunk.item],
+            chunk.value,
+            np.where(np.isin(chunk.value, KEPT_SATISFIED), 5, 1),
+        )
+        for dim, texts, column, bucket in self._dimensions(chunk):
+            chosen = kept & (at(column) >= 0)
+            keys, n = _count(
+                at(chunk.agency)[chosen],
+                at(bucket)[chosen],
+                at(chunk.version)[chosen],
+                at(column)[chosen],
+                chunk.item[chosen],
+                collapsed[chosen],
+            )
+            yield from self._answer_lines(dim, texts, keys, n)
+
+    def _masks(self, chunk: Chunk, mask: np.ndarray) -> Iterator[str]:
+        keys, n = _count(chunk.agency, chunk.month, chunk.version, mask)
+        yield from self._mask_lines("", [""], keys, n)
+        for dim, texts, column, bucket in self._dimensions(chunk):
+            has = column >= 0
+            keys, n = _count(
+                chunk.agency[has],
+                bucket[has],
+                chunk.version[has],
+                column[has],
+                mask[has],
+            )
+            yield from self._mask_lines(dim, texts, keys, n)
+
+    def _answer_lines(self, dim: str, texts: list[str], keys, n) -> Iterator[str]:
+        agency, version, months, items = (
+            self.agency_text,
+            self.version_text,
+            self.months,
+            self.item_text,
+        )
+        if not dim:  # official rows: no dimension value
+            keys = [*keys[:3], np.zeros_like(n), *keys[3:]]
+        for a, m, v, d, i, x, count in _rows(*keys, n):
+            yield (
+                f"{agency[a]}\tf\t{months[m]}\t{version[v]}\t{dim}\t{texts[d]}"
+                f"\t{items[i]}\t{x}\t{count}\n"
+            )
+
+    def _mask_lines(self, dim: str, texts: list[str], keys, n) -> Iterator[str]:
+        agency, version, months = self.agency_text, self.version_text, self.months
+        if not dim:
+            keys = [*keys[:3], np.zeros_like(n), *keys[3:]]
+        for a, m, v, d, k, count in _rows(*keys, n):
+            yield (
+                f"{agency[a]}\tf\t{months[m]}\t{version[v]}\t{dim}\t{texts[d]}"
+                f"\t{k}\t{count}\n"
+            )
+
+    def _pair_lines(self, chunk: Chunk) -> Iterator[str]:
+        """The pair counts per agency, month and version: for every two
+        satisfaction items (in code order) answered by some response of the
+        group, how many answered both, were satisfied with the first, with the
+        second, with both (pairs.insert_pairs; an item answered twice counts
+        twice, as the SQL's self-join does)."""
+        if not self.pair_items:
+            return
+        position = {code: k for k, code in enumerate(self.pair_items)}
+        of_item = np.array(
+            [position.get(c, -1) for c in self.items.values] + [-1], np.int64
+        )[chunk.item]
+        element = of_item >= 0
+        satisfied = element & np.isin(chunk.value, self.satisfied)
+        shape = (chunk.size, len(self.pair_items))
+        answered = np.zeros(shape, np.int32)
+        np.add.at(answered, (chunk.answer_of[element], of_item[element]), 1)
+        sat = np.zeros(shape, np.int32)
+        np.add.at(sat, (chunk.answer_of[satisfied], of_item[satisfied]), 1)
+        found = []  # (agency, month, version, item a, item b, 4 counts) arrays
+        for version in range(len(chunk.versions.values)):
+            rows = np.flatnonzero(chunk.version == version)
+            rows = rows[np.lexsort((chunk.month[rows], chunk.agency[rows]))]
+            cols = np.flatnonzero(answered[rows].any(axis=0))
+            if len(cols) < 2:
+                continue
+            ia, ib = np.triu_indices(len(cols), k=1)
+            a_cols, b_cols = cols[ia], cols[ib]
+            group = chunk.agency[rows] * 13 + chunk.month[rows]
+            starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+            A, S = answered[rows], sat[rows]
+            counts = [
+                np.add.reduceat(left[:, a_cols] * right[:, b_cols], starts, axis=0)
+                for left, right in ((A, A), (S, A), (A, S), (S, S))
+            ]
+            g, p = np.nonzero(counts[0])  # pairs some response answered
+            first = rows[starts[g]]
+            found.append(
+                (
+                    chunk.agency[first],
+                    chunk.month[first],
+                    np.full(len(g), version),
+                    a_cols[p],
+                    b_cols[p],
+                    *(c[g, p] for c in counts),
+                )
+            )
+        if not found:
+            return
+        columns = [np.concatenate(parts) for parts in zip(*found, strict=True)]
+        order = np.lexsort(tuple(reversed(columns[:5])))  # agency order
+        agency, version, months = self.agency_text, self.version_text, self.months
+        items = [copy_value(c) for c in self.pair_items]
+        for a, m, v, i, j, aa, sa, sb, ss in _rows(*(c[order] for c in columns)):
+            yield (
+                f"{agency[a]}\tf\t{months[m]}\t{version[v]}\t{items[i]}\t{items[j]}"
+                f"\t{aa}\t{sa}\t{sb}\t{ss}\n"
+            )
+
+
+def _name(dim: str) -> str:
+    """The response column of a dimension (DIMENSIONS' SQL without "b.")."""
+    return DIMENSIONS[dim].split(".", 1)[1]
+
+
+TABLES = {
+    "answers": (AnswerCount._meta.db_table, ANSWER_COLUMNS),
+    "masks": (MaskCount._meta.db_table, MASK_COLUMNS),
+    "pairs": (PairCount._meta.db_table, PAIR_COLUMNS),
+}
+
+
+def _write(table: str, columns: tuple[str, ...], lines: Iterator[str]) -> None:
+    """COPY the lines as they are made (sipas.pgcopy.LineStream); INSERTs on
+    SQLite."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            stream = LineStream(lines)
+            cursor.cursor.copy_from(stream, table, columns=columns, size=COPY_READ)
+            return
+        rows = [_parsed(line) for line in lines]
+        if not rows:
+            return
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+        )
+
+
+_ESCAPES = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
+
+
+def _parsed(line: str) -> list:
+    """A COPY line's values for an INSERT (SQLite): "f" is false, escapes
+    undone (sipas.pgcopy.copy_value)."""
+    return [
+        False if v == "f" else re.sub(r"\\[\\tnr]", lambda m: _ESCAPES[m[0]], v)
+        for v in line[:-1].split("\t")
+    ]
+
+
+def write_own_rows(year: int, setup: Setup, into: Mapping[str, str]) -> None:
+    """Count the own rows of a year's responses into the aggregate tables, or
+    those `into` maps them to (a repair's staged tables). The caller has
+    emptied them for the year."""
+    own = OwnRows(year, setup)
+    for rows in _chunks(year):
+        for kind, lines in own.tables(rows):
+            table, columns = TABLES[kind]
+            _write(into.get(table, table), columns, lines)
