@@ -338,12 +338,8 @@ def rebuild_aggregates(year: int, setup: Setup) -> None:
     if not staged:
         delete_year(year, (AnswerCount, MaskCount, PairCount))
     start, end = period.bounds()
-    # own rows from one read of the answers (numpy), pooled ones from those
-    rebuild.write_own_rows(year, setup, staged)
-    _pool_aggregates(period, into=staged)
-    pairs.pool_pairs(
-        period.first, period.last, closure_sql(), staged.get(pairs.TABLE, pairs.TABLE)
-    )
+    # own and pooled rows from one read of the answers (numpy)
+    rebuild.write_rows(year, setup, staged)
     if staged:
         swap_in(year, staged)
     Response.objects.filter(

@@ -17,14 +17,15 @@ then added from these own rows in SQL (aggregates._pool_aggregates).
 from __future__ import annotations
 
 import datetime
+import io
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 import numpy as np
 from django.db import connection
 
 from reports.engine import pairs
+from reports.engine.pooled import Pooled, Tree
 from reports.engine.setup import DIMENSIONS, Setup, bucket_unit
 from reports.engine.sql import adapted, bucket_sql
 from reports.models import AnswerCount, MaskCount, PairCount
@@ -34,6 +35,7 @@ from sipas.pgcopy import LineStream, copy_value
 # Responses counted at a time (whole agencies: a chunk ends between agencies).
 CHUNK_RESPONSES = 5_000
 FETCH = 2_000
+ORDER_TABLE = "reports_rebuild_order"
 COPY_READ = 1 << 16  # characters given to COPY at a time
 BLOCK = 1 << 14  # rows made into lines at a time
 # Separators of a response's answers in its one string: control characters,
@@ -62,9 +64,9 @@ DIMENSION_COLUMNS = ("channel", "gender", "age_group", "procedure", "field")
 
 
 def _responses_sql() -> str:
-    """One row per unflagged response of a span of submitted_at, in agency
-    order: agency, version, local month, the dimensions' values and its
-    answers as one string (NULL: none)."""
+    """One row per unflagged response of a span of submitted_at, tree by tree
+    (ORDER_TABLE: pooled.Tree.order): agency, version, local month, the
+    dimensions' values and its answers as one string (NULL: none)."""
     false = "false" if connection.vendor == "postgresql" else "0"
     joined = "a.item_code || %s || CAST(a.value AS TEXT)"
     concat = "string_agg" if connection.vendor == "postgresql" else "group_concat"
@@ -73,13 +75,30 @@ def _responses_sql() -> str:
                r.channel, r.gender, r.age_group, p.code, p.field,
                {concat}({joined}, %s)
         FROM surveys_response r
+        JOIN {ORDER_TABLE} o ON o.agency_id = r.agency_id
         LEFT JOIN agencies_procedure p ON p.id = r.procedure_id
         LEFT JOIN surveys_answer a ON a.response_id = r.id AND a.year = %s
         WHERE r.flagged = {false} AND r.submitted_at >= %s AND r.submitted_at < %s
-        GROUP BY r.agency_id, r.id, r.version_id, r.submitted_at, r.channel,
+        GROUP BY o.seq, r.agency_id, r.id, r.version_id, r.submitted_at, r.channel,
                  r.gender, r.age_group, p.code, p.field
-        ORDER BY r.agency_id, r.id
+        ORDER BY o.seq, r.id
     """
+
+
+def _order_agencies(tree: Tree) -> None:
+    """ORDER_TABLE: each agency's place in the tree order."""
+    places = [(pk, seq) for seq, pk in enumerate(tree.order())]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {ORDER_TABLE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {ORDER_TABLE} "
+            "(agency_id integer PRIMARY KEY, seq integer NOT NULL)"
+        )
+        if connection.vendor == "postgresql":
+            lines = "".join(f"{pk}\t{seq}\n" for pk, seq in places)
+            cursor.cursor.copy_from(io.StringIO(lines), ORDER_TABLE)
+        else:
+            cursor.executemany(f"INSERT INTO {ORDER_TABLE} VALUES (%s, %s)", places)
 
 
 def _chunks(year: int) -> Iterator[list[tuple]]:
@@ -131,12 +150,19 @@ def _count(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
 
 
 class Chunk:
-    """Some responses as arrays: per response its agency (a code, in agency
-    order), month (1…12), version and each dimension's value (-1: none); per
-    answer its response, item and value."""
+    """Some responses as arrays: per response its agency (a code, in the
+    responses' order; ``agency_id`` gives the ids), month (1…12), version and
+    each dimension's value (-1: none); per answer its response, item and
+    value."""
 
-    def __init__(self, rows: list[tuple], items: Codes, dims: Mapping[str, Codes]):
-        self.agencies, self.versions = Codes(), Codes()
+    def __init__(
+        self,
+        rows: list[tuple],
+        items: Codes,
+        versions: Codes,
+        dims: Mapping[str, Codes],
+    ):
+        self.agencies = Codes()
         n = self.size = len(rows)
         self.agency = np.empty(n, np.int64)
         self.month = np.empty(n, np.int64)
@@ -147,7 +173,7 @@ class Chunk:
         value: list[int] = []
         for i, (agency, version, month, *values, answers) in enumerate(rows):
             self.agency[i] = self.agencies(agency)
-            self.version[i] = self.versions(version)
+            self.version[i] = versions(version)
             if isinstance(month, str):  # SQLite's date text
                 month = datetime.date.fromisoformat(month[:10])
             self.month[i] = month.month
@@ -163,6 +189,7 @@ class Chunk:
         self.answer_of = np.array(answer_of, np.int64)
         self.item = np.array(item, np.int64)
         self.value = np.array(value, np.int64)
+        self.agency_id = np.array(self.agencies.values, np.int64)
 
     def of_answers(self, per_response: np.ndarray) -> np.ndarray:
         return per_response[self.answer_of]
@@ -184,29 +211,32 @@ def _bucket(month: np.ndarray, unit: str) -> np.ndarray:
     return np.ones_like(month)
 
 
-class OwnRows:
-    """The COPY lines of the own rows of chunks of a year's responses."""
+class YearRows:
+    """The COPY lines of a year's aggregate rows, chunk after chunk: each
+    chunk's own rows, then the pooled rows of the trees it completed."""
 
-    def __init__(self, year: int, setup: Setup):
+    def __init__(self, year: int, setup: Setup, tree: Tree):
         self.setup = setup
-        self.items = Codes()
+        self.items, self.versions = Codes(), Codes()
         self.dim_values = {name: Codes() for name in DIMENSION_COLUMNS}
         self.months = [""] + [
             copy_value(datetime.date(year, m, 1)) for m in range(1, 13)
         ]
         # breakdowns only where some questionnaire has headline items (sql)
         self.dimensions = [d for d in DIMENSIONS if setup.headline_items]
+        self.dim_names = ["", *self.dimensions]
         self.overall = {m.overall_item for m in setup.methodology.values()} or {"G"}
         self.satisfied = sorted(pairs.satisfied_values(setup))
         self.pair_items = sorted(setup.element_of_item)
+        self.pair_text = [copy_value(c) for c in self.pair_items]
+        self.agency_text = {pk: str(pk) for pk in tree.root}
+        self.pooled = {kind: Pooled(tree) for kind in TABLES}
 
     def tables(self, rows: list[tuple]) -> Iterator[tuple[str, Iterator[str]]]:
-        """("answers" | "masks" | "pairs", their COPY lines) of some whole
-        agencies' responses; the lines are made as they are read."""
-        chunk = Chunk(rows, self.items, self.dim_values)
-        self.agency_text = [str(a) for a in chunk.agencies.values]
-        self.version_text = [str(v) for v in chunk.versions.values]
-        self.item_text = [copy_value(c) for c in self.items.values]
+        """("answers" | "masks" | "pairs", COPY lines) of some whole agencies'
+        responses: their own rows, made as they are read."""
+        chunk = Chunk(rows, self.items, self.versions, self.dim_values)
+        self._texts()
         bits = np.array(
             [self.setup.element_of_item.get(c, 0) for c in self.items.values] + [0],
             np.int64,
@@ -216,27 +246,61 @@ class OwnRows:
         np.bitwise_or.at(mask, chunk.answer_of, bits[chunk.item])
         yield "answers", self._answers(chunk)
         yield "masks", self._masks(chunk, mask)
-        yield "pairs", self._pair_lines(chunk)
+        yield "pairs", self._pairs(chunk)
 
-    def _dimensions(self, chunk: Chunk) -> Iterator[tuple[str, list, Any, Any]]:
-        """(dimension, its values as COPY text, each response's value code,
-        each response's bucket month) of the breakdowns."""
-        for dim in self.dimensions:
-            texts = [copy_value(v) for v in self.dim_values[_name(dim)].values]
-            bucket = _bucket(chunk.month, bucket_unit(dim))
-            yield dim, texts, chunk.dim[_name(dim)], bucket
+    def pooled_tables(
+        self, open_root: int | None
+    ) -> Iterator[tuple[str, Iterator[str]]]:
+        """The pooled rows of the trees done (all but `open_root`'s; None:
+        all)."""
+        self._texts()
+        builders = {
+            "answers": self._answer_lines,
+            "masks": self._mask_lines,
+            "pairs": self._pair_lines,
+        }
+        for kind, pooled in self.pooled.items():
+            keys, sums = pooled.take(open_root)
+            if len(sums):
+                yield kind, builders[kind]("t", keys, sums)
+
+    def _texts(self) -> None:
+        self.version_text = [str(v) for v in self.versions.values]
+        self.item_text = [copy_value(c) for c in self.items.values]
+        self.dim_texts = [[""]] + [
+            [copy_value(v) for v in self.dim_values[_name(dim)].values]
+            for dim in self.dimensions
+        ]
+
+    def _own(self, kind: str, chunk: Chunk, keys, sums) -> Iterator[str]:
+        """Own rows (the agency as its chunk code first in `keys`): added to
+        the agencies above (pooled), and their lines."""
+        if not len(sums):
+            return iter(())
+        keys = [chunk.agency_id[keys[0]], *keys[1:]]
+        if sums.ndim == 1:
+            sums = sums[:, None]
+        self.pooled[kind].add(keys[0], keys[1:], sums)
+        if kind == "answers":
+            return self._answer_lines("f", keys, sums)
+        if kind == "masks":
+            return self._mask_lines("f", keys, sums)
+        return self._pair_lines("f", keys, sums)
 
     def _answers(self, chunk: Chunk) -> Iterator[str]:
         # official rows: every option of every item, per month
         at = chunk.of_answers
+        zeros = np.zeros(len(chunk.item), np.int64)
         keys, n = _count(
             at(chunk.agency),
             at(chunk.month),
             at(chunk.version),
+            zeros,  # the dimension ("")
+            zeros,  # its value
             chunk.item,
             chunk.value,
         )
-        yield from self._answer_lines("", [""], keys, n)
+        yield from self._own("answers", chunk, keys, n)
         if not self.dimensions:
             return
         # breakdown rows: the headline items, satisfied (5) or not (1) but
@@ -247,58 +311,72 @@ class OwnRows:
             chunk.value,
             np.where(np.isin(chunk.value, KEPT_SATISFIED), 5, 1),
         )
-        for dim, texts, column, bucket in self._dimensions(chunk):
+        for number, dim in enumerate(self.dimensions, 1):
+            column = chunk.dim[_name(dim)]
+            bucket = _bucket(chunk.month, bucket_unit(dim))
             chosen = kept & (at(column) >= 0)
             keys, n = _count(
                 at(chunk.agency)[chosen],
                 at(bucket)[chosen],
                 at(chunk.version)[chosen],
+                np.full(int(chosen.sum()), number),
                 at(column)[chosen],
                 chunk.item[chosen],
                 collapsed[chosen],
             )
-            yield from self._answer_lines(dim, texts, keys, n)
+            yield from self._own("answers", chunk, keys, n)
 
     def _masks(self, chunk: Chunk, mask: np.ndarray) -> Iterator[str]:
-        keys, n = _count(chunk.agency, chunk.month, chunk.version, mask)
-        yield from self._mask_lines("", [""], keys, n)
-        for dim, texts, column, bucket in self._dimensions(chunk):
+        zeros = np.zeros(chunk.size, np.int64)
+        keys, n = _count(chunk.agency, chunk.month, chunk.version, zeros, zeros, mask)
+        yield from self._own("masks", chunk, keys, n)
+        for number, dim in enumerate(self.dimensions, 1):
+            column = chunk.dim[_name(dim)]
+            bucket = _bucket(chunk.month, bucket_unit(dim))
             has = column >= 0
             keys, n = _count(
                 chunk.agency[has],
                 bucket[has],
                 chunk.version[has],
+                np.full(int(has.sum()), number),
                 column[has],
                 mask[has],
             )
-            yield from self._mask_lines(dim, texts, keys, n)
+            yield from self._own("masks", chunk, keys, n)
 
-    def _answer_lines(self, dim: str, texts: list[str], keys, n) -> Iterator[str]:
+    def _answer_lines(self, flag: str, keys, sums) -> Iterator[str]:
         agency, version, months, items = (
             self.agency_text,
             self.version_text,
             self.months,
             self.item_text,
         )
-        if not dim:  # official rows: no dimension value
-            keys = [*keys[:3], np.zeros_like(n), *keys[3:]]
-        for a, m, v, d, i, x, count in _rows(*keys, n):
+        names, texts = self.dim_names, self.dim_texts
+        for a, m, v, d, dv, i, x, count in _rows(*keys, sums[:, 0]):
             yield (
-                f"{agency[a]}\tf\t{months[m]}\t{version[v]}\t{dim}\t{texts[d]}"
-                f"\t{items[i]}\t{x}\t{count}\n"
+                f"{agency[a]}\t{flag}\t{months[m]}\t{version[v]}\t{names[d]}"
+                f"\t{texts[d][dv]}\t{items[i]}\t{x}\t{count}\n"
             )
 
-    def _mask_lines(self, dim: str, texts: list[str], keys, n) -> Iterator[str]:
+    def _mask_lines(self, flag: str, keys, sums) -> Iterator[str]:
         agency, version, months = self.agency_text, self.version_text, self.months
-        if not dim:
-            keys = [*keys[:3], np.zeros_like(n), *keys[3:]]
-        for a, m, v, d, k, count in _rows(*keys, n):
+        names, texts = self.dim_names, self.dim_texts
+        for a, m, v, d, dv, k, count in _rows(*keys, sums[:, 0]):
             yield (
-                f"{agency[a]}\tf\t{months[m]}\t{version[v]}\t{dim}\t{texts[d]}"
-                f"\t{k}\t{count}\n"
+                f"{agency[a]}\t{flag}\t{months[m]}\t{version[v]}\t{names[d]}"
+                f"\t{texts[d][dv]}\t{k}\t{count}\n"
             )
 
-    def _pair_lines(self, chunk: Chunk) -> Iterator[str]:
+    def _pair_lines(self, flag: str, keys, sums) -> Iterator[str]:
+        agency, version, months = self.agency_text, self.version_text, self.months
+        items = self.pair_text
+        for a, m, v, i, j, aa, sa, sb, ss in _rows(*keys, *sums.T):
+            yield (
+                f"{agency[a]}\t{flag}\t{months[m]}\t{version[v]}\t{items[i]}"
+                f"\t{items[j]}\t{aa}\t{sa}\t{sb}\t{ss}\n"
+            )
+
+    def _pairs(self, chunk: Chunk) -> Iterator[str]:
         """The pair counts per agency, month and version: for every two
         satisfaction items (in code order) answered by some response of the
         group, how many answered both, were satisfied with the first, with the
@@ -318,7 +396,7 @@ class OwnRows:
         sat = np.zeros(shape, np.int32)
         np.add.at(sat, (chunk.answer_of[satisfied], of_item[satisfied]), 1)
         found = []  # (agency, month, version, item a, item b, 4 counts) arrays
-        for version in range(len(chunk.versions.values)):
+        for version in np.unique(chunk.version).tolist():
             rows = np.flatnonzero(chunk.version == version)
             rows = rows[np.lexsort((chunk.month[rows], chunk.agency[rows]))]
             cols = np.flatnonzero(answered[rows].any(axis=0))
@@ -349,13 +427,10 @@ class OwnRows:
             return
         columns = [np.concatenate(parts) for parts in zip(*found, strict=True)]
         order = np.lexsort(tuple(reversed(columns[:5])))  # agency order
-        agency, version, months = self.agency_text, self.version_text, self.months
-        items = [copy_value(c) for c in self.pair_items]
-        for a, m, v, i, j, aa, sa, sb, ss in _rows(*(c[order] for c in columns)):
-            yield (
-                f"{agency[a]}\tf\t{months[m]}\t{version[v]}\t{items[i]}\t{items[j]}"
-                f"\t{aa}\t{sa}\t{sb}\t{ss}\n"
-            )
+        columns = [c[order] for c in columns]
+        yield from self._own(
+            "pairs", chunk, columns[:5], np.stack(columns[5:], axis=1).astype(np.int64)
+        )
 
 
 def _name(dim: str) -> str:
@@ -391,20 +466,33 @@ _ESCAPES = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
 
 
 def _parsed(line: str) -> list:
-    """A COPY line's values for an INSERT (SQLite): "f" is false, escapes
-    undone (sipas.pgcopy.copy_value)."""
-    return [
-        False if v == "f" else re.sub(r"\\[\\tnr]", lambda m: _ESCAPES[m[0]], v)
-        for v in line[:-1].split("\t")
+    """A COPY line's values for an INSERT (SQLite): the pooled flag (every
+    table's second column) as a boolean, escapes undone
+    (sipas.pgcopy.copy_value)."""
+    values = [
+        re.sub(r"\\[\\tnr]", lambda m: _ESCAPES[m[0]], v) for v in line[:-1].split("\t")
     ]
+    values[1] = values[1] == "t"
+    return values
 
 
-def write_own_rows(year: int, setup: Setup, into: Mapping[str, str]) -> None:
-    """Count the own rows of a year's responses into the aggregate tables, or
-    those `into` maps them to (a repair's staged tables). The caller has
-    emptied them for the year."""
-    own = OwnRows(year, setup)
-    for rows in _chunks(year):
-        for kind, lines in own.tables(rows):
+def write_rows(year: int, setup: Setup, into: Mapping[str, str]) -> None:
+    """Count a year's aggregate rows, own and pooled, into the aggregate
+    tables or those `into` maps them to (a repair's staged tables). The
+    caller has emptied them for the year."""
+    tree = Tree()
+    _order_agencies(tree)
+    rows_of = YearRows(year, setup, tree)
+
+    def write(tables: Iterator[tuple[str, Iterator[str]]]) -> None:
+        for kind, lines in tables:
             table, columns = TABLES[kind]
             _write(into.get(table, table), columns, lines)
+
+    for rows in _chunks(year):
+        write(rows_of.tables(rows))
+        # every tree before the last agency's is complete
+        write(rows_of.pooled_tables(tree.root[rows[-1][0]]))
+    write(rows_of.pooled_tables(None))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {ORDER_TABLE}")

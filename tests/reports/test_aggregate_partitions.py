@@ -14,7 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from reports import partitions
-from reports.engine import aggregates, recompute
+from reports.engine import rebuild, recompute
 from reports.models import AnswerCount, IndexResult, MaskCount, PairCount
 from reports.tasks import prepare_aggregate_partitions_task
 from surveys.services import ResponseDraft, store_responses
@@ -178,10 +178,15 @@ def test_a_repair_empties_only_its_years_partitions(counted):
 def test_a_repair_that_fails_half_way_leaves_the_year_as_it_was(counted, monkeypatch):
     before = _snapshot()
 
-    def fail(*args, **kwargs):
-        raise RuntimeError("the database went away")
+    write, calls = rebuild._write, []
 
-    monkeypatch.setattr(aggregates, "_pool_aggregates", fail)
+    def fail(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 2:  # the own answer rows are in, the masks not
+            raise RuntimeError("the database went away")
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(rebuild, "_write", fail)
     with pytest.raises(RuntimeError):
         recompute.recompute_periods([str(OLD)], rebuild=True)
     assert _snapshot() == before

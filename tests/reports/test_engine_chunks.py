@@ -282,9 +282,14 @@ def test_periods_without_rows_are_written_without_reading_them(
     connection.vendor != "postgresql", reason="partitions are PostgreSQL's"
 )
 def test_a_repair_stores_the_aggregates_agency_by_agency(two_provinces):
-    """The repair writes each kind of aggregate row in agency order (own rows,
-    then pooled rows), so a chunk's agencies, or a sweep's, lie on few pages."""
+    """The repair writes each kind of aggregate row (own rows, pooled rows)
+    tree by tree, in agency order within a tree, as a recompute takes them
+    (agency_chunks), so a chunk's agencies, or a sweep's, lie on few pages."""
+    from reports.engine.pooled import Tree
+
     recompute.recompute_periods(periods_of_year(2026), rebuild=True)
+    tree = Tree()
+    assert len(set(tree.root.values())) > 1  # two provinces, two trees
     for table in ("reports_answercount", "reports_maskcount", "reports_paircount"):
         official = "" if table == "reports_paircount" else " AND dimension = ''"
         for pooled in (False, True):
@@ -294,8 +299,8 @@ def test_a_repair_stores_the_aggregates_agency_by_agency(two_provinces):
                     f"WHERE pooled = %s{official} ORDER BY ctid",
                     [pooled],
                 )
-                agencies = [agency for (agency,) in cursor.fetchall()]
-            assert len(set(agencies)) > 1, table
+                agencies = [(tree.root[a], a) for (a,) in cursor.fetchall()]
+            assert len({root for root, _a in agencies}) > 1, table
             assert agencies == sorted(agencies), table
 
 
