@@ -5,7 +5,7 @@ answers (:func:`rebuild_aggregates`, the repair)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from django.db import connection
 
@@ -152,20 +152,16 @@ def _insert_pairs(setup: Setup) -> None:
     )
 
 
-def _pool_aggregates(
-    period: Period,
-    into: Mapping[str, str] | None = None,
-) -> None:
-    """Add the pooled rows of a period from its own rows: each agency's counts to
-    every agency above it (the repair's second step), in the tables or those
-    `into` maps them to."""
-    into = into or {}
+def _pool_aggregates(period: Period) -> None:
+    """Add the pooled rows of a period from its own rows: each agency's counts
+    to every agency above it (the re-pooling after agencies moved; a repair
+    sums them as it counts, reports.engine.pooled)."""
     for model, columns in (
         (AnswerCount, "t.item_code, t.value"),
         (MaskCount, "t.mask"),
     ):
         key = ANSWER_KEY if model is AnswerCount else MASK_KEY
-        table = into.get(model._meta.db_table, model._meta.db_table)
+        table = model._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""

@@ -85,9 +85,10 @@ def insert_pairs(setup, batch: str, *, bucket: str, closure: str) -> None:
         )
 
 
-def pool_pairs(first, last, closure: str, table: str = TABLE) -> None:
+def pool_pairs(first, last, closure: str) -> None:
     """Add the pooled pair rows of some months from their own rows (the
-    repair's second step, like the other aggregates), in `table`."""
+    re-pooling after agencies moved, like the other aggregates)."""
+    table = TABLE
     sums = ", ".join(f"SUM(t.{c})" for c in COUNTS)
     with connection.cursor() as cursor:
         cursor.execute(

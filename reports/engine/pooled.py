@@ -3,10 +3,10 @@ the own rows reports.engine.rebuild counts: each own row's counts go to every
 agency above its own (the agencies of its materialised path, as
 reports.engine.sql.closure_sql).
 
-The responses come tree by tree (a province's agencies together:
-:meth:`Tree.order`), so the pooled rows of a tree are complete once a chunk
-of a later tree begins: they are then written, and only the open tree's sums
-are held. Before, an INSERT … SELECT summed them from the written own rows
+The responses come in the order of the agencies' paths (:meth:`Tree.order`),
+so an agency's pooled rows are complete once the responses have left its
+subtree: they are then written, and only the sums of the agencies on the
+current path are held. Before, an INSERT … SELECT summed them from the written own rows
 joined to the tree, reading those rows again (the re-pooling after agencies
 moved still does: reports.engine.repool)."""
 
@@ -18,25 +18,31 @@ from agencies.models import Agency
 
 
 class Tree:
-    """Every agency's tree (its path's first agency; itself without a path) and
-    the agencies above it."""
+    """Every agency's tree (its path's first agency; itself without a path),
+    the agencies above it, and its place in the order of the paths."""
 
     def __init__(self) -> None:
         self.root: dict[int, int] = {}
         self.above: dict[int, list[int]] = {}
+        paths: dict[int, list[int]] = {}
         for pk, path in Agency.objects.values_list("id", "path"):
             parts = [int(p) for p in path.strip("/").split("/") if p] or [pk]
+            paths[pk] = parts
             self.root[pk] = parts[0]
             self.above[pk] = [p for p in parts if p != pk]
-        self.root_of = np.zeros(max(self.root, default=0) + 1, np.int64)
-        for pk, root in self.root.items():
-            self.root_of[pk] = root
+        # by path: a tree's agencies together, as the recompute takes them
+        # (reports.engine.recompute.agency_chunks), and under every agency its
+        # whole subtree, so an agency's pooled rows are complete once the
+        # responses have left its subtree
+        self.ordered = sorted(paths, key=lambda pk: (paths[pk], pk))
+        self.place = np.zeros(max(self.root, default=0) + 1, np.int64)
+        for place, pk in enumerate(self.ordered):
+            self.place[pk] = place
+        self.paths = paths
 
     def order(self) -> list[int]:
-        """Agencies tree by tree (by the root's id), then by id: the order of
-        the repair's responses, and of the recompute's chunks
-        (reports.engine.recompute.agency_chunks)."""
-        return sorted(self.root, key=lambda pk: (self.root[pk], pk))
+        """The agencies in the order of their paths."""
+        return self.ordered
 
 
 class Pooled:
@@ -77,17 +83,17 @@ class Pooled:
         self.keys = list(np.unravel_index(distinct, sizes))
         self.sums = total
 
-    def take(self, open_root: int | None) -> tuple[list[np.ndarray], np.ndarray]:
-        """The rows of the trees other than `open_root`'s (None: every row),
-        in the agency's order, no longer held."""
+    def take(self, last: int | None) -> tuple[list[np.ndarray], np.ndarray]:
+        """The rows of the agencies whose subtree is done, the responses being
+        at agency `last` (None: every row), in the order of the paths, no
+        longer held: all but `last`'s path's."""
         if self.sums is None:
             return [], np.zeros((0, 0), np.int64)
         done = np.ones(len(self.sums), bool)
-        if open_root is not None:
-            done = self.tree.root_of[self.keys[0]] != open_root
-        # tree by tree (several may be done at once), then as sorted
+        if last is not None:
+            done = ~np.isin(self.keys[0], self.tree.paths[last])
         order = np.flatnonzero(done)
-        order = order[np.argsort(self.tree.root_of[self.keys[0][order]], kind="stable")]
+        order = order[np.argsort(self.tree.place[self.keys[0][order]], kind="stable")]
         taken = [k[order] for k in self.keys], self.sums[order]
         self.keys = [k[~done] for k in self.keys]
         self.sums = self.sums[~done]

@@ -1,5 +1,5 @@
-"""A repair's own aggregate rows (``pooled`` false) counted in one read of a
-year's answers: AnswerCount, MaskCount and PairCount of every agency, official
+"""A repair's aggregate rows counted in one read of a year's answers:
+AnswerCount, MaskCount and PairCount of every agency, own and pooled, official
 and breakdown, from one row per response (its answers in one string).
 
 The counts are those of the SQL statements the sweep adds with
@@ -8,10 +8,10 @@ row; tests/reports compare the two. What differs is the work: the database
 reads each answer once, not once per statement (a dozen: every dimension's
 answers and masks, and the pairs, whose self-join made 171 rows of each
 response of 19 items), and numpy counts per agency, month and version. The
-responses come ordered by agency and are counted some whole agencies at a
-time (CHUNK_RESPONSES), so memory follows the chunk, and each chunk's rows go
-out in agency order (reports.engine.sql.AGENCY_ORDER). The pooled rows are
-then added from these own rows in SQL (aggregates._pool_aggregates).
+responses come in the order of their agencies' paths (ORDER_TABLE), and are
+counted some whole agencies at a time (CHUNK_RESPONSES), so memory follows
+the chunk; each chunk's own rows go out in that order, and each agency's
+pooled rows once its subtree is complete (reports.engine.pooled).
 """
 
 from __future__ import annotations
@@ -64,9 +64,10 @@ DIMENSION_COLUMNS = ("channel", "gender", "age_group", "procedure", "field")
 
 
 def _responses_sql() -> str:
-    """One row per unflagged response of a span of submitted_at, tree by tree
-    (ORDER_TABLE: pooled.Tree.order): agency, version, local month, the
-    dimensions' values and its answers as one string (NULL: none)."""
+    """One row per unflagged response of a span of submitted_at, in the order
+    of the agencies' paths (ORDER_TABLE: pooled.Tree.order): agency, version,
+    local month, the dimensions' values and its answers as one string (NULL:
+    none)."""
     false = "false" if connection.vendor == "postgresql" else "0"
     joined = "a.item_code || %s || CAST(a.value AS TEXT)"
     concat = "string_agg" if connection.vendor == "postgresql" else "group_concat"
@@ -248,11 +249,9 @@ class YearRows:
         yield "masks", self._masks(chunk, mask)
         yield "pairs", self._pairs(chunk)
 
-    def pooled_tables(
-        self, open_root: int | None
-    ) -> Iterator[tuple[str, Iterator[str]]]:
-        """The pooled rows of the trees done (all but `open_root`'s; None:
-        all)."""
+    def pooled_tables(self, last: int | None) -> Iterator[tuple[str, Iterator[str]]]:
+        """The pooled rows of the agencies whose subtree is done, the
+        responses being at agency `last` (None: all; pooled.Pooled.take)."""
         self._texts()
         builders = {
             "answers": self._answer_lines,
@@ -260,7 +259,7 @@ class YearRows:
             "pairs": self._pair_lines,
         }
         for kind, pooled in self.pooled.items():
-            keys, sums = pooled.take(open_root)
+            keys, sums = pooled.take(last)
             if len(sums):
                 yield kind, builders[kind]("t", keys, sums)
 
@@ -491,8 +490,8 @@ def write_rows(year: int, setup: Setup, into: Mapping[str, str]) -> None:
 
     for rows in _chunks(year):
         write(rows_of.tables(rows))
-        # every tree before the last agency's is complete
-        write(rows_of.pooled_tables(tree.root[rows[-1][0]]))
+        # every agency's subtree is complete but those of the last one's path
+        write(rows_of.pooled_tables(rows[-1][0]))
     write(rows_of.pooled_tables(None))
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {ORDER_TABLE}")

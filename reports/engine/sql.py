@@ -25,11 +25,11 @@ ANSWER_KEY = (
 )
 MASK_KEY = "agency_id, pooled, month, version_id, dimension, dimension_value, mask"
 BATCH_TABLE = "reports_engine_batch"
-# The end of a repair's INSERT … SELECT … GROUP BY into empty tables, whose
-# first column is the agency: rows stored agency by agency, so that the rows of
-# a recompute chunk's agencies (or a sweep's) lie on few pages. Inserted in
-# the hash aggregate's order, a chunk's rollup read a page per four rows
-# (national benchmark, 200,000 responses).
+# The end of the re-pooling's INSERT … SELECT … GROUP BY of pooled rows
+# (reports.engine.repool), whose first column is the agency: rows stored
+# agency by agency, so that the rows of a recompute chunk's agencies (or a
+# sweep's) lie on few pages. Inserted in the hash aggregate's order, a chunk's
+# rollup read a page per four rows (national benchmark, 200,000 responses).
 AGENCY_ORDER = "ORDER BY 1"
 
 

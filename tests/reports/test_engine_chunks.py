@@ -283,8 +283,9 @@ def test_periods_without_rows_are_written_without_reading_them(
 )
 def test_a_repair_stores_the_aggregates_agency_by_agency(two_provinces):
     """The repair writes each kind of aggregate row (own rows, pooled rows)
-    tree by tree, in agency order within a tree, as a recompute takes them
-    (agency_chunks), so a chunk's agencies, or a sweep's, lie on few pages."""
+    in the order of the agencies' paths: tree by tree, as a recompute takes
+    them (agency_chunks), so a chunk's agencies, or a sweep's, lie on few
+    pages."""
     from reports.engine.pooled import Tree
 
     recompute.recompute_periods(periods_of_year(2026), rebuild=True)
@@ -299,8 +300,8 @@ def test_a_repair_stores_the_aggregates_agency_by_agency(two_provinces):
                     f"WHERE pooled = %s{official} ORDER BY ctid",
                     [pooled],
                 )
-                agencies = [(tree.root[a], a) for (a,) in cursor.fetchall()]
-            assert len({root for root, _a in agencies}) > 1, table
+                agencies = [(tree.place[a], a) for (a,) in cursor.fetchall()]
+            assert len({tree.root[a] for _place, a in agencies}) > 1, table
             assert agencies == sorted(agencies), table
 
 
