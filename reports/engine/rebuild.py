@@ -25,6 +25,15 @@ import numpy as np
 from django.db import connection
 
 from reports.engine import pairs
+from reports.engine.chunk import (
+    ANSWER_SEP,
+    DIMENSION_COLUMNS,
+    VALUE_SEP,
+    Chunk,
+    Codes,
+    bucket_month,
+    distinct_counts,
+)
 from reports.engine.pooled import Pooled, Tree
 from reports.engine.setup import DIMENSIONS, Setup, bucket_unit
 from reports.engine.sql import adapted, bucket_sql
@@ -38,9 +47,6 @@ FETCH = 2_000
 ORDER_TABLE = "reports_rebuild_order"
 COPY_READ = 1 << 16  # characters given to COPY at a time
 BLOCK = 1 << 14  # rows made into lines at a time
-# Separators of a response's answers in its one string: control characters,
-# which no item code has.
-ANSWER_SEP, VALUE_SEP = "\x1e", "\x1f"
 # The values a breakdown row keeps as satisfied, for items other than the
 # overall one (reports.engine.sql.COLLAPSED_VALUE).
 KEPT_SATISFIED = (4, 5)
@@ -58,9 +64,6 @@ ANSWER_COLUMNS = (
 )
 MASK_COLUMNS = (*ANSWER_COLUMNS[:6], "mask", "count")
 PAIR_COLUMNS = (*pairs.KEY.split(", "), *pairs.COUNTS)
-# The response columns each dimension (setup.DIMENSIONS) reads, as the query
-# below names them.
-DIMENSION_COLUMNS = ("channel", "gender", "age_group", "procedure", "field")
 
 
 def _responses_sql() -> str:
@@ -121,95 +124,11 @@ def _chunks(year: int) -> Iterator[list[tuple]]:
         yield chunk
 
 
-class Codes:
-    """Small integers for the values of a column, in order of appearance."""
-
-    def __init__(self) -> None:
-        self.index: dict = {}
-        self.values: list = []
-
-    def __call__(self, value) -> int:
-        found = self.index.get(value)
-        if found is None:
-            found = self.index[value] = len(self.values)
-            self.values.append(value)
-        return found
-
-    def flags(self, wanted) -> np.ndarray:
-        """Per code, whether its value is in `wanted`."""
-        return np.array([v in wanted for v in self.values] + [False])
-
-
-def _count(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """The distinct combinations of some non-negative integer columns, sorted
-    by the first column, then the second…, and how often each occurs."""
-    sizes = [int(c.max()) + 1 if len(c) else 1 for c in columns]
-    distinct, counts = np.unique(
-        np.ravel_multi_index(columns, sizes), return_counts=True
-    )
-    return list(np.unravel_index(distinct, sizes)), counts
-
-
-class Chunk:
-    """Some responses as arrays: per response its agency (a code, in the
-    responses' order; ``agency_id`` gives the ids), month (1…12), version and
-    each dimension's value (-1: none); per answer its response, item and
-    value."""
-
-    def __init__(
-        self,
-        rows: list[tuple],
-        items: Codes,
-        versions: Codes,
-        dims: Mapping[str, Codes],
-    ):
-        self.agencies = Codes()
-        n = self.size = len(rows)
-        self.agency = np.empty(n, np.int64)
-        self.month = np.empty(n, np.int64)
-        self.version = np.empty(n, np.int64)
-        self.dim = {name: np.full(n, -1, np.int64) for name in DIMENSION_COLUMNS}
-        answer_of: list[int] = []
-        item: list[int] = []
-        value: list[int] = []
-        for i, (agency, version, month, *values, answers) in enumerate(rows):
-            self.agency[i] = self.agencies(agency)
-            self.version[i] = versions(version)
-            if isinstance(month, str):  # SQLite's date text
-                month = datetime.date.fromisoformat(month[:10])
-            self.month[i] = month.month
-            for name, dim_value in zip(DIMENSION_COLUMNS, values, strict=True):
-                if dim_value:  # NULL or "": no breakdown row (sql: <> '')
-                    self.dim[name][i] = dims[name](dim_value)
-            if answers:
-                for answer in answers.split(ANSWER_SEP):
-                    code, _sep, number = answer.rpartition(VALUE_SEP)
-                    answer_of.append(i)
-                    item.append(items(code))
-                    value.append(int(number))
-        self.answer_of = np.array(answer_of, np.int64)
-        self.item = np.array(item, np.int64)
-        self.value = np.array(value, np.int64)
-        self.agency_id = np.array(self.agencies.values, np.int64)
-
-    def of_answers(self, per_response: np.ndarray) -> np.ndarray:
-        return per_response[self.answer_of]
-
-
 def _rows(*columns: np.ndarray) -> Iterator[tuple]:
     """The rows of some columns as Python values, converted a block at a time
     (a chunk's million rows as lists were hundreds of MB)."""
     for at in range(0, len(columns[0]), BLOCK):
         yield from zip(*(c[at : at + BLOCK].tolist() for c in columns), strict=True)
-
-
-def _bucket(month: np.ndarray, unit: str) -> np.ndarray:
-    """The first month of each month's bucket (sql.bucket_sql)."""
-    if unit == "month":
-        return month
-    if unit == "quarter":
-        return month - (month - 1) % 3
-    return np.ones_like(month)
 
 
 class YearRows:
@@ -290,7 +209,7 @@ class YearRows:
         # official rows: every option of every item, per month
         at = chunk.of_answers
         zeros = np.zeros(len(chunk.item), np.int64)
-        keys, n = _count(
+        keys, n = distinct_counts(
             at(chunk.agency),
             at(chunk.month),
             at(chunk.version),
@@ -312,9 +231,9 @@ class YearRows:
         )
         for number, dim in enumerate(self.dimensions, 1):
             column = chunk.dim[_name(dim)]
-            bucket = _bucket(chunk.month, bucket_unit(dim))
+            bucket = bucket_month(chunk.month, bucket_unit(dim))
             chosen = kept & (at(column) >= 0)
-            keys, n = _count(
+            keys, n = distinct_counts(
                 at(chunk.agency)[chosen],
                 at(bucket)[chosen],
                 at(chunk.version)[chosen],
@@ -327,13 +246,15 @@ class YearRows:
 
     def _masks(self, chunk: Chunk, mask: np.ndarray) -> Iterator[str]:
         zeros = np.zeros(chunk.size, np.int64)
-        keys, n = _count(chunk.agency, chunk.month, chunk.version, zeros, zeros, mask)
+        keys, n = distinct_counts(
+            chunk.agency, chunk.month, chunk.version, zeros, zeros, mask
+        )
         yield from self._own("masks", chunk, keys, n)
         for number, dim in enumerate(self.dimensions, 1):
             column = chunk.dim[_name(dim)]
-            bucket = _bucket(chunk.month, bucket_unit(dim))
+            bucket = bucket_month(chunk.month, bucket_unit(dim))
             has = column >= 0
-            keys, n = _count(
+            keys, n = distinct_counts(
                 chunk.agency[has],
                 bucket[has],
                 chunk.version[has],
