@@ -37,22 +37,22 @@ def _kill_at_statement(number: int, pattern: str):
 
 
 @contextmanager
-def _killed_after_writing_indices(monkeypatch):
-    """Kill the worker once the new index rows are written, before the commit.
+def _killed_after(monkeypatch, module, name: str):
+    """Kill the worker once `module.name` (a writer) has written its rows, before
+    the commit. On PostgreSQL the engine's rows go in by COPY, which bypasses
+    execute wrappers: the index rows (results._insert_results), the repair's
+    aggregate rows (rebuild._write: a chunk's answer counts, the first)."""
+    original = getattr(module, name)
 
-    (On PostgreSQL the rows go in by COPY, which bypasses execute wrappers.)
-    """
-    original = results._insert_results
-
-    def write_then_die(results):
-        original(results)
+    def write_then_die(*args):
+        original(*args)
         raise WorkerKilled()
 
-    monkeypatch.setattr(results, "_insert_results", write_then_die)
+    monkeypatch.setattr(module, name, write_then_die)
     try:
         yield
     finally:
-        monkeypatch.setattr(results, "_insert_results", original)
+        monkeypatch.setattr(module, name, original)
 
 
 def _period() -> str:
@@ -97,23 +97,6 @@ def test_the_same_recompute_delivered_twice_gives_the_same_rows(centre, exit_ver
     assert first
 
 
-@contextmanager
-def _killed_while_rebuilding(monkeypatch):
-    """Kill the worker once a repair has written some of its aggregate rows
-    (a chunk's answer counts; COPY on PostgreSQL, so no statement to match)."""
-    original = rebuild._write
-
-    def write_then_die(*args):
-        original(*args)
-        raise WorkerKilled()
-
-    monkeypatch.setattr(rebuild, "_write", write_then_die)
-    try:
-        yield
-    finally:
-        monkeypatch.setattr(rebuild, "_write", original)
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "pattern",
@@ -136,9 +119,9 @@ def test_a_recompute_killed_midway_then_rerun_matches_an_uninterrupted_one(
     # New answers arrive, so the interrupted run has real work to do.
     store_random_responses(exit_version, centre.pk, 30, seed=7)
     if pattern is None:
-        killer = _killed_after_writing_indices(monkeypatch)
+        killer = _killed_after(monkeypatch, results, "_insert_results")
     elif pattern == "rebuilding":
-        killer = _killed_while_rebuilding(monkeypatch)
+        killer = _killed_after(monkeypatch, rebuild, "_write")
     else:
         killer = connection.execute_wrapper(_kill_at_statement(1, pattern))
     with pytest.raises(WorkerKilled), killer:
@@ -164,14 +147,20 @@ def test_a_sweep_killed_midway_leaves_its_work_marked_for_the_next_one(
     monkeypatch.setattr(tasks, "enqueue_breakdown_sweep", lambda: False)
     store_random_responses(exit_version, centre.pk, 50)
     assert Response.objects.filter(counted=False).exists()
-    with pytest.raises(WorkerKilled), _killed_after_writing_indices(monkeypatch):
+    with (
+        pytest.raises(WorkerKilled),
+        _killed_after(monkeypatch, results, "_insert_results"),
+    ):
         sweep.sweep_dirty()
     assert Response.objects.filter(counted=False).exists()
     assert not PendingBreakdown.objects.exists()  # rolled back with the counts
     sweep.sweep_dirty()
     assert PendingBreakdown.objects.count() == 50
     # The breakdown sweep killed the same way keeps its queue for the next one.
-    with pytest.raises(WorkerKilled), _killed_after_writing_indices(monkeypatch):
+    with (
+        pytest.raises(WorkerKilled),
+        _killed_after(monkeypatch, results, "_insert_results"),
+    ):
         sweep.sweep_breakdowns()
     assert PendingBreakdown.objects.count() == 50
     assert sweep.sweep_breakdowns() == 50
