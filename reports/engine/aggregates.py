@@ -183,7 +183,8 @@ def _stage_batch(where: str, params: list, years: Iterable[int]) -> None:
     """Copy the answer rows of the responses matching `where` (see source_sql),
     all of local `years`, into the temporary BATCH_TABLE: the aggregate
     statements then scan that table, a dozen times, instead of joining answers to
-    responses each time. The years prune the answers to their partitions."""
+    responses each time (the sweep). The years prune the answers to their
+    partitions."""
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {BATCH_TABLE}")
         cursor.execute(
@@ -306,8 +307,8 @@ def count_pending(setup: Setup, parts: tuple[str, ...] = PARTS) -> set[str]:
     return touched
 
 
-# work_mem of a repair's statements (the engine's 64 MB, lock_engine, made its
-# GROUP BYs over a year's answers and pairs spill to disk)
+# work_mem of a repair's read of the answers (the engine's 64 MB, lock_engine,
+# made its GROUP BY and sort of a year's responses spill to disk)
 REPAIR_WORK_MEMORY = "256MB"
 
 
@@ -327,8 +328,8 @@ def rebuild_aggregates(year: int, setup: Setup) -> None:
     # they are deleted and inserted again.
     staged = stage_year(year)
     if connection.vendor == "postgresql":
-        # the repair's GROUP BYs are over millions of rows: sorted and hashed in
-        # memory, not in spilled batches (for this transaction only)
+        # the repair's read groups and sorts a year's responses: in memory, not
+        # in spilled batches (for this transaction only)
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL work_mem = '{REPAIR_WORK_MEMORY}'")
     if not staged:
