@@ -17,7 +17,29 @@ def current_method_version() -> int:
     return get_methodology(DEFAULT_METHODOLOGY).version
 
 
-class IndexResult(models.Model):
+class ByYear(models.Model):
+    """A table partitioned by year on PostgreSQL (reports.partitions: the
+    aggregates, the index rows): the ORM's writers find their year's partition."""
+
+    objects = DerivedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if year := self.partition_year():
+            ensure_year_partitions([year])
+        super().save(*args, **kwargs)
+
+    def partition_year(self) -> int | None:
+        """The year whose partition holds the row: its month's."""
+        return self.month.year if self.month else None
+
+
+class IndexResult(ByYear):
+    """One published number of an agency, scope and period, by year in its
+    partition on PostgreSQL (reports.partitions)."""
+
     class Scope(models.TextChoices):
         OWN = "own", _("Riêng cơ quan")
         SUBTREE = "subtree", _("Cơ quan và các đơn vị trực thuộc")
@@ -101,20 +123,9 @@ class IndexResult(models.Model):
             f"{self.period} {self.agency_id} {self.scope} {self.indicator}={self.value}"
         )
 
-
-class ByYear(models.Model):
-    """An aggregate table, partitioned by year on PostgreSQL (reports.partitions):
-    the ORM's writers find their year's partition."""
-
-    objects = DerivedQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.month:
-            ensure_year_partitions([self.month.year])
-        super().save(*args, **kwargs)
+    def partition_year(self) -> int | None:
+        """The year whose partition holds the row: its period's."""
+        return int(self.period[:4]) if self.period[:4].isdigit() else None
 
 
 class AnswerCount(ByYear):

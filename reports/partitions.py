@@ -4,12 +4,15 @@ PairCount are partitioned by RANGE on their `month`, one partition
 so that a year's repair builds its year's rows in fresh tables and swaps them in
 for the year's partitions (:func:`stage_year`, :func:`swap_in`), with no DELETE
 of millions of rows and no other year's pages touched (docs/architecture.md,
-"Aggregates by year").
+"Aggregates by year"). IndexResult is partitioned by RANGE on its period code,
+``reports_indexresult_y<YEAR>`` (migration 0013): a period's rows are in its
+year's partition, which is all a recompute of the year or a dashboard's
+`period = …` reads.
 
-Every writer of aggregate rows calls :func:`ensure_year_partitions` with the
-years it is about to write (the engine's counting and repair, and the models'
-save and bulk_create); the nightly reports.tasks.prepare_aggregate_partitions_task
-makes next year's ahead."""
+Every writer of aggregate or index rows calls :func:`ensure_year_partitions`
+with the years it is about to write (the engine's counting, repair and index
+rows, and the models' save and bulk_create); the nightly
+reports.tasks.prepare_aggregate_partitions_task makes next year's ahead."""
 
 from __future__ import annotations
 
@@ -22,17 +25,19 @@ from sipas.partitioning import YearPartitions
 
 TABLES = ("reports_answercount", "reports_maskcount", "reports_paircount")
 DERIVED = tuple(YearPartitions(table, "month", by_range=True) for table in TABLES)
+RESULTS = YearPartitions("reports_indexresult", "period", by_code=True)
 
 
 def ensure_year_partitions(years: Iterable[int]) -> None:
-    """Make sure the aggregates of `years` have partitions to go to."""
+    """Make sure the aggregates and index rows of `years` have partitions to
+    go to."""
     years = set(years)
-    for table in DERIVED:
+    for table in (*DERIVED, RESULTS):
         table.ensure(years)
 
 
 def forget_partitions() -> None:
-    for table in DERIVED:
+    for table in (*DERIVED, RESULTS):
         table.forget()
 
 
@@ -129,9 +134,10 @@ REPAIR_INDEX_MEMORY = "256MB"
 
 
 class DerivedQuerySet(models.QuerySet):
-    """The aggregates' manager: bulk_create finds its years' partitions."""
+    """The manager of the aggregates and index rows: bulk_create finds its
+    years' partitions."""
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
-        ensure_year_partitions({o.month.year for o in objs if o.month is not None})
+        ensure_year_partitions({y for o in objs if (y := o.partition_year())})
         return super().bulk_create(objs, *args, **kwargs)

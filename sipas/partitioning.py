@@ -2,8 +2,10 @@
 per year, made on demand before a writer inserts into it.
 
 A :class:`YearPartitions` names one such table and how a year's rows are told
-apart: a LIST on a ``year`` column (the answers, surveys.partitions) or a RANGE
-on a date column (the engine's aggregates, reports.partitions). Writers call
+apart: a LIST on a ``year`` column (the answers, surveys.partitions), a RANGE
+on a date column (the engine's aggregates, reports.partitions) or a RANGE on a
+period code that starts with its year (the index rows: '2026' ≤ '2026-Q3' <
+'2027'). Writers call
 :meth:`YearPartitions.ensure` with the years they are about to write; a process
 remembers the years it has seen, so after the first call of a year it costs a
 set look-up. On SQLite the tables are plain and every call returns at once.
@@ -22,12 +24,16 @@ class YearPartitions:
     """The year partitions of one table.
 
     `column` is the partition key; `by_range` says it is a date (RANGE from 1
-    January to the next 1 January) rather than the year itself (LIST)."""
+    January to the next 1 January) and `by_code` a period code (RANGE from the
+    year's code to the next year's) rather than the year itself (LIST)."""
 
-    def __init__(self, table: str, column: str, *, by_range: bool = False) -> None:
+    def __init__(
+        self, table: str, column: str, *, by_range: bool = False, by_code: bool = False
+    ) -> None:
         self.table = table
         self.column = column
         self.by_range = by_range
+        self.by_code = by_code
         # The transaction-level advisory lock taken while creating partitions,
         # so two processes making the same year's partition do not race.
         self.lock_key = zlib.crc32(f"sipas:{table} partitions".encode())
@@ -51,10 +57,14 @@ class YearPartitions:
 
         >>> YearPartitions("t", "month", by_range=True).bounds(2026)
         "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"
+        >>> YearPartitions("t", "period", by_code=True).bounds(2026)
+        "FOR VALUES FROM ('2026') TO ('2027')"
         """
         year = int(year)
         if not 1900 <= year <= 9998:
             raise ValueError(f"no partition of {self.table} for the year {year}")
+        if self.by_code:
+            return f"FOR VALUES FROM ('{year:04d}') TO ('{year + 1:04d}')"
         if self.by_range:
             first, after = self.span(year)
             return f"FOR VALUES FROM ('{first}') TO ('{after}')"
@@ -64,6 +74,23 @@ class YearPartitions:
     def span(year: int) -> tuple[datetime.date, datetime.date]:
         """A RANGE partition's bounds: its 1 January and the next one."""
         return datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+
+    def year_sql(self) -> str:
+        """SQL of a row's year, from the partition key.
+
+        >>> YearPartitions("t", "period", by_code=True).year_sql()
+        'left(period, 4)::int'
+        """
+        if self.by_code:
+            return f"left({self.column}, 4)::int"
+        if self.by_range:
+            return f"EXTRACT(YEAR FROM {self.column})::int"
+        return self.column
+
+    def partition_by(self) -> str:
+        """The PARTITION BY clause of the table."""
+        method = "RANGE" if self.by_range or self.by_code else "LIST"
+        return f"PARTITION BY {method} ({self.column})"
 
     def forget(self) -> None:
         """Drop what this process remembers (after a migration rebuilt the table)."""

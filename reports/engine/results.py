@@ -16,6 +16,7 @@ from reports.engine.groups import GroupKey, collect
 from reports.engine.pair_sums import YearPairs
 from reports.engine.setup import HEADLINE_ONLY, OFFICIAL, Setup
 from reports.models import IndexResult
+from reports.partitions import ensure_year_partitions
 from sipas.periods import Period
 from sipas.pgcopy import LineStream, copy_line, copy_value
 
@@ -259,6 +260,7 @@ def write_period(
     answered ones; `groups` then holds only theirs). `new`: the period has no
     row of the part (:func:`periods_without_rows`), none is read. Call inside a
     transaction holding the engine lock."""
+    ensure_year_partitions([period.first.year])  # rows go to the year's partition
     if groups is None:
         groups = collect(period, setup, only, part)
     if part == OFFICIAL:
@@ -280,8 +282,9 @@ def write_period(
         fresh.append(row)
     # rows of groups that no longer have responses go too
     replaced.extend(pk for pk, _values in existing.values())
+    rows = IndexResult.objects.filter(period=period.code)  # one partition's
     for start in range(0, len(replaced), 1000):
-        IndexResult.objects.filter(pk__in=replaced[start : start + 1000]).delete()
+        rows.filter(pk__in=replaced[start : start + 1000]).delete()
     if fresh:
         _insert_results(fresh)
     return computed

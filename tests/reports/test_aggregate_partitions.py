@@ -143,9 +143,17 @@ def test_the_engine_finds_a_partition_for_any_year(exit_version, commune_centre)
         assert {m.year for m in model.objects.values_list("month", flat=True)} == set(
             years
         )
+    periods = set(IndexResult.objects.values_list("period", flat=True))
+    assert {"2018", "2018-Q2", "2033", "2033-Q2"} <= periods
     if connection.vendor == "postgresql":
         for table in partitions.TABLES:
             assert _by_partition(table) == {f"{table}_y{y}": {y} for y in years}
+        # and the index rows into their year's (reports_indexresult_y<YEAR>)
+        stored = _query(
+            "SELECT DISTINCT tableoid::regclass::text, left(period, 4)::int "
+            "FROM reports_indexresult"
+        )
+        assert set(stored) == {(f"reports_indexresult_y{y}", y) for y in years}
 
 
 @pytest.mark.django_db
