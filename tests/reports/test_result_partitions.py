@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from reports import partitions
@@ -16,6 +15,7 @@ from reports.engine import recompute
 from reports.models import IndexResult
 from reports.tasks import prepare_aggregate_partitions_task
 from tests.reports.engine_fixtures import KEPT, OLD
+from tests.reports.test_aggregate_partitions import _migrate, _query
 
 postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="partitions are PostgreSQL's"
@@ -23,17 +23,6 @@ postgresql = pytest.mark.skipif(
 TABLE = "reports_indexresult"
 BEFORE = ("reports", "0012_aggregates_by_year")
 INDEXES = {"index_result_agency", "index_result_ranking", "index_result_unique"}
-
-
-def _query(sql: str, params=()) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _migrate(target) -> None:
-    executor = MigrationExecutor(connection)
-    executor.migrate(target or executor.loader.graph.leaf_nodes())
 
 
 def _rows() -> list[tuple]:
