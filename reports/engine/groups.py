@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from django.db import connection
 
@@ -30,11 +30,13 @@ def collect(
     setup: Setup,
     only: set[tuple[int, str]] | None = None,
     part: str = OFFICIAL,
+    values: Mapping[str, set[str]] | None = None,
 ) -> dict[GroupKey, indices.Counts]:
     """Sum the aggregates of a period into groups: for OFFICIAL the own and
     subtree groups of the official rows; for BREAKDOWNS the subtree groups (what
     dashboards read) of the dimensions BREAKDOWN_GRANULARITIES allows at this
-    period's granularity.
+    period's granularity, of some of their values if `values` ({dimension:
+    values}) says which.
     """
     dims = breakdown_dims(period)
     if part == BREAKDOWNS and not (dims and setup.headline_items):
@@ -45,7 +47,7 @@ def collect(
             ("reports_answercount", ANSWER_CELL),
             ("reports_maskcount", MASK_CELL),
         ):
-            sql, params = group_sql(table, *cell, period, part, dims, only)
+            sql, params = group_sql(table, *cell, period, part, dims, only, values)
             cursor.execute(sql, params)
             for target, scope, version_id, dim, dv, cells in cursor.fetchall():
                 _add_cells(setup, groups, (target, scope, version_id, dim, dv), cells)
@@ -81,9 +83,11 @@ def collect_periods(
     setup: Setup,
     part: str,
     only: dict[str, set[tuple[int, str]]] | None = None,
+    values: Mapping[str, set[str]] | None = None,
 ) -> Iterator[tuple[Period, dict[GroupKey, indices.Counts]]]:
     """(period, groups) of some periods, all agencies or the agency-scopes
-    `only` gives per period code: for the official indices on PostgreSQL one
+    `only` gives per period code (the breakdowns: of the dimension `values`,
+    see :func:`collect`): for the official indices on PostgreSQL one
     query per year (:func:`rollup_sql`); otherwise one :func:`collect` per
     period."""
     if connection.vendor != "postgresql" or part == BREAKDOWNS:
@@ -93,7 +97,10 @@ def collect_periods(
         # groups, hashed to disk) took longer and twice the memory of reading
         # them period by period.
         for period in periods:
-            yield period, collect(period, setup, only and only[period.code], part)
+            yield (
+                period,
+                collect(period, setup, only and only[period.code], part, values),
+            )
         return
     by_year: dict[str, list[Period]] = defaultdict(list)
     for period in periods:

@@ -5,7 +5,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from django.db import connection
 from django.utils import timezone
@@ -15,6 +15,7 @@ from reports.engine import pairs
 from reports.engine.groups import GroupKey, collect
 from reports.engine.pair_sums import YearPairs
 from reports.engine.setup import HEADLINE_ONLY, OFFICIAL, Setup
+from reports.engine.sql import values_where
 from reports.models import IndexResult
 from reports.partitions import ensure_year_partitions
 from sipas.periods import Period
@@ -199,10 +200,12 @@ def _existing_rows(
     only: set[tuple[int, str]] | None,
     part: str = OFFICIAL,
     questionnaires: set[str | None] | None = None,
+    values: Mapping[str, set[str]] | None = None,
 ) -> dict[tuple, tuple[int, tuple]]:
     """The period's current IndexResult rows of an engine part (of some
-    agency-scopes, of some questionnaires): key → (id, published values), laid
-    out like KEY_AT and VALUES_AT pick them from a result row."""
+    agency-scopes, of some questionnaires, of some dimension values): key →
+    (id, published values), laid out like KEY_AT and VALUES_AT pick them from a
+    result row."""
     # Raw SQL: at national scale a recompute reads millions of rows, a
     # queryset's filters and rows cost more than the query.
     where, params = _part_where(period, methods, part)
@@ -210,6 +213,10 @@ def _existing_rows(
         codes = sorted(q for q in questionnaires if q is not None) or [""]
         where += f" AND questionnaire IN ({', '.join(['%s'] * len(codes))})"
         params += codes
+    if values is not None:
+        where_values, value_params = values_where(sorted(values), values, alias="")
+        where += where_values
+        params += value_params
     fields = ", ".join(("id", *(RESULT_COLUMNS[i] for i in KEY_AT + VALUES_AT)))
     sql = f"SELECT {fields} FROM {IndexResult._meta.db_table} WHERE {where}"
     if only is None:
@@ -249,6 +256,7 @@ def write_period(
     pair_source: YearPairs | None = None,
     questionnaires: set[str | None] | None = None,
     new: bool = False,
+    values: Mapping[str, set[str]] | None = None,
 ) -> int:
     """Bring the IndexResult rows of one engine part of a period (or of some
     agency-scopes of it) in line with the aggregates, writing only the rows whose
@@ -259,7 +267,9 @@ def write_period(
     `questionnaires`: only these questionnaires' rows are looked at (a sweep's
     answered ones; `groups` then holds only theirs). `new`: the period has no
     row of the part (:func:`periods_without_rows`), none is read. Call inside a
-    transaction holding the engine lock."""
+    transaction holding the engine lock. `values` ({dimension: values}, the
+    breakdowns): only these dimension values' rows are looked at (a breakdown
+    sweep's; `groups` then holds only theirs)."""
     ensure_year_partitions([period.first.year])  # rows go to the year's partition
     if groups is None:
         groups = collect(period, setup, only, part)
@@ -268,7 +278,7 @@ def write_period(
     if new:  # nothing to compare with: rows written as they are computed
         return _insert_results(_result_rows(period, setup, groups))
     methods = _current_methods(setup)
-    existing = _existing_rows(period, methods, only, part, questionnaires)
+    existing = _existing_rows(period, methods, only, part, questionnaires, values)
     fresh: list[tuple] = []
     replaced: list[int] = []
     computed = 0

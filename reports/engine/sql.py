@@ -5,7 +5,7 @@ that turn aggregates into index groups. Builders only: nothing here executes."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.db import connection
@@ -133,16 +133,24 @@ def closure_sql() -> str:
 
 
 def group_sql(
-    table: str, columns: str, cell: str, period: Period, part: str, dims, only
+    table: str,
+    columns: str,
+    cell: str,
+    period: Period,
+    part: str,
+    dims,
+    only,
+    values: Mapping[str, set[str]] | None = None,
 ) -> tuple[str, list]:
     """SQL summing one aggregate table (alias t) into groups: one row per (agency,
     scope, version, dimension, value) with its cells as a JSON object {cell: n}.
 
     OFFICIAL: own groups read an agency's own official rows, subtree groups all
     its official rows, own and pooled. BREAKDOWNS: subtree groups of the
-    breakdowns `dims`. `only` ({(agency_id, scope)}) restricts the groups. Sums
-    are grouped by the raw `columns`; the `cell` text key is only built for the
-    summed rows.
+    breakdowns `dims`, of the dimension values `values` gives ({dimension:
+    values}), if it is given. `only` ({(agency_id, scope)}) restricts the groups.
+    Sums are grouped by the raw `columns`; the `cell` text key is only built for
+    the summed rows.
     """
     pack = (
         "json_object_agg" if connection.vendor == "postgresql" else "json_group_object"
@@ -155,8 +163,13 @@ def group_sql(
         if scope == "own":
             where += " AND t.pooled = %s"
             scope_params.append(False)
-        where += f" AND t.dimension IN ({', '.join(['%s'] * len(dims))})"
-        scope_params += dims
+        if values is None:
+            where += f" AND t.dimension IN ({', '.join(['%s'] * len(dims))})"
+            scope_params += dims
+        else:
+            where_values, value_params = values_where(dims, values)
+            where += where_values
+            scope_params += value_params
         if only is not None:
             ids = sorted(a for a, s in only if s == scope) or [0]
             where += f" AND t.agency_id IN ({', '.join(['%s'] * len(ids))})"
@@ -178,6 +191,24 @@ def group_sql(
         GROUP BY target, scope, version_id, dimension, dimension_value
     """
     return sql, params
+
+
+def values_where(
+    dims: Iterable[str], values: Mapping[str, set[str]], alias: str = "t."
+) -> tuple[str, list]:
+    """SQL (" AND …") restricting rows with `dimension` and `dimension_value`
+    columns (aggregate rows t, or index rows with `alias` "") to some values
+    of some dimensions, and its parameters."""
+    terms, params = [], []
+    for dim in dims:
+        some = sorted(values.get(dim, ()))
+        if some:
+            terms.append(
+                f"({alias}dimension = %s AND {alias}dimension_value IN "
+                f"({', '.join(['%s'] * len(some))}))"
+            )
+            params += [dim, *some]
+    return f" AND ({' OR '.join(terms) or '1 = 0'})", params
 
 
 # Periods of a year in the rollup query: 0 the year, 1 … 12 its months, 101 … 104

@@ -26,6 +26,7 @@ from reports.engine.setup import (
     lock_engine,
 )
 from sipas.periods import local_day, parse_period, periods_of_day
+from surveys.models import Response
 
 
 def _ancestors(path: str) -> list[int]:
@@ -50,6 +51,32 @@ def _affected(pending: list[tuple], *, own: bool) -> dict[str, set[tuple[int, st
         for code in periods_of_day(day):
             affected[code] |= scopes
     return affected
+
+
+def _values_of(pending: list[tuple]) -> dict[str, set[str]]:
+    """{dimension: the values some of the responses have} (the breakdown
+    aggregates' DIMENSIONS; an empty value is not a breakdown)."""
+    rows = (
+        Response.objects.filter(id__in=[row[0] for row in pending])
+        .values_list(*DIMENSION_FIELDS.values())
+        .distinct()
+    )
+    values: dict[str, set[str]] = {dim: set() for dim in DIMENSION_FIELDS}
+    for row in rows:
+        for dim, value in zip(DIMENSION_FIELDS, row, strict=True):
+            if value:
+                values[dim].add(value)
+    return values
+
+
+# The response's field of each breakdown dimension (reports.engine.setup.DIMENSIONS).
+DIMENSION_FIELDS = {
+    "channel": "channel",
+    "gender": "gender",
+    "age_group": "age_group",
+    "procedure": "procedure__code",
+    "field": "procedure__field",
+}
 
 
 def sweep_dirty(limit: int = SWEEP_BATCH) -> int:
@@ -103,9 +130,15 @@ def _sweep(part: str, limit: int, chunk: int = RECOMPUTE_CHUNK) -> int:
         # household survey's groups (and their clusters) of the same agencies
         # as they are.
         answered = {setup.version_questionnaire.get(row[3]) for row in pending}
+        # and only the dimension values they have: a batch of counter
+        # responses leaves the agencies' online channel, other procedures and
+        # respondent groups as they are
+        values = None if official else _values_of(pending)
         for affected in _chunked(_affected(pending, own=official), chunk):
             periods = [parse_period(code) for code in sorted(affected)]
-            for period, groups in collect_periods(periods, setup, part, affected):
+            for period, groups in collect_periods(
+                periods, setup, part, affected, values
+            ):
                 groups = {k: v for k, v in groups.items() if k[2] in answered}
                 write_period(
                     period,
@@ -114,5 +147,6 @@ def _sweep(part: str, limit: int, chunk: int = RECOMPUTE_CHUNK) -> int:
                     part,
                     groups,
                     questionnaires=answered,
+                    values=values,
                 )
     return len(pending)

@@ -167,9 +167,9 @@ def test_a_sweep_in_chunks_writes_exactly_the_rows_of_one_pass(
     held: list[int] = []
     collect = sweep.collect_periods
 
-    def spy(periods, setup, part, only=None):
+    def spy(periods, setup, part, only=None, values=None):
         held.append(len({a for scopes in only.values() for a, _scope in scopes}))
-        yield from collect(periods, setup, part, only)
+        yield from collect(periods, setup, part, only, values)
 
     monkeypatch.setattr(sweep, "collect_periods", spy)
     assert swept(2) == one_pass
@@ -224,9 +224,17 @@ def test_a_sweep_rewrites_only_the_questionnaires_answered(two_provinces, monkey
     written = []
     write = sweep.write_period
 
-    def spy(period, setup, only, part, groups, questionnaires=None):
+    def spy(period, setup, only, part, groups, questionnaires=None, values=None):
         written.append(({key[2] for key in groups}, questionnaires))
-        return write(period, setup, only, part, groups, questionnaires=questionnaires)
+        return write(
+            period,
+            setup,
+            only,
+            part,
+            groups,
+            questionnaires=questionnaires,
+            values=values,
+        )
 
     monkeypatch.setattr(sweep, "write_period", spy)
     assert sweep._sweep(OFFICIAL, 10**6) == len(AGENCIES)
