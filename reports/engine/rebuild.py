@@ -47,6 +47,7 @@ FETCH = 2_000
 ORDER_TABLE = "reports_rebuild_order"
 COPY_READ = 1 << 16  # characters given to COPY at a time
 BLOCK = 1 << 14  # rows made into lines at a time
+PAIR_ROWS = 4_096  # responses whose pair products are held at a time
 # The values a breakdown row keeps as satisfied, for items other than the
 # overall one (reports.engine.sql.COLLAPSED_VALUE).
 KEPT_SATISFIED = (4, 5)
@@ -323,14 +324,10 @@ class YearRows:
             if len(cols) < 2:
                 continue
             ia, ib = np.triu_indices(len(cols), k=1)
-            a_cols, b_cols = cols[ia], cols[ib]
             group = chunk.agency[rows] * 13 + chunk.month[rows]
             starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-            A, S = answered[rows], sat[rows]
-            counts = [
-                np.add.reduceat(left[:, a_cols] * right[:, b_cols], starts, axis=0)
-                for left, right in ((A, A), (S, A), (A, S), (S, S))
-            ]
+            counts = _pair_sums(answered[rows], sat[rows], cols[ia], cols[ib], starts)
+            a_cols, b_cols = cols[ia], cols[ib]
             g, p = np.nonzero(counts[0])  # pairs some response answered
             first = rows[starts[g]]
             found.append(
@@ -351,6 +348,30 @@ class YearRows:
         yield from self._own(
             "pairs", chunk, columns[:5], np.stack(columns[5:], axis=1).astype(np.int64)
         )
+
+
+def _pair_sums(
+    A: np.ndarray, S: np.ndarray, a_cols, b_cols, starts: np.ndarray
+) -> list[np.ndarray]:
+    """Per group of rows (`starts`: each group's first row) and pair of
+    columns, the sums of A·A, S·A, A·S and S·S (answered and satisfied
+    indicators). PAIR_ROWS rows at a time: a provincial centre's tens of
+    thousands of responses times 171 pairs would be hundreds of MB at once."""
+    group_of = np.zeros(len(A), np.int64)
+    group_of[starts[1:]] = 1
+    group_of = np.cumsum(group_of)
+    sums = [np.zeros((len(starts), len(a_cols)), np.int64) for _ in range(4)]
+    for at in range(0, len(A), PAIR_ROWS):
+        block = group_of[at : at + PAIR_ROWS]
+        first = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
+        a, s = A[at : at + PAIR_ROWS], S[at : at + PAIR_ROWS]
+        for total, (left, right) in zip(
+            sums, ((a, a), (s, a), (a, s), (s, s)), strict=True
+        ):
+            total[block[first]] += np.add.reduceat(
+                left[:, a_cols] * right[:, b_cols], first, axis=0
+            )
+    return sums
 
 
 def _name(dim: str) -> str:

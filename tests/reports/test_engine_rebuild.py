@@ -56,6 +56,7 @@ def test_a_repair_in_small_chunks_counts_what_the_sweep_counted(swept, monkeypat
         ("CHUNK_RESPONSES", 40),
         ("FETCH", 7),
         ("BLOCK", 5),
+        ("PAIR_ROWS", 3),  # groups cut across blocks of pair products
         ("COPY_READ", 200),
     ):
         monkeypatch.setattr(rebuild, name, value)
