@@ -28,12 +28,21 @@ class YearPartitions:
     year's code to the next year's) rather than the year itself (LIST)."""
 
     def __init__(
-        self, table: str, column: str, *, by_range: bool = False, by_code: bool = False
+        self,
+        table: str,
+        column: str,
+        *,
+        by_range: bool = False,
+        by_code: bool = False,
+        column_options: dict[str, str] | None = None,
     ) -> None:
         self.table = table
         self.column = column
         self.by_range = by_range
         self.by_code = by_code
+        # ALTER COLUMN … SET (…) of every partition ({column: options}): a new
+        # partition does not inherit its parent's column options
+        self.column_options = column_options or {}
         # The transaction-level advisory lock taken while creating partitions,
         # so two processes making the same year's partition do not race.
         self.lock_key = zlib.crc32(f"sipas:{table} partitions".encode())
@@ -169,3 +178,12 @@ class YearPartitions:
                 f'CREATE TABLE "{self.name(year)}" '
                 f'PARTITION OF "{parent or self.table}" {clause}'
             )
+        self.set_column_options(self.name(year))
+
+    def set_column_options(self, table: str) -> None:
+        """Give a partition (or the parent) the table's column options."""
+        with connection.cursor() as cursor:
+            for column, options in self.column_options.items():
+                cursor.execute(
+                    f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET ({options})'
+                )
