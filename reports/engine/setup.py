@@ -22,6 +22,14 @@ DIMENSIONS: dict[str, str] = {
     "procedure": "b.procedure",
     "field": "b.field",
 }
+# The same dimensions as Response fields (the breakdown sweep's values).
+DIMENSION_FIELDS: dict[str, str] = {
+    "channel": "channel",
+    "gender": "gender",
+    "age_group": "age_group",
+    "procedure": "procedure__code",
+    "field": "procedure__field",
+}
 
 
 # Which period granularities get breakdown rows (IndexResult), to keep them small:

@@ -19,6 +19,7 @@ from reports.engine.groups import collect_periods
 from reports.engine.results import write_period
 from reports.engine.setup import (
     BREAKDOWNS,
+    DIMENSION_FIELDS,
     OFFICIAL,
     RECOMPUTE_CHUNK,
     SWEEP_BATCH,
@@ -67,16 +68,6 @@ def _values_of(pending: list[tuple]) -> dict[str, set[str]]:
             if value:
                 values[dim].add(value)
     return values
-
-
-# The response's field of each breakdown dimension (reports.engine.setup.DIMENSIONS).
-DIMENSION_FIELDS = {
-    "channel": "channel",
-    "gender": "gender",
-    "age_group": "age_group",
-    "procedure": "procedure__code",
-    "field": "procedure__field",
-}
 
 
 def sweep_dirty(limit: int = SWEEP_BATCH) -> int:

@@ -30,7 +30,7 @@ def _draft(version, agency, channel, gender, procedure, day=0):
 
 
 def test_the_sweeps_fields_are_the_breakdown_dimensions():
-    assert set(sweep.DIMENSION_FIELDS) == set(setup.DIMENSIONS)
+    assert set(setup.DIMENSION_FIELDS) == set(setup.DIMENSIONS)
 
 
 def test_a_breakdown_sweep_touches_only_its_responses_dimension_values(
